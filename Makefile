@@ -1,0 +1,56 @@
+# The two commands: `make run` and `make test`. Both do all set-up on a fresh machine.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := web
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-pg bench setup lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+setup: $(VENV)/.installed instance/secret_key
+
+run: setup
+	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask migrate
+	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask seed --demo
+	SECRET_KEY=$$(cat instance/secret_key) TIMER_WORKER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
+
+test: setup
+	$(BIN)/ruff check casemgmt web tests config.py bench
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-pg
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	$(BIN)/python -m pytest -q tests
+
+test-pg:
+	@if scripts/pg_ready "$(PG_URL)"; then \
+		echo "== test suite on PostgreSQL ($(PG_URL)) =="; \
+		TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q tests; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(PG_URL) is unreachable and CI=true: failing"; exit 1; \
+	else \
+		echo "!! PostgreSQL at $(PG_URL) is unreachable: SKIPPING the PostgreSQL half of the suite !!"; \
+	fi
+
+bench: setup
+	$(BIN)/python -m bench.run --pg-url "$(PG_URL)"
+
+lint: setup
+	$(BIN)/ruff check casemgmt web tests config.py bench
+
+clean:
+	rm -rf $(VENV) instance

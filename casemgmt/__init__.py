@@ -1,0 +1,1 @@
+"""Zhenggai case management: domain, engine facade, calendar and use cases (no Flask requests)."""

@@ -1,0 +1,1 @@
+"""Engine facade over SpiffWorkflow: parser, spec cache, sandbox, serializer."""

@@ -1,0 +1,66 @@
+"""Domain errors. The web layer maps them to HTTP responses; domain code never raises HTTP errors."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, details: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+
+
+class InvalidInput(DomainError):
+    """Bad input; `details` maps each bad field to its messages."""
+
+    code = "invalid"
+
+
+class FormInvalid(InvalidInput):
+    code = "form_invalid"
+
+
+class TaskNotOpen(DomainError):
+    """The task was completed, cancelled, timed out or claimed by someone else."""
+
+    code = "task_not_open"
+
+
+class ConcurrentUpdate(DomainError):
+    code = "conflict"
+
+
+class CalendarInvalid(InvalidInput):
+    code = "calendar_invalid"
+
+
+class CalendarMissing(DomainError):
+    code = "calendar_missing"
+
+
+class ExpressionRefused(DomainError):
+    """An expression in a diagram uses something outside the whitelist."""
+
+    code = "expression_refused"
+
+
+class DiagramInvalid(DomainError):
+    """A bundle failed validation; `details` is a list of {file, element, message}."""
+
+    code = "diagram_invalid"
+
+
+class OperationFailed(DomainError):
+    code = "operation_failed"

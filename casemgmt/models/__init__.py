@@ -1,0 +1,34 @@
+"""Every model, imported so that metadata and Alembic see all tables."""
+
+from casemgmt.models.audit import AuditEvent
+from casemgmt.models.calendar import CalendarDay, CalendarYear
+from casemgmt.models.case import (
+    Case,
+    HumanTask,
+    OutboxMessage,
+    ProcessDefinition,
+    ProcessInstance,
+)
+from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
+from casemgmt.models.org import Organization, Region, ServiceItem
+from casemgmt.models.user import ROLES, ApiToken, User
+
+__all__ = [
+    "AuditEvent",
+    "ApiToken",
+    "BAD_LEVELS",
+    "CalendarDay",
+    "CalendarYear",
+    "Case",
+    "Evaluation",
+    "HumanTask",
+    "LEVELS",
+    "Organization",
+    "OutboxMessage",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "ROLES",
+    "Region",
+    "ServiceItem",
+    "User",
+]

@@ -1,0 +1,151 @@
+"""Cases, their process definitions, instances and human tasks."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemgmt.db import db
+from casemgmt.models.evaluation import Evaluation
+from casemgmt.models.org import Organization, Region
+from casemgmt.models.types import JSONType, UTCDateTime
+from casemgmt.models.user import User
+
+CASE_STATUSES = ("open", "closed", "revoked", "cancelled")
+TASK_STATUSES = ("open", "completed", "cancelled")
+
+
+class ProcessDefinition(db.Model):
+    """An immutable deployed bundle: diagrams and forms of one region and process."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("region_id", "process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    process_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: relative path -> file text, diagrams and forms; never updated after insert
+    files: Mapped[dict] = mapped_column(JSONType)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    region: Mapped[Region] = relationship()
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_region_status_opened", "region_id", "status", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
+    handling_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    #: verification outcome: valid / misjudged / malicious, and how it was handled
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    region: Mapped[Region] = relationship()
+    evaluation: Mapped[Evaluation] = relationship()
+    handling_org: Mapped[Organization] = relationship()
+    definition: Mapped[ProcessDefinition] = relationship()
+    instance: Mapped["ProcessInstance"] = relationship(back_populates="case", uselist=False)
+
+
+class ProcessInstance(db.Model):
+    """The engine state of one case, stored without its spec."""
+
+    __tablename__ = "process_instances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    state: Mapped[str] = mapped_column(Text)
+    #: earliest waiting timer; the timer worker polls this index
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    is_completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: optimistic lock, checked on every save
+    version_no: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version_no}
+
+    case: Mapped[Case] = relationship(back_populates="instance")
+    definition: Mapped[ProcessDefinition] = relationship()
+
+
+class HumanTask(db.Model):
+    """One READY user task; the inbox is a plain indexed query on this table."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_status_role_org", "status", "candidate_role", "candidate_org_path",
+              postgresql_ops={"candidate_org_path": "varchar_pattern_ops"}),
+        Index("ix_human_tasks_assignee_status", "assignee_id", "status", "due_at"),
+        Index("ix_human_tasks_region_status_due", "region_id", "status", "due_at"),
+        Index("ix_human_tasks_case", "case_id", "status"),
+        UniqueConstraint("instance_id", "spiff_task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    #: the BPMN element id of the user task
+    element_id: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(256))
+    form_key: Mapped[str] = mapped_column(String(64))
+    candidate_role: Mapped[str] = mapped_column(String(16))
+    candidate_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    #: copy of the candidate org's path: "my units" is a prefix match on an index
+    candidate_org_path: Mapped[str] = mapped_column(String(512))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_expr: Mapped[str | None] = mapped_column(String(256))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    is_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: set by a timer (督办) when the deadline passed
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the form data as entered (validated), kept for the case history
+    data: Mapped[dict | None] = mapped_column(JSONType)
+    draft: Mapped[dict | None] = mapped_column(JSONType)
+
+    case: Mapped[Case] = relationship()
+    candidate_org: Mapped[Organization] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class OutboxMessage(db.Model):
+    """A message to an evaluator or a unit; an SMS gateway adapter drains it."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,49 @@
+"""Evaluations: one rating of one service by one evaluator."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemgmt.db import db
+from casemgmt.models.org import Organization, Region
+from casemgmt.models.types import JSONType, UTCDateTime
+
+#: one internal scale; channel adapters map external codes onto it
+LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
+BAD_LEVELS = ("dissatisfied", "very_dissatisfied")
+
+
+class Evaluation(db.Model):
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("region_id", "external_id"),
+        Index("ix_evaluations_region_evaluated", "region_id", "evaluated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    #: the caller's id for idempotent resubmission
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    record_no: Mapped[str] = mapped_column(String(64), index=True)
+    item_code: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    staff_no: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(24))
+    is_bad: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[list] = mapped_column(JSONType, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    #: evaluator identity is personal data: masked in every view but for allowed roles
+    evaluator_name: Mapped[str] = mapped_column(String(128), default="")
+    evaluator_phone: Mapped[str] = mapped_column(String(32), default="")
+    is_real_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: set when a revocation or upheld appeal voids the review; statistics skip it
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    region: Mapped[Region] = relationship()
+    org: Mapped[Organization] = relationship()

@@ -1,0 +1,48 @@
+"""The timer worker's use case: fire the due timers of one instance at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from casemgmt.actor import Actor
+from casemgmt.db import db
+from casemgmt.instances import load_run, mark_overdue, save_run
+from casemgmt.models import ProcessInstance
+
+TIMER_ACTOR = Actor.system("timer")
+
+
+def claim_due_instance(now: datetime) -> ProcessInstance | None:
+    """Lock the earliest due instance (the engine fires strictly after the instant); skip rows others hold."""
+    stmt = (
+        select(ProcessInstance)
+        .where(ProcessInstance.next_timer_at < now, ProcessInstance.is_completed.is_(False))
+        .order_by(ProcessInstance.next_timer_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def fire_due_timers(instance: ProcessInstance, now: datetime) -> None:
+    """Fire the instance's due timers, create escalation tasks, mark overdue tasks, save."""
+    case = instance.case
+    run = load_run(case, instance, TIMER_ACTOR, now)
+    save_run(case, instance, run, TIMER_ACTOR, now)
+    mark_overdue(case, instance, TIMER_ACTOR, now)
+    db.session.flush()
+
+
+def run_once(now: datetime, commit, limit: int = 10_000) -> int:
+    """Process due instances one transaction each until none is due; return how many."""
+    done = 0
+    while done < limit:
+        instance = claim_due_instance(now)
+        if instance is None:
+            break
+        fire_due_timers(instance, now)
+        commit()
+        done += 1
+    return done

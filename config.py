@@ -1,0 +1,64 @@
+"""Settings. Read from the environment when the app is created, never at import time."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+class Config:
+    """Defaults for `make run`: a SQLite file beside the project, zh-CN UI."""
+
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{ROOT / 'instance' / 'zhenggai.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BPMN_ROOT = ROOT / "bpmn"
+    FORMS_ROOT = ROOT / "forms"
+    UPLOAD_ROOT = ROOT / "instance" / "uploads"
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    TIMER_WORKER = False
+    TIMER_INTERVAL_SECONDS = 30.0
+    TESTING = False
+
+    @classmethod
+    def from_env(cls) -> dict:
+        """Return the settings overridden by the environment (DATABASE_URL, SECRET_KEY...)."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        url = os.environ.get("DATABASE_URL")
+        if url:
+            values["SQLALCHEMY_DATABASE_URI"] = normalize_db_url(url)
+        values["SECRET_KEY"] = os.environ.get("SECRET_KEY") or values["SECRET_KEY"]
+        if os.environ.get("SESSION_COOKIE_SECURE") == "1":
+            values["SESSION_COOKIE_SECURE"] = True
+        if os.environ.get("TIMER_WORKER") == "1":
+            values["TIMER_WORKER"] = True
+        return values
+
+
+class TestConfig(Config):
+    """Tests: the database comes from TEST_DATABASE_URL (SQLite in memory by default)."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True
+
+    @classmethod
+    def from_env(cls) -> dict:
+        """Return test settings; TEST_DATABASE_URL picks the database."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        url = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        values["SQLALCHEMY_DATABASE_URI"] = normalize_db_url(url)
+        return values
+
+
+def normalize_db_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,41 @@
+"""Flask application factory."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Flask
+
+from config import Config
+
+
+def utc_now() -> datetime:
+    """Return the real current instant; tests replace app.config['CLOCK']."""
+    return datetime.now(timezone.utc)
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Create the app: config -> extensions -> blueprints -> error handlers -> CLI."""
+    app = Flask(__name__, instance_relative_config=False)
+    settings = config if isinstance(config, dict) else (config or Config).from_env()
+    app.config.update(settings)
+    app.config.setdefault("CLOCK", utc_now)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY (make run writes one to instance/secret_key)")
+    from web import extensions
+
+    extensions.init_app(app)
+    from web.api.routes import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    from web import errors
+
+    errors.init_app(app)
+    from web import cli
+
+    cli.init_app(app)
+    if app.config.get("TIMER_WORKER"):
+        from web.worker import start_timer_thread
+
+        start_timer_thread(app)
+    return app

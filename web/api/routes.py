@@ -1,0 +1,168 @@
+"""API v1 routes: thin views that parse, call one use case, commit, answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from casemgmt import handling, intake, queries
+from casemgmt.calendar import load_calendar
+from casemgmt.db import db
+from casemgmt.errors import InvalidInput
+from casemgmt.models import Organization
+from casemgmt.privacy import reveal_evaluator
+from casemgmt.schemas import CompleteTaskSchema, EvaluationSchema, ReassignSchema
+from casemgmt.users import get_user
+from web.api.auth import token_required
+from web.api.present import case_json, event_json, task_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def now():
+    return current_app.config["CLOCK"]()
+
+
+def load_json(schema) -> dict:
+    """Validate the JSON body; bad input raises InvalidInput naming each field."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidInput("请求体必须是 JSON 对象", details={"_body": ["不是 JSON 对象"]})
+    try:
+        return schema.load(payload)
+    except ValidationError as err:
+        raise InvalidInput("输入有误", details=err.messages) from err
+
+
+@bp.post("/evaluations")
+@token_required
+def post_evaluation():
+    data = load_json(EvaluationSchema())
+    try:
+        result = intake.submit_evaluation(data, g.user, now())
+        db.session.commit()
+    except IntegrityError:  # the same external_id raced in: answer the first result
+        db.session.rollback()
+        result = intake.submit_evaluation(data, g.user, now())
+    body = {"id": result.evaluation.id, "is_bad": result.evaluation.is_bad,
+            "case_id": result.case.id if result.case else None,
+            "case_no": result.case.case_no if result.case else None, "created": result.created}
+    return jsonify(body), 201 if result.created else 200
+
+
+@bp.get("/cases/<int:case_id>")
+@token_required
+def get_case(case_id: int):
+    case = queries.get_case(case_id, g.user)
+    reason = request.args.get("reveal_reason", "")
+    reveal = bool(reason)
+    if reveal:
+        reveal_evaluator(case, g.user, reason, now())
+        db.session.commit()
+    return jsonify(case_json(case, queries.list_case_tasks(case.id), reveal))
+
+
+@bp.get("/cases/<int:case_id>/history")
+@token_required
+def get_history(case_id: int):
+    case = queries.get_case(case_id, g.user)
+    return jsonify({"case_id": case.id, "events": [event_json(e) for e in queries.list_case_events(case.id)]})
+
+
+@bp.get("/tasks")
+@token_required
+def list_tasks():
+    view = request.args.get("view") or _legacy_view()
+    if view not in ("mine", "my_roles", "overdue", "done"):
+        raise InvalidInput("未知的视图", details={"view": ["可选：mine, my_roles, overdue, done"]})
+    region = request.args.get("region")
+    if region and region != g.user.region.code:
+        raise InvalidInput("只能查看本地区任务", details={"region": [f"您属于 {g.user.region.code}"]})
+    limit, offset = _int_arg("limit", 50), _int_arg("offset", 0)
+    rows = queries.list_inbox(g.user, view=view, now=now(), limit=limit, offset=offset)
+    return jsonify({"view": view, "tasks": [task_json(r) for r in rows]})
+
+
+def _legacy_view() -> str:
+    if request.args.get("mine") in ("1", "true"):
+        return "mine"
+    if request.args.get("overdue") in ("1", "true"):
+        return "overdue"
+    return "my_roles"
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise InvalidInput("参数必须是非负整数", details={name: ["必须是非负整数"]})
+    return int(raw)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@token_required
+def claim(task_id: int):
+    row = handling.claim_task(task_id, g.user, now())
+    db.session.commit()
+    return jsonify(task_json(row))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@token_required
+def release(task_id: int):
+    reason = (request.get_json(silent=True) or {}).get("reason", "")
+    row = handling.release_task(task_id, g.user, now(), str(reason))
+    db.session.commit()
+    return jsonify(task_json(row))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@token_required
+def reassign(task_id: int):
+    data = load_json(ReassignSchema())
+    assignee = get_user(data["assignee"]) if data["assignee"] else None
+    org = _org(data["org_code"]) if data["org_code"] else None
+    row = handling.reassign_task(task_id, g.user, now(), data["reason"], assignee=assignee, org=org)
+    db.session.commit()
+    return jsonify(task_json(row))
+
+
+def _org(code: str) -> Organization:
+    org = db.session.query(Organization).filter_by(region_id=g.user.region_id, code=code).one_or_none()
+    if org is None:
+        raise InvalidInput("未知的机构", details={"org_code": [code]})
+    return org
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@token_required
+def complete(task_id: int):
+    data = load_json(CompleteTaskSchema())
+    row = handling.complete_task(task_id, data["data"], g.user, now())
+    db.session.commit()
+    following = handling.next_task_for(g.user, row.case_id)
+    return jsonify({"task": task_json(row), "next_task_id": following.id if following else None})
+
+
+@bp.get("/calendars/<region>/due")
+@token_required
+def calendar_due(region: str):
+    errors = {}
+    try:
+        start = datetime.fromisoformat(request.args.get("start", ""))
+        if start.tzinfo is None:
+            errors["start"] = ["必须带时区偏移，如 2025-09-26T10:00:00+08:00"]
+    except ValueError:
+        errors["start"] = ["必须是 ISO 时间，如 2025-09-26T10:00:00+08:00"]
+    raw = request.args.get("workdays", "")
+    if not raw.isdigit() or int(raw) > 366:
+        errors["workdays"] = ["必须是 0 到 366 之间的整数"]
+    if errors:
+        raise InvalidInput("参数有误", details=errors)
+    if region != g.user.region.code:
+        raise InvalidInput("只能查询本地区日历", details={"region": [f"您属于 {g.user.region.code}"]})
+    return jsonify(load_calendar(region).due(start, int(raw)).as_dict())

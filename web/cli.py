@@ -1,0 +1,166 @@
+"""Command line: database, seeding, users and tokens, timers, calendar."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from casemgmt import seed, timers
+from casemgmt.actor import Actor
+from casemgmt.calendar import load_calendar
+from casemgmt.db import db
+from casemgmt.errors import DomainError
+from casemgmt.users import create_token, create_user, get_user
+
+log = logging.getLogger("zhenggai.cli")
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return current_app.config["CLOCK"]()
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise click.BadParameter("需要带时区的时间，如 2025-10-10T09:00:00+08:00")
+    return parsed
+
+
+def _fail(err: DomainError) -> None:
+    db.session.rollback()
+    details = f"\n{json.dumps(err.details, ensure_ascii=False, indent=2)}" if err.details else ""
+    raise click.ClickException(f"{err.message}{details}")
+
+
+def alembic_config():
+    """Return the Alembic config pointing at this app's database."""
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig(str(MIGRATIONS / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection_url"] = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    return cfg
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Upgrade the database schema to the newest migration."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+    click.echo("数据库已迁移到最新版本")
+
+
+@click.command("seed")
+@click.option("--demo/--no-demo", default=False, help="also load demo organizations, items and users")
+def seed_command(demo: bool) -> None:
+    """Load the national calendar and the bundled regions (and demo data)."""
+    actor, now = Actor.system("seed"), _now(None)
+    try:
+        codes = seed.load_bundled(current_app.config["BPMN_ROOT"], current_app.config["FORMS_ROOT"], actor, now)
+        made = seed.load_demo(actor, now) if demo else 0
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"已加载地区：{', '.join(codes)}；新建演示用户 {made} 个")
+
+
+users_cli = click.Group("users", help="Manage users.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True)
+@click.option("--region", required=True)
+@click.option("--org", required=True, help="organization code")
+@click.option("--roles", required=True, help="comma separated: officer,supervisor,coordinator,admin,auditor,channel")
+@click.option("--password", default=None)
+@click.option("--pii/--no-pii", default=False, help="may reveal evaluator identity (audited)")
+def users_create(username, display_name, region, org, roles, password, pii) -> None:
+    """Create a user scoped to a region and an organization."""
+    try:
+        create_user(username, display_name, region, org, [r.strip() for r in roles.split(",") if r.strip()],
+                    Actor.system("cli"), _now(None), password=password, can_view_pii=pii)
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"已创建用户 {username}")
+
+
+tokens_cli = click.Group("tokens", help="Manage API tokens.")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--label", default="")
+def tokens_create(username, label) -> None:
+    """Create an API token for USERNAME and print it (shown once)."""
+    try:
+        token = create_token(get_user(username), Actor.system("cli"), _now(None), label)
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(token)
+
+
+timers_cli = click.Group("timers", help="The timer worker.")
+
+
+@timers_cli.command("run")
+@click.option("--once", is_flag=True, help="process what is due now, then exit")
+@click.option("--now", "now_text", default=None, help="pretend the time is this ISO instant (with --once)")
+@click.option("--interval", default=None, type=float, help="seconds between polls")
+def timers_run(once: bool, now_text: str | None, interval: float | None) -> None:
+    """Fire due BPMN timers (escalations, reminders); loops unless --once."""
+    if now_text and not once:
+        raise click.BadParameter("--now 只能与 --once 一起使用")
+    pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
+    while True:
+        done = run_timers_once(_now(now_text))
+        click.echo(f"已处理到期计时器的工单：{done}")
+        if once:
+            return
+        time.sleep(pause)
+
+
+def run_timers_once(now: datetime) -> int:
+    """Process every due instance, one transaction each; a failing instance is logged and retried later."""
+    try:
+        return timers.run_once(now, db.session.commit)
+    except Exception:
+        db.session.rollback()
+        log.exception("timer run failed")
+        raise
+
+
+calendar_cli = click.Group("calendar", help="Working-day calendar.")
+
+
+@calendar_cli.command("due")
+@click.option("--region", required=True)
+@click.option("--start", required=True, help="ISO date or instant; a date means 00:00 Asia/Shanghai")
+@click.option("--workdays", required=True, type=click.IntRange(0, 366))
+def calendar_due(region: str, start: str, workdays: int) -> None:
+    """Print the deadline N working days after START."""
+    click.echo(json.dumps(load_calendar(region).due(_start(start), workdays).as_dict(), ensure_ascii=False))
+
+
+def _start(text: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise click.BadParameter(f"不是 ISO 日期或时间：{text}") from err
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (migrate_command, seed_command, users_cli, tokens_cli, timers_cli, calendar_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,49 @@
+"""Domain errors to HTTP: JSON for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from casemgmt.db import db
+from casemgmt import errors as e
+
+STATUS = {
+    e.NotFound: 404,
+    e.PermissionDenied: 403,
+    e.InvalidInput: 400,
+    e.TaskNotOpen: 409,
+    e.ConcurrentUpdate: 409,
+    e.DiagramInvalid: 422,
+    e.ExpressionRefused: 422,
+    e.CalendarMissing: 409,
+    e.OperationFailed: 500,
+}
+
+
+def status_of(err: e.DomainError) -> int:
+    """Return the HTTP status of a domain error."""
+    for cls in type(err).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def domain_error(err: e.DomainError):
+    """Roll back and answer a domain error as JSON."""
+    db.session.rollback()
+    body = {"error": err.code, "message": err.message}
+    if err.details is not None:
+        body["details"] = err.details
+    return jsonify(body), status_of(err)
+
+
+def http_error(err: HTTPException):
+    """Answer HTTP errors as JSON."""
+    return jsonify({"error": err.name.lower().replace(" ", "_"), "message": err.description}), err.code
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(e.DomainError, domain_error)
+    app.register_error_handler(HTTPException, http_error)
