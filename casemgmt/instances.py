@@ -45,8 +45,9 @@ def save_run(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now:
     instance.next_timer_at = run.next_timer_at()
     instance.is_completed = run.is_completed
     instance.updated_at = now
-    if run.is_completed and case.status == "open":
-        case.status, case.closed_at = "closed", now
+    if run.is_completed:
+        case.status = "closed" if case.status == "open" else case.status
+        case.closed_at = case.closed_at or now
     try:
         db.session.flush()
     except StaleDataError as err:

@@ -108,7 +108,8 @@ def close_case(ctx: OperationContext, data: dict, params: dict) -> dict:
     if ctx.case.status == "open":
         ctx.case.status = "closed"
     ctx.case.closed_at = ctx.now
-    ctx.case.outcome = ctx.case.outcome or str(data.get("outcome") or data.get("handling") or "")
+    # after a refused revocation `handling` says what was done; `outcome` still holds the claim
+    ctx.case.outcome = ctx.case.outcome or str(data.get("handling") or data.get("outcome") or "")
     return {"closed": True}
 
 

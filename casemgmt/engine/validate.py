@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
+from itertools import chain, islice
 
 from lxml import etree
 
@@ -32,6 +33,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024
 HIT_POLICIES = frozenset({"UNIQUE", "COLLECT"})
 MAX_DMN_CELL = 1_000
+MAX_EXPRESSION_CHARS = 500_000  # per bundle: bounds deploy-time CPU (about 2 µs per character)
+MAX_PROBLEMS = 200
 MAX_DMN_QUESTION_MARKS = 5
 
 _FILE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}\.(bpmn|dmn)")
@@ -79,11 +82,30 @@ class Problem:
         return asdict(self)
 
 
+class _Budget:
+    """The expression text a bundle may still have checked."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
+
+    def spend(self, text: str) -> None:
+        """Charge text to the budget, refusing once it is spent."""
+        self.chars -= len(text)
+        if self.chars < 0:
+            raise ExpressionRefused(f"流程包中的表达式总长度超过 {MAX_EXPRESSION_CHARS} 个字符")
+
+    def check(self, text: str) -> ast.Expression:
+        """Charge text, then check it against the whitelist."""
+        self.spend(text)
+        return check_expression(text)
+
+
 @dataclass(frozen=True)
 class _Doc:
     name: str
     root: etree._Element
     is_dmn: bool
+    budget: _Budget
 
 
 def _problem(file: str, element: str | None, code: str, text: str) -> Problem:
@@ -127,7 +149,7 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def _load(name: str, data: bytes) -> _Doc | Problem:
+def _load(name: str, data: bytes, budget: _Budget) -> _Doc | Problem:
     """Parse one file safely, or say why it cannot be parsed."""
     if not _FILE_NAME.fullmatch(name):
         return _problem(name, None, "file_name", "文件名只能含字母、数字、_ . -，并以 .bpmn 或 .dmn 结尾")
@@ -148,10 +170,10 @@ def _load(name: str, data: bytes) -> _Doc | Problem:
         return _problem(name, None, "xml_syntax", f"XML 格式错误：{err.msg}")
     if root.getroottree().docinfo.doctype:
         return _problem(name, None, "doctype", "文件不允许包含 DOCTYPE 声明")
-    return _root_kind(name, root)
+    return _root_kind(name, root, budget)
 
 
-def _root_kind(name: str, root: etree._Element) -> _Doc | Problem:
+def _root_kind(name: str, root: etree._Element, budget: _Budget) -> _Doc | Problem:
     """Accept a bpmn:definitions root in .bpmn files and a dmn:definitions root in .dmn files."""
     qname = etree.QName(root)
     is_dmn = qname.namespace in DMN_NAMESPACES
@@ -159,15 +181,16 @@ def _root_kind(name: str, root: etree._Element) -> _Doc | Problem:
         return _problem(name, None, "root", "根元素必须是 bpmn:definitions 或 dmn:definitions（DMN 1.1–1.3）")
     if is_dmn != name.endswith(".dmn"):
         return _problem(name, None, "root", "文件扩展名与内容不符（.bpmn 放 BPMN，.dmn 放 DMN）")
-    return _Doc(name, root, is_dmn)
+    return _Doc(name, root, is_dmn, budget)
 
 
 def _load_all(files: Mapping[str, bytes]) -> tuple[list[_Doc], list[Problem]]:
     """Load every file of the bundle, in name order."""
     docs: list[_Doc] = []
     problems: list[Problem] = []
+    budget = _Budget(MAX_EXPRESSION_CHARS)
     for name in sorted(files):
-        loaded = _load(name, files[name])
+        loaded = _load(name, files[name], budget)
         (docs if isinstance(loaded, _Doc) else problems).append(loaded)
     return docs, problems
 
@@ -178,7 +201,7 @@ def _load_all(files: Mapping[str, bytes]) -> tuple[list[_Doc], list[Problem]]:
 def _expression(doc: _Doc, element: str | None, label: str, text: str | None) -> Problem | None:
     """Check one expression text; return the problem if it is refused."""
     try:
-        check_expression(text or "")
+        doc.budget.check(text or "")
     except ExpressionRefused as err:
         hint = ""
         if (text or "").strip().startswith("${"):
@@ -307,7 +330,7 @@ def _due_date(doc: _Doc, task: etree._Element) -> Iterator[Problem]:
     if due is None:
         return
     try:
-        tree = check_expression(strip_el_wrapper(due))
+        tree = doc.budget.check(strip_el_wrapper(due))
     except ExpressionRefused as err:
         yield _problem(doc.name, task.get("id"), "expression_refused", f"截止时间 dueDate 被拒绝：{err.message}")
         return
@@ -381,7 +404,7 @@ def _dmn_rule(doc: _Doc, ns: str, rule: etree._Element, inputs: list[tuple[str, 
     for index, entry in enumerate(rule.findall(_tag(ns, "inputEntry"))):
         label, input_text = inputs[index] if index < len(inputs) else ("?", "")
         column = f"规则 {rule.get('id')} 第 {index + 1} 列（{label}）的输入条件"
-        message = _dmn_cell(input_text, entry.findtext(_tag(ns, "text")))
+        message = _dmn_cell(doc.budget, input_text, entry.findtext(_tag(ns, "text")))
         if message:
             yield _problem(doc.name, rule.get("id"), "expression_refused", f"{column}被拒绝：{message}")
     for index, entry in enumerate(rule.findall(_tag(ns, "outputEntry"))):
@@ -390,13 +413,14 @@ def _dmn_rule(doc: _Doc, ns: str, rule: etree._Element, inputs: list[tuple[str, 
             yield problem
 
 
-def _dmn_cell(input_text: str, text: str | None) -> str | None:
+def _dmn_cell(budget: _Budget, input_text: str, text: str | None) -> str | None:
     """Check an input cell the way the DMN engine combines it with its column's expression."""
     if text is None or text == "-":
         return None
     if text.strip() in ("", "-"):
         return "单元格含多余空白，引擎不会把它当作“任意”；请写 - 或留空"
     try:
+        budget.spend(text)
         for expression in _dmn_cell_expressions(input_text, text):
             check_expression(expression)
     except ExpressionRefused as err:
@@ -524,12 +548,16 @@ def validate_bundle(
     if sum(len(data) for data in files.values()) > MAX_BUNDLE_BYTES:
         return [_problem("*", None, "bundle_too_large", "流程包总大小超过 10 MiB")]
     docs, problems = _load_all(files)
-    for doc in docs:
-        problems.extend(_document_problems(doc, form_keys, operations, roles))
-    problems.extend(_main_process(docs, main_process))
-    problems.extend(_duplicate_ids(docs))
-    problems.extend(_references(docs))
-    problems.extend(_operation_clashes(docs, operations))
+    checks = chain(
+        chain.from_iterable(_document_problems(doc, form_keys, operations, roles) for doc in docs),
+        _main_process(docs, main_process),
+        _duplicate_ids(docs),
+        _references(docs),
+        _operation_clashes(docs, operations),
+    )
+    problems.extend(islice(checks, MAX_PROBLEMS + 1))
+    if len(problems) > MAX_PROBLEMS:
+        problems[MAX_PROBLEMS:] = [_problem("*", None, "too_many_problems", f"问题超过 {MAX_PROBLEMS} 个，其余未列出")]
     return problems
 
 
