@@ -12,11 +12,11 @@ class Actor:
     user_id: int | None = None
 
     @classmethod
-    def system(cls, name: str = "system") -> "Actor":
+    def system(cls, name: str = "system") -> Actor:
         """Return the actor for work the product does by itself (timers, seeding)."""
         return cls(username=name, role="system")
 
     @classmethod
-    def of(cls, user, role: str | None = None) -> "Actor":
+    def of(cls, user, role: str | None = None) -> Actor:
         """Return the actor for a signed-in user acting in one of their roles."""
         return cls(username=user.username, role=role or (user.roles[0] if user.roles else ""), user_id=user.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -25,7 +25,7 @@ def _digest(event: AuditEvent) -> str:
         "kind": event.kind,
         "actor": event.actor,
         "actor_role": event.actor_role,
-        "at": event.at.astimezone(timezone.utc).isoformat(),
+        "at": event.at.astimezone(UTC).isoformat(),
         "definition_id": event.definition_id,
         "payload": event.payload,
         "prev_hash": event.prev_hash,
@@ -47,9 +47,8 @@ def record(
 ) -> AuditEvent:
     """Append an event to its chain (the case's, or the region's when there is no case)."""
     chain = chain or (f"case:{case_id}" if case_id is not None else f"region:{region_id}")
-    last = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    stmt = select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain)
+    last = db.session.execute(stmt.order_by(AuditEvent.seq.desc()).limit(1)).first()
     event = AuditEvent(
         chain=chain,
         seq=(last.seq + 1) if last else 1,

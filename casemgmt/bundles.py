@@ -58,7 +58,8 @@ def validate_files(files: dict[str, str]) -> None:
     try:
         definitions = form_definitions(files)
     except ValueError as err:
-        raise DiagramInvalid("表单文件不是有效的 JSON", details=[{"file": "forms", "element": None, "message": str(err)}])
+        problem = {"file": "forms", "element": None, "message": str(err)}
+        raise DiagramInvalid("表单文件不是有效的 JSON", details=[problem]) from err
     for key, definition in definitions.items():
         for message in forms.check_definition(definition):
             problems.append({"file": f"{FORM_PREFIX}{key}.json", "element": None, "message": message})
@@ -72,7 +73,8 @@ def validate_files(files: dict[str, str]) -> None:
     try:
         parse_bundle("validation", files)
     except Exception as err:  # noqa: BLE001 - the parser raises many kinds; all mean "refused"
-        raise DiagramInvalid("流程图无法解析", details=[{"file": getattr(err, "file_name", None), "element": getattr(err, "id", None), "message": str(err)}])
+        problem = {"file": getattr(err, "file_name", None), "element": getattr(err, "id", None), "message": str(err)}
+        raise DiagramInvalid("流程图无法解析", details=[problem]) from err
 
 
 def deploy(region: Region, files: dict[str, str], actor: Actor, now: datetime, comment: str = "") -> ProcessDefinition:

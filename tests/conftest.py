@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from casemgmt.calendar import clear_cache
 from casemgmt.db import db as _db
 from config import TestConfig, normalize_db_url
 
-SEED_TIME = datetime(2025, 1, 2, 0, 0, tzinfo=timezone.utc)
+SEED_TIME = datetime(2025, 1, 2, 0, 0, tzinfo=UTC)
 _counter = itertools.count()
 
 
@@ -137,7 +137,7 @@ def templates(tmp_path_factory):
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2025, 9, 26, 2, 0, tzinfo=timezone.utc))
+    return Clock(datetime(2025, 9, 26, 2, 0, tzinfo=UTC))
 
 
 def _app_on(templates, name: str, clock: Clock):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -11,7 +11,7 @@ from config import Config
 
 def utc_now() -> datetime:
     """Return the real current instant; tests replace app.config['CLOCK']."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from casemgmt.db import db
 from casemgmt import errors as e
+from casemgmt.db import db
 
 STATUS = {
     e.NotFound: 404,
@@ -38,6 +39,14 @@ def domain_error(err: e.DomainError):
     return jsonify(body), status_of(err)
 
 
+def locked_error(err: OperationalError):
+    """SQLite refuses a write on a stale snapshot: another transaction won the race."""
+    db.session.rollback()
+    if "locked" not in str(err.orig):
+        raise err
+    return jsonify({"error": "conflict", "message": "该工单刚被他人更新，请刷新后重试"}), 409
+
+
 def http_error(err: HTTPException):
     """Answer HTTP errors as JSON."""
     return jsonify({"error": err.name.lower().replace(" ", "_"), "message": err.description}), err.code
@@ -47,3 +56,4 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(e.DomainError, domain_error)
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(OperationalError, locked_error)

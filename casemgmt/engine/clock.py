@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import datetime, timezone
-from typing import Iterator
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
@@ -20,7 +20,7 @@ class _InjectedDatetime(datetime):
         injected = _NOW.get()
         if injected is None:
             return super().now(tz)
-        value = cls.fromtimestamp(injected.timestamp(), tz=timezone.utc)
+        value = cls.fromtimestamp(injected.timestamp(), tz=UTC)
         return value.astimezone(tz) if tz else value.replace(tzinfo=None)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -214,6 +215,30 @@ class Run:
         task = self.wf.get_task_from_id(_uuid(spiff_id))
         with engine_clock(self.ctx.now):
             return self.engine.evaluate(task, expression)
+
+    def evaluate_as_of(self, spiff_id: str, expression: str, as_of: datetime) -> tuple[str, Any]:
+        """Evaluate a deadline expression as if it were `as_of`; return the ISO instant and its Due."""
+        ctx = replace(self.ctx, now=as_of, dues={})
+        task = self.wf.get_task_from_id(_uuid(spiff_id))
+        with engine_clock(as_of):
+            iso = ZgScriptEngine(ctx).evaluate(task, expression)
+        return iso, ctx.dues.get(iso)
+
+    def retime_timers(self, only_provisional: bool) -> list[tuple[str, str, str]]:
+        """Recompute waiting working-day timers from their start; return (element, old, new) changes."""
+        changes = []
+        for task in list(self.wf.event_manager.tasks.values()):
+            started = task.internal_data.get("zg_started")
+            if started is None or (only_provisional and not task.internal_data.get("zg_provisional")):
+                continue
+            old = task.internal_data.get("event_value")
+            new, due = self.evaluate_as_of(str(task.id), task.task_spec.event_definition.expression,
+                                           datetime.fromisoformat(started))
+            task.internal_data["event_value"] = new
+            task.internal_data["zg_provisional"] = bool(due and due.provisional)
+            if new != old:
+                changes.append((task.task_spec.bpmn_id, old, new))
+        return changes
 
     def complete(self, spiff_id: str, data: dict) -> None:
         """Put validated form data on a READY user task, run it and advance."""

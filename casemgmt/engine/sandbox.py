@@ -38,12 +38,13 @@ MAX_SEQUENCE = 100_000
 MAX_ROUND_DIGITS = 20
 CACHE_SIZE = 2_048
 
-_PLAIN_NODES = (
-    *(ast.Expression, ast.Load, ast.IfExp, ast.List, ast.Tuple, ast.Set, ast.Subscript, ast.Slice),
-    *(ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd),
-    *(ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod),
-    *(ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot),
+# Node types allowed as they are; operators and contexts are checked on their parent node.
+_PLAIN_NODES = frozenset(
+    {ast.Expression, ast.IfExp, ast.List, ast.Tuple, ast.Set, ast.Subscript, ast.Slice, ast.BoolOp, ast.Compare}
 )
+_BINARY_OPERATORS = frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod})
+_UNARY_OPERATORS = frozenset({ast.Not, ast.USub, ast.UAdd})
+_OPERATORS = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
 _SEQUENCES = (str, bytes, list, tuple)
 _NUMBERS = (int, float)
@@ -93,10 +94,14 @@ def strip_el_wrapper(text: str) -> str:
     return match.group(1) if match else text
 
 
-def _refuse(expr: str, message: str, node: ast.AST | str, extra: str | None = None) -> ExpressionRefused:
+def _refuse(
+    expr: str, message: str, node: ast.AST | str, extra: str | None = None, name: str | None = None
+) -> ExpressionRefused:
     """Build the refusal for expr, locating the offending node."""
-    name = node if isinstance(node, str) else type(node).__name__
-    details: dict[str, Any] = {"expression": expr, "node": name}
+    details: dict[str, Any] = {
+        "expression": expr,
+        "node": name or (node if isinstance(node, str) else type(node).__name__),
+    }
     if isinstance(node, ast.AST):
         details["position"] = getattr(node, "col_offset", 0)
         details["line"] = getattr(node, "lineno", 1)
@@ -122,25 +127,33 @@ def _parse(expr: object) -> ast.Expression:
 def _check_node(expr: str, node: ast.AST, parent: ast.AST | None, functions: frozenset[str]) -> None:
     """Refuse node unless the whitelist allows it in this position."""
     kind = type(node)
-    if kind in _REFUSED_NODES:
-        extra = node.attr if isinstance(node, ast.Attribute) else None
-        raise _refuse(expr, _REFUSED_NODES[kind], node, extra)
-    if isinstance(node, ast.Name):
+    if kind in _PLAIN_NODES:
+        return
+    if kind is ast.Name:
         _check_name(expr, node, parent, functions)
-    elif isinstance(node, ast.Constant):
+    elif kind is ast.Constant:
         _check_constant(expr, node)
-    elif isinstance(node, ast.Call):
-        _check_call(expr, node, functions)
-    elif isinstance(node, ast.keyword):
-        if node.arg is None:
-            raise _refuse(expr, "不允许使用 ** 展开关键字参数", node)
-    elif isinstance(node, ast.Dict):
-        if any(key is None for key in node.keys):
-            raise _refuse(expr, "不允许使用 ** 解包", node)
-    elif isinstance(node, ast.BinOp):
+    elif kind is ast.BinOp:
         _check_binop(expr, node)
-    elif not isinstance(node, _PLAIN_NODES):
+    elif kind is ast.Call:
+        _check_call(expr, node, functions)
+    elif kind is ast.UnaryOp:
+        _check_operator(expr, node, _UNARY_OPERATORS)
+    elif kind is ast.keyword and node.arg is None:
+        raise _refuse(expr, "不允许使用 ** 展开关键字参数", node)
+    elif kind is ast.Dict and None in node.keys:
+        raise _refuse(expr, "不允许使用 ** 解包", node)
+    elif kind in _REFUSED_NODES:
+        raise _refuse(expr, _REFUSED_NODES[kind], node, node.attr if kind is ast.Attribute else None)
+    elif kind not in (ast.keyword, ast.Dict):
         raise _refuse(expr, "不允许使用该语法", node, kind.__name__)
+
+
+def _check_operator(expr: str, node: ast.BinOp | ast.UnaryOp, allowed: frozenset[type]) -> None:
+    """Refuse an operator outside the whitelist (** and the bitwise ones)."""
+    kind = type(node.op)
+    if kind not in allowed:
+        raise _refuse(expr, _REFUSED_NODES.get(kind, "不允许使用该运算符"), node, name=kind.__name__)
 
 
 def _check_name(expr: str, node: ast.Name, parent: ast.AST | None, functions: frozenset[str]) -> None:
@@ -175,7 +188,8 @@ def _check_call(expr: str, node: ast.Call, functions: frozenset[str]) -> None:
 
 
 def _check_binop(expr: str, node: ast.BinOp) -> None:
-    """Refuse repetition and formatting of literal strings and lists."""
+    """Refuse ** and bitwise operators, and repetition or formatting of literal strings and lists."""
+    _check_operator(expr, node, _BINARY_OPERATORS)
     repeats = _is_sequence_literal(node.left) or _is_sequence_literal(node.right)
     if isinstance(node.op, ast.Mult) and repeats:
         raise _refuse(expr, "不允许重复字符串或列表（* 只能用于数字）", node)
@@ -188,6 +202,17 @@ def _is_sequence_literal(node: ast.AST) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str)
     return isinstance(node, ast.List | ast.Tuple)
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """Return node's child nodes left to right, leaving out operators and contexts."""
+    children: list[ast.AST] = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        for child in value if isinstance(value, list) else (value,):
+            if isinstance(child, ast.AST) and not isinstance(child, _OPERATORS):
+                children.append(child)
+    return children
 
 
 def check_expression(expr: str, functions: Iterable[str] = ALLOWED_FUNCTIONS) -> ast.Expression:
@@ -204,8 +229,7 @@ def check_expression(expr: str, functions: Iterable[str] = ALLOWED_FUNCTIONS) ->
         if depth > MAX_DEPTH:
             raise _refuse(expr, f"表达式嵌套过深（超过 {MAX_DEPTH} 层）", node)
         _check_node(expr, node, parent, allowed)
-        children = reversed(list(ast.iter_child_nodes(node)))  # report left to right
-        stack.extend((child, node, depth + 1) for child in children)
+        stack.extend((child, node, depth + 1) for child in reversed(_children(node)))
     return tree
 
 
