@@ -5,20 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from casemgmt.actor import Actor
 from casemgmt.db import db
+from casemgmt.errors import ConcurrentUpdate
 from casemgmt.instances import load_run, mark_overdue, save_run
 from casemgmt.models import ProcessInstance
 
 TIMER_ACTOR = Actor.system("timer")
 
 
-def claim_due_instance(now: datetime) -> ProcessInstance | None:
+def claim_due_instance(now: datetime, skip: frozenset[int] = frozenset()) -> ProcessInstance | None:
     """Lock the earliest due instance (the engine fires strictly after the instant); skip rows others hold."""
     stmt = (
         select(ProcessInstance)
         .where(ProcessInstance.next_timer_at < now, ProcessInstance.is_completed.is_(False))
+        .where(ProcessInstance.id.not_in(skip))
         .order_by(ProcessInstance.next_timer_at)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -36,13 +39,22 @@ def fire_due_timers(instance: ProcessInstance, now: datetime) -> None:
 
 
 def run_once(now: datetime, commit, limit: int = 10_000) -> int:
-    """Process due instances one transaction each until none is due; return how many."""
-    done = 0
-    while done < limit:
-        instance = claim_due_instance(now)
+    """Process due instances one transaction each until none is due; return how many this worker did.
+
+    Where row locks are not skipped (SQLite), another worker may save the same instance first: the
+    optimistic version check or the task-row key refuses the second save, which is rolled back and skipped.
+    """
+    done, skipped = 0, set()
+    while done + len(skipped) < limit:
+        instance = claim_due_instance(now, frozenset(skipped))
         if instance is None:
             break
-        fire_due_timers(instance, now)
-        commit()
-        done += 1
+        instance_id = instance.id
+        try:
+            fire_due_timers(instance, now)
+            commit()
+            done += 1
+        except (ConcurrentUpdate, IntegrityError, OperationalError):
+            db.session.rollback()
+            skipped.add(instance_id)
     return done

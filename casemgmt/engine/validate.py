@@ -33,8 +33,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024
 HIT_POLICIES = frozenset({"UNIQUE", "COLLECT"})
 MAX_DMN_CELL = 1_000
-# Per bundle, to bound deploy-time CPU: a check costs up to ~4 µs a character plus ~40 µs an expression.
-MAX_EXPRESSION_CHARS = 300_000
+# Per bundle, to bound deploy-time CPU (about 1 s): a check costs up to ~5 µs a character plus ~40 µs.
+MAX_EXPRESSION_CHARS = 200_000
 EXPRESSION_OVERHEAD = 50
 MAX_ELEMENTS = 50_000
 MAX_PROBLEMS = 200

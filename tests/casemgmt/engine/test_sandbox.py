@@ -333,6 +333,7 @@ def test_a_workflow_takes_the_default_branch_through_the_sandbox() -> None:
     workflow = _start((VALID / "bad_review.bpmn").read_bytes(), {"level": "dissatisfied", "reasons": []})
     workflow = _complete_callback(workflow)
     assert workflow.is_completed()
+    assert workflow.data["priority"] == "normal"  # the `? in (...)` cell ran with dmninputexpr
     assert _states(workflow)["End_normal"] == "COMPLETED"
 
 

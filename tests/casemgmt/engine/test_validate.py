@@ -371,3 +371,21 @@ def test_check_bundle_raises_diagram_invalid_listing_every_problem() -> None:
     assert "2 个问题" in caught.value.message
     assert [d["element"] for d in caught.value.details] == ["Task_nobody", "Script_write"]
     assert set(caught.value.details[0]) == {"file", "element", "message", "code"}
+
+
+def test_a_flood_of_expressions_is_cut_off_within_seconds() -> None:
+    flows = "".join(
+        f'<bpmn:sequenceFlow id="F{i}" sourceRef="a" targetRef="b">'
+        f"<bpmn:conditionExpression>level == {i}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        for i in range(5_000)
+    )
+    started = time.perf_counter()
+    problems = _validate(_with_extra(flows))
+    assert time.perf_counter() - started < 3
+    assert len(problems) == 201 and problems[-1].code == "too_many_problems"
+    assert "总量超过上限" in problems[0].message
+
+
+def test_a_bundle_with_too_many_xml_elements_is_refused() -> None:
+    tasks = "".join(f'<bpmn:task id="T{i}" />' for i in range(50_001))
+    assert ("extra.bpmn", None, "too_many_elements") in _codes(_validate(_with_extra(tasks)))
