@@ -64,3 +64,9 @@ class DiagramInvalid(DomainError):
 
 class OperationFailed(DomainError):
     code = "operation_failed"
+
+
+class EngineError(DomainError):
+    """The diagram failed while running (an expression raised, a variable was missing); names the element."""
+
+    code = "engine_error"

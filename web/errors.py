@@ -19,6 +19,7 @@ STATUS = {
     e.ExpressionRefused: 422,
     e.CalendarMissing: 409,
     e.OperationFailed: 500,
+    e.EngineError: 422,
 }
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
@@ -23,7 +25,7 @@ from casemgmt.engine.clock import engine_clock
 from casemgmt.engine.parser import ZgParser
 from casemgmt.engine.sandbox import SandboxEnvironment
 from casemgmt.engine.serializer import dump_state, load_state
-from casemgmt.errors import ExpressionRefused, TaskNotOpen
+from casemgmt.errors import DomainError, EngineError, ExpressionRefused, TaskNotOpen
 
 MAIN_PROCESS = "bad_review"
 MAX_DEADLINE_DAYS = 366
@@ -184,6 +186,21 @@ class ZgScriptEngine(PythonScriptEngine):
             task.data.update(updates)
 
 
+@contextlib.contextmanager
+def engine_errors(now: datetime) -> Iterator[None]:
+    """Run engine code at `now`; turn the engine's wrapped failures into domain errors naming the element."""
+    with engine_clock(now):
+        try:
+            yield
+        except WorkflowTaskException as err:
+            element = getattr(getattr(err, "task_spec", None), "bpmn_id", None) or "?"
+            inner = err.__context__ if isinstance(err.__context__, DomainError) else None
+            if isinstance(inner, ExpressionRefused) or err.error_type == "ExpressionRefused":
+                message = f"元素 {element} 的表达式被拒绝：{inner.message if inner else err}"
+                raise ExpressionRefused(message, details={"element": element}) from err
+            raise EngineError(f"元素 {element} 执行出错：{err}", details={"element": element}) from err
+
+
 class Run:
     """One workflow loaded for one action, bound to a context."""
 
@@ -196,7 +213,7 @@ class Run:
 
     def advance(self) -> None:
         """Fire due timers and run engine steps up to the next wait state."""
-        with engine_clock(self.ctx.now):
+        with engine_errors(self.ctx.now):
             self.wf.refresh_timers()
             self.wf.do_engine_steps()
         self._mark_timer_starts()
@@ -213,14 +230,14 @@ class Run:
     def evaluate(self, spiff_id: str, expression: str) -> Any:
         """Evaluate an expression against a task's data in the sandbox."""
         task = self.wf.get_task_from_id(_uuid(spiff_id))
-        with engine_clock(self.ctx.now):
+        with engine_errors(self.ctx.now):
             return self.engine.evaluate(task, expression)
 
     def evaluate_as_of(self, spiff_id: str, expression: str, as_of: datetime) -> tuple[str, Any]:
         """Evaluate a deadline expression as if it were `as_of`; return the ISO instant and its Due."""
         ctx = replace(self.ctx, now=as_of, dues={})
         task = self.wf.get_task_from_id(_uuid(spiff_id))
-        with engine_clock(as_of):
+        with engine_errors(as_of):
             iso = ZgScriptEngine(ctx).evaluate(task, expression)
         return iso, ctx.dues.get(iso)
 
@@ -246,7 +263,7 @@ class Run:
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
             raise TaskNotOpen("该任务已不在办理中")
         task.set_data(**data)
-        with engine_clock(self.ctx.now):
+        with engine_errors(self.ctx.now):
             task.run()
         self.advance()
 
