@@ -7,6 +7,8 @@ from casemgmt.models import Case, HumanTask, User
 
 #: roles that see every case of their region
 REGION_WIDE_ROLES = ("auditor", "admin", "coordinator")
+#: roles that work on cases; a channel account (a hall device) only submits evaluations
+STAFF_ROLES = ("officer", "supervisor", *REGION_WIDE_ROLES)
 
 
 def in_subtree(user: User, org_path: str) -> bool:
@@ -16,7 +18,7 @@ def in_subtree(user: User, org_path: str) -> bool:
 
 def can_see_case(user: User, case: Case) -> bool:
     """Tell whether the user may read a case."""
-    if user.region_id != case.region_id:
+    if user.region_id != case.region_id or not user.has_role(*STAFF_ROLES):
         return False
     return user.has_role(*REGION_WIDE_ROLES) or in_subtree(user, case.handling_org.path)
 

@@ -498,7 +498,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_human_tasks_region_status_due",
-            ["region_id", "status", "due_at"],
+            ["region_id", "status", "due_at", "id"],
             unique=False,
         )
         batch_op.create_index(

@@ -109,3 +109,10 @@ def test_bad_inbox_parameters_are_refused(api):
     assert api.get("/api/v1/tasks?view=everything", "ln-officer").status_code == 400
     assert api.get("/api/v1/tasks?region=sanming", "ln-officer").status_code == 400
     assert api.get("/api/v1/tasks?limit=-1", "ln-officer").status_code == 400
+
+
+def test_a_channel_account_can_submit_but_not_read_cases(api):
+    case = api.bad_review()
+    assert api.get(f"/api/v1/cases/{case['case_id']}", "ln-channel").status_code == 403
+    assert api.get(f"/api/v1/cases/{case['case_id']}/history", "ln-channel").status_code == 403
+    assert api.get("/api/v1/tasks", "ln-channel").get_json()["tasks"] == []
