@@ -27,12 +27,14 @@ def load_region(code: str, bpmn_root: Path, forms_root: Path, actor: Actor, now:
     """Create or update a region from its region.json and deploy its rules if they changed."""
     spec = json.loads((bpmn_root / code / "region.json").read_text(encoding="utf-8"))
     region = db.session.scalar(select(Region).where(Region.code == code))
-    if region is None:
-        region = Region(code=code, name=spec["name"], settings=spec.get("settings", {}))
+    settings = spec.get("settings", {})
+    if region is None or (region.name, region.settings) != (spec["name"], settings):
+        region = region or Region(code=code)
+        region.name, region.settings = spec["name"], settings
         db.session.add(region)
-    else:
-        region.name, region.settings = spec["name"], spec.get("settings", {})
-    db.session.flush()
+        db.session.flush()
+        audit.record("region_saved", actor=actor, at=now, region_id=region.id,
+                     payload={"code": code, "name": spec["name"], "settings": settings})
     bundles.deploy(region, bundles.collect_files(bpmn_root, forms_root, code), actor, now, comment="随版本发布的规则")
     return region
 
@@ -54,8 +56,10 @@ def upsert_org(region: Region, code: str, parent_code: str | None, kind: str, na
     if org is None:
         org = Organization(region_id=region.id, code=code, kind=kind, name=name, path="")
         db.session.add(org)
-    org.parent, org.kind, org.name = parent, kind, name
-    org.path = (parent.path if parent else "/") + code + "/"
+    path = (parent.path if parent else "/") + code + "/"
+    if (org.parent_id, org.kind, org.name, org.path) == (parent.id if parent else None, kind, name, path):
+        return org
+    org.parent, org.kind, org.name, org.path = parent, kind, name, path
     db.session.flush()
     audit.record("org_saved", actor=actor, at=now, region_id=region.id,
                  payload={"code": code, "parent": parent_code, "kind": kind, "name": name})
@@ -88,11 +92,13 @@ def load_demo(actor: Actor, now: datetime) -> int:
 
 def _upsert_item(region: Region, code: str, name: str, lead: str | None, actor: Actor, now: datetime) -> None:
     item = db.session.scalar(select(ServiceItem).where(ServiceItem.region_id == region.id, ServiceItem.code == code))
+    lead_id = _org(region, lead).id if lead else None
+    if item is not None and (item.name, item.lead_org_id) == (name, lead_id):
+        return
     if item is None:
         item = ServiceItem(region_id=region.id, code=code, name=name)
         db.session.add(item)
-    item.name = name
-    item.lead_org_id = _org(region, lead).id if lead else None
+    item.name, item.lead_org_id = name, lead_id
     db.session.flush()
     audit.record("service_item_saved", actor=actor, at=now, region_id=region.id,
                  payload={"code": code, "name": name, "lead_org": lead})

@@ -92,3 +92,17 @@ def test_a_workflow_saved_and_restored_after_every_step_continues_identically(se
     assert [t[0] for t in trace[:4]] == ["Task_Callback", "Task_Rectification", "Task_Feedback",
                                          "Task_DissatisfactionReview"]
     assert trace[4] == ("completed", True)
+
+
+def test_seeding_twice_changes_nothing_and_writes_no_audit_rows(seeded_app):
+    from sqlalchemy import func, select
+
+    from casemgmt import seed
+    from casemgmt.models import AuditEvent
+
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    actor, now = Actor.system("seed"), datetime(2025, 10, 1, tzinfo=UTC)
+    seed.load_bundled(seeded_app.config["BPMN_ROOT"], seeded_app.config["FORMS_ROOT"], actor, now)
+    assert seed.load_demo(actor, now) == 0
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
