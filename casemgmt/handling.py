@@ -138,10 +138,10 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
     clean = forms.validate_form(definition, data)
     actor = Actor.of(user, row.candidate_role)
     run = load_run(case, instance, actor, now)
-    run.complete(row.spiff_task_id, clean)
     row.status, row.completed_at, row.completed_by_id, row.data, row.draft = "completed", now, user.id, clean, None
     row.assignee_id = row.assignee_id or user.id
     _audit(row, "task_completed", actor, now, {"data": clean})
+    run.complete(row.spiff_task_id, clean)
     save_run(case, instance, run, actor, now)
     return row
 
