@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from casemgmt.actor import Actor
 from casemgmt.db import db
@@ -47,8 +49,7 @@ def record(
 ) -> AuditEvent:
     """Append an event to its chain (the case's, or the region's when there is no case)."""
     chain = chain or (f"case:{case_id}" if case_id is not None else f"region:{region_id}")
-    stmt = select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain)
-    last = db.session.execute(stmt.order_by(AuditEvent.seq.desc()).limit(1)).first()
+    last = _tail(chain)
     event = AuditEvent(
         chain=chain,
         seq=(last.seq + 1) if last else 1,
@@ -64,8 +65,34 @@ def record(
     )
     event.hash = _digest(event)
     db.session.add(event)
-    db.session.flush()
+    db.session.info.setdefault(_TAILS, {})[chain] = _Tail(event.seq, event.hash)
     return event
+
+
+_TAILS = "zhenggai_audit_tails"
+
+
+@dataclass(frozen=True)
+class _Tail:
+    seq: int
+    hash: str
+
+
+def _tail(chain: str) -> _Tail | None:
+    """Return a chain's last (seq, hash): this transaction's own appends first, else the database's."""
+    cached = db.session.info.get(_TAILS, {}).get(chain)
+    if cached is not None:
+        return cached
+    stmt = select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain)
+    row = db.session.execute(stmt.order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return _Tail(row.seq, row.hash) if row else None
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_tails(session: Session, transaction) -> None:
+    """Drop the cached tails when a transaction or savepoint ends: others may append, a rollback undoes ours."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_TAILS, None)
 
 
 @dataclass(frozen=True)

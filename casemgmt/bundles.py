@@ -121,3 +121,17 @@ def get_active(region_id: int, *, required: bool = True) -> ProcessDefinition | 
 def bundle_of(definition: ProcessDefinition) -> Bundle:
     """Return the parsed (cached) bundle of a deployed version."""
     return engine.bundle(definition.sha256, lambda: definition.files)
+
+
+#: form definitions of deployed versions by sha256; versions are immutable, so entries never go stale
+_FORMS: dict[str, dict[str, dict]] = {}
+
+
+def forms_of(definition: ProcessDefinition) -> dict[str, dict]:
+    """Return a deployed version's form definitions by key, read from its files once per process."""
+    forms_by_key = _FORMS.get(definition.sha256)
+    if forms_by_key is None:
+        if len(_FORMS) >= 64:
+            _FORMS.pop(next(iter(_FORMS)))
+        forms_by_key = _FORMS[definition.sha256] = form_definitions(definition.files)
+    return forms_by_key

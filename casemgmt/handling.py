@@ -132,7 +132,7 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
     if row.assignee_id not in (None, user.id):
         raise TaskNotOpen("该任务已被他人认领")
     case = row.case
-    definition = bundles.form_definitions(instance.definition.files).get(row.form_key)
+    definition = bundles.forms_of(instance.definition).get(row.form_key)
     if definition is None:
         raise NotFound(f"流程版本中缺少表单 {row.form_key}")
     clean = forms.validate_form(definition, data)

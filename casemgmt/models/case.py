@@ -36,7 +36,7 @@ class ProcessDefinition(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     #: relative path -> file text, diagrams and forms; never updated after insert
-    files: Mapped[dict] = mapped_column(JSONType)
+    files: Mapped[dict] = mapped_column(JSONType, deferred=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(64))
