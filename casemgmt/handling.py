@@ -159,3 +159,13 @@ def next_task_for(user: User, case_id: int) -> HumanTask | None:
         if can_act_on_task(user, row) and row.assignee_id in (None, user.id):
             return row
     return None
+
+
+def save_draft(task_id: int, data: dict, user: User, now: datetime) -> HumanTask:
+    """Keep unfinished form input on an open task (not validated); the form starts from it next time."""
+    row, _ = _locked_open_task(task_id, user)
+    if row.assignee_id not in (None, user.id):
+        raise TaskNotOpen("该任务已被他人认领")
+    row.draft = dict(data)
+    _audit(row, "task_draft_saved", Actor.of(user, row.candidate_role), now, {"fields": sorted(data)})
+    return row

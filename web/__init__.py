@@ -28,6 +28,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from web.api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)
+    extensions.csrf.exempt(api_bp)  # token-authenticated JSON, no cookies: CSRF cannot reach it
+    from web.ui_blueprints import register_ui
+
+    register_ui(app)
     from web import errors
 
     errors.init_app(app)

@@ -1,8 +1,8 @@
-"""Domain errors to HTTP: JSON for the API."""
+"""Domain errors to HTTP: JSON for the API, an HTML page for the web UI."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -31,9 +31,21 @@ def status_of(err: e.DomainError) -> int:
     return 400
 
 
+def wants_html() -> bool:
+    """Tell whether the request came from the web UI rather than the JSON API."""
+    return request.blueprint != "api" and not request.path.startswith("/api/")
+
+
+def html_error(status: int, message: str):
+    """Render the UI's error page."""
+    return render_template("errors/error.html", status=status, message=message), status
+
+
 def domain_error(err: e.DomainError):
-    """Roll back and answer a domain error as JSON."""
+    """Roll back and answer a domain error as JSON (API) or an error page (UI)."""
     db.session.rollback()
+    if wants_html():
+        return html_error(status_of(err), err.message)
     body = {"error": err.code, "message": err.message}
     if err.details is not None:
         body["details"] = err.details
@@ -45,11 +57,15 @@ def locked_error(err: OperationalError):
     db.session.rollback()
     if "locked" not in str(err.orig):
         raise err
+    if wants_html():
+        return html_error(409, "该工单刚被他人更新，请刷新后重试")
     return jsonify({"error": "conflict", "message": "该工单刚被他人更新，请刷新后重试"}), 409
 
 
 def http_error(err: HTTPException):
-    """Answer HTTP errors as JSON."""
+    """Answer HTTP errors as JSON (API) or an error page (UI)."""
+    if wants_html():
+        return html_error(err.code or 500, err.description or err.name)
     return jsonify({"error": err.name.lower().replace(" ", "_"), "message": err.description}), err.code
 
 

@@ -1,5 +1,6 @@
 """Every model, imported so that metadata and Alembic see all tables."""
 
+from casemgmt.models.attachment import Attachment
 from casemgmt.models.audit import AuditEvent
 from casemgmt.models.calendar import CalendarDay, CalendarYear
 from casemgmt.models.case import (
@@ -9,11 +10,14 @@ from casemgmt.models.case import (
     ProcessDefinition,
     ProcessInstance,
 )
+from casemgmt.models.comment import CaseComment
 from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
 from casemgmt.models.org import Organization, Region, ServiceItem
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
+    "Attachment",
+    "CaseComment",
     "AuditEvent",
     "ApiToken",
     "BAD_LEVELS",

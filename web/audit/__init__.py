@@ -1,0 +1,1 @@
+"""Case search for auditors, with the results exported to xlsx."""

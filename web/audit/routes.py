@@ -1,0 +1,86 @@
+"""Case search: filters from the query string, a page of results, the same results as xlsx."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, g, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from casemgmt.access import REGION_WIDE_ROLES, ensure_role
+from casemgmt.db import db
+from casemgmt.errors import InvalidInput
+from casemgmt.export import export_cases, local
+from casemgmt.models import Case, Organization, ServiceItem
+from casemgmt.models.case import CASE_STATUSES
+from casemgmt.search import PAGE_SIZE, SEARCH_ROLES, CaseFilter, late_case_ids, search_cases
+from web.ui import level_label, login_required, now
+from web.ui.labels import CASE_STATUS_LABELS, label
+from web.ui.present import evaluator_view
+
+bp = Blueprint("audit", __name__, template_folder="templates")
+
+
+def read_filter() -> CaseFilter:
+    """Read the search filter from the query string; bad dates are refused naming the field."""
+    args = request.args
+    return CaseFilter(region=args.get("region", ""), org_code=args.get("org", ""), item_code=args.get("item", ""),
+                      opened_from=_date("from"), opened_to=_date("to"), status=args.get("status", ""),
+                      overdue=args.get("overdue") == "1", q=args.get("q", "").strip())
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError as err:
+        raise InvalidInput(_("Not a date: %(value)s", value=raw), details={name: ["YYYY-MM-DD"]}) from err
+
+
+@bp.get("/audit/cases")
+@login_required
+def search():
+    ensure_role(g.user, *SEARCH_ROLES)
+    flt, page = read_filter(), max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = search_cases(g.user, flt, now(), page)
+    late = late_case_ids([c.id for c in rows], now())
+    return render_template("audit/search.html", flt=flt, rows=rows, total=total, late=late, page=page,
+                           pages=max(1, -(-total // PAGE_SIZE)), orgs=_orgs(), items=_items(),
+                           statuses=CASE_STATUSES, args=request.args)
+
+
+@bp.get("/audit/cases.xlsx")
+@login_required
+def export():
+    content = export_cases(g.user, read_filter(), now(), _headers(), _row)
+    db.session.commit()
+    name = f"cases-{now():%Y%m%d%H%M}.xlsx"
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _headers() -> list[str]:
+    return [_("Case no."), _("Region"), _("Handling unit"), _("Service item"), _("Record no."), _("Rating"),
+            _("Reasons"), _("Evaluator"), _("Phone"), _("Status"), _("Outcome"), _("Opened"), _("Closed"),
+            _("Overdue")]
+
+
+def _row(case: Case, late: bool) -> list[object]:
+    ev, who = case.evaluation, evaluator_view(case, False)
+    return [case.case_no, case.region.name, case.handling_org.name, ev.item_code, ev.record_no,
+            level_label(case.region, ev.level), "、".join(ev.reasons or []), who["name"], who["phone"],
+            label(CASE_STATUS_LABELS, case.status), case.outcome or "", local(case.opened_at), local(case.closed_at),
+            _("Yes") if late else _("No")]
+
+
+def _orgs() -> list[Organization]:
+    stmt = select(Organization).where(Organization.region_id == g.user.region_id)
+    if not g.user.has_role(*REGION_WIDE_ROLES):
+        stmt = stmt.where(Organization.path.startswith(g.user.org.path, autoescape=True))
+    return list(db.session.scalars(stmt.order_by(Organization.path)))
+
+
+def _items() -> list[ServiceItem]:
+    stmt = select(ServiceItem).where(ServiceItem.region_id == g.user.region_id).order_by(ServiceItem.code)
+    return list(db.session.scalars(stmt))

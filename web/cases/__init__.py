@@ -1,0 +1,1 @@
+"""The case page: summary, evaluation, timeline, diagram with the path taken, comments, integrity."""

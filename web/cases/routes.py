@@ -1,0 +1,72 @@
+"""The case page and its actions: reveal the evaluator (audited), comment, verify the hash chain, diagram."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from casemgmt import audit, queries
+from casemgmt.access import REGION_WIDE_ROLES, ensure_role
+from casemgmt.comments import add_comment
+from casemgmt.db import db
+from casemgmt.models import Case
+from casemgmt.privacy import may_reveal, reveal_evaluator
+from casemgmt.trail import main_diagram
+from web.cases.context import case_page_context
+from web.ui import login_required, now, safe_next
+
+bp = Blueprint("cases", __name__, template_folder="templates")
+
+
+def render_case(case: Case, *, revealed: bool = False, verification: list | None = None, status: int = 200):
+    """Render the case page."""
+    context = case_page_context(case, g.user, now(), revealed, verification)
+    return render_template("cases/case.html", **context), status
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def show(case_id: int):
+    return render_case(queries.get_case(case_id, g.user))
+
+
+@bp.post("/cases/<int:case_id>/reveal")
+@login_required
+def reveal(case_id: int):
+    case = queries.get_case(case_id, g.user)
+    reveal_evaluator(case, g.user, request.form.get("reason", ""), now())
+    db.session.commit()
+    return render_case(case, revealed=True)
+
+
+@bp.post("/cases/<int:case_id>/comments")
+@login_required
+def comment(case_id: int):
+    case = queries.get_case(case_id, g.user)
+    add_comment(case, g.user, request.form.get("body", ""), now())
+    db.session.commit()
+    flash(_("Comment added."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("cases.show", case_id=case_id)) + "#comments")
+
+
+@bp.get("/cases/<int:case_id>/verify")
+@login_required
+def verify(case_id: int):
+    case = queries.get_case(case_id, g.user)
+    ensure_role(g.user, *REGION_WIDE_ROLES)
+    return render_case(case, verification=audit.verify_chain(f"case:{case.id}"))
+
+
+@bp.get("/cases/<int:case_id>/diagram.bpmn")
+@login_required
+def diagram(case_id: int):
+    case = queries.get_case(case_id, g.user)
+    return Response(main_diagram(case), mimetype="application/xml")
+
+
+@bp.app_context_processor
+def case_helpers() -> dict:
+    """Tell templates whether the user may reveal evaluators and verify chains."""
+    user = g.get("user")
+    return {"may_reveal": bool(user and may_reveal(user)),
+            "may_verify": bool(user and user.has_role(*REGION_WIDE_ROLES))}

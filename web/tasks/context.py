@@ -1,0 +1,34 @@
+"""What the task page shows: the case, the evaluation, earlier steps, the form and who may act."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from casemgmt import bundles, queries
+from casemgmt.access import can_act_on_task
+from casemgmt.calendar import load_calendar
+from casemgmt.comments import list_comments
+from casemgmt.inbox import item_names, lamp, reassign_targets
+from casemgmt.models import HumanTask, User
+from web.tasks.uploads import kept_files
+from web.ui.formview import describe, initial_values
+from web.ui.present import evaluator_view
+
+
+def task_page_context(row: HumanTask, user: User, now: datetime, definition: dict, raw: dict | None) -> dict:
+    """Return the template context of a task page."""
+    case = row.case
+    definitions = bundles.forms_of(case.definition)
+    tasks = queries.list_case_tasks(case.id)
+    values = raw if raw is not None else initial_values(definition, row.draft)
+    can_act = (row.status == "open" and can_act_on_task(user, row) and row.assignee_id in (None, user.id))
+    earlier = [(t, describe(definitions.get(t.form_key), t.data)) for t in tasks if t.status == "completed"]
+    reassign = reassign_targets(user, row) if row.status == "open" and user.has_role("supervisor", "coordinator") \
+        else None
+    return {
+        "task": row, "case": case, "definition": definition, "values": values, "can_act": can_act,
+        "files": kept_files(row, definition, values), "earlier": earlier, "comments": list_comments(case.id),
+        "open_tasks": [t for t in tasks if t.status == "open"], "reassign": reassign,
+        "lamp": lamp(row, now, load_calendar(case.region.code)), "evaluator": evaluator_view(case, None),
+        "item_name": item_names(case.region_id, {case.evaluation.item_code}).get(case.evaluation.item_code, ""),
+    }

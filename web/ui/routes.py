@@ -1,0 +1,72 @@
+"""App-wide pages and hooks: the home redirect, the language switch, bpmn-js files, security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, g, redirect, request, send_from_directory, session, url_for
+
+from casemgmt.auth import get_active_user
+from casemgmt.search import SEARCH_ROLES
+from web.ui import LANGUAGES, labels, level_label, local_time, login_required, safe_next, select_locale
+
+bp = Blueprint("ui", __name__)
+#: bpmn-js is installed from the npm registry by `make setup` (npm ci); only its dist folder is served
+BPMN_JS_DIST = Path(__file__).resolve().parents[2] / "node_modules" / "bpmn-js" / "dist"
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+       "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+@bp.before_app_request
+def load_user() -> None:
+    """Put the signed-in user (or None) on g for this request."""
+    if request.blueprint == "api":
+        return
+    g.user = get_active_user(session.get("user_id"))
+    if g.user is None and "user_id" in session:
+        session.clear()
+
+
+@bp.after_app_request
+def security_headers(response):
+    """Forbid framing, sniffing and foreign scripts on every page of the UI."""
+    if request.blueprint != "api":
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if g.get("user") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_context_processor
+def template_helpers() -> dict:
+    """Give templates the user, the languages and the formatting helpers."""
+    user = g.get("user")
+    return {"current_user": user, "languages": LANGUAGES, "lang": select_locale(), "local_time": local_time,
+            "level_label": level_label, "labels": labels, "label": labels.label,
+            "can_search": bool(user and user.has_role(*SEARCH_ROLES))}
+
+
+@bp.get("/")
+@login_required
+def home():
+    if g.user.has_role("officer", "supervisor", "coordinator", "admin"):
+        return redirect(url_for("inbox.index"))
+    return redirect(url_for("audit.search"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    return redirect(safe_next(request.args.get("next"), url_for("ui.home")))
+
+
+@bp.get("/vendor/bpmn-js/<path:filename>")
+def bpmn_js(filename: str):
+    if not BPMN_JS_DIST.is_dir():
+        abort(404, description="bpmn-js is not installed: run make setup (npm ci)")
+    return send_from_directory(BPMN_JS_DIST, filename, max_age=3600)
