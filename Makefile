@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := web
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-pg bench setup lint clean
+.PHONY: run test test-sqlite test-pg bench setup browser-deps lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,14 +20,25 @@ instance/secret_key:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
-setup: $(VENV)/.installed instance/secret_key
+# bpmn-js for the case page's diagram, from the npm registry (served from node_modules, never committed)
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's chromium; fonts-noto-cjk so that Chinese renders. Installed only when missing.
+browser-deps:
+	@command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			chromium fonts-noto-cjk; }
+
+setup: $(VENV)/.installed instance/secret_key node_modules/.installed
 
 run: setup
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask migrate
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask seed --demo
 	SECRET_KEY=$$(cat instance/secret_key) TIMER_WORKER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
 
-test: setup
+test: setup browser-deps
 	$(BIN)/ruff check casemgmt web tests config.py bench
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-pg
