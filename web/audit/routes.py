@@ -41,6 +41,7 @@ def _date(name: str) -> date | None:
 @bp.get("/audit/cases")
 @login_required
 def search():
+    """Show one page of the cases matching the filter."""
     ensure_role(g.user, *SEARCH_ROLES)
     flt, page = read_filter(), max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = search_cases(g.user, flt, now(), page)
@@ -53,6 +54,7 @@ def search():
 @bp.get("/audit/cases.xlsx")
 @login_required
 def export():
+    """Send the matching cases as an xlsx workbook."""
     content = export_cases(g.user, read_filter(), now(), _headers(), _row)
     db.session.commit()
     name = f"cases-{now():%Y%m%d%H%M}.xlsx"

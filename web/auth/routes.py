@@ -23,6 +23,7 @@ class LoginForm(FlaskForm):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Show the sign-in form; check the password, count failures, start the session."""
     form, error = LoginForm(), None
     if form.validate_on_submit():
         try:
@@ -51,6 +52,7 @@ def _start_session(user_id: int) -> None:
 @bp.post("/logout")
 @login_required
 def logout():
+    """End the session (the language choice stays)."""
     log_out(g.user, now())
     db.session.commit()
     lang = session.get("lang")

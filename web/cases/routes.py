@@ -27,12 +27,14 @@ def render_case(case: Case, *, revealed: bool = False, verification: list | None
 @bp.get("/cases/<int:case_id>")
 @login_required
 def show(case_id: int):
+    """Show a case: summary, tasks, diagram with its path, timeline, comments."""
     return render_case(queries.get_case(case_id, g.user))
 
 
 @bp.post("/cases/<int:case_id>/reveal")
 @login_required
 def reveal(case_id: int):
+    """Show the evaluator's identity once, recording who looked and why."""
     case = queries.get_case(case_id, g.user)
     reveal_evaluator(case, g.user, request.form.get("reason", ""), now())
     db.session.commit()
@@ -42,6 +44,7 @@ def reveal(case_id: int):
 @bp.post("/cases/<int:case_id>/comments")
 @login_required
 def comment(case_id: int):
+    """Add a comment to a case."""
     case = queries.get_case(case_id, g.user)
     add_comment(case, g.user, request.form.get("body", ""), now())
     db.session.commit()
@@ -52,6 +55,7 @@ def comment(case_id: int):
 @bp.get("/cases/<int:case_id>/verify")
 @login_required
 def verify(case_id: int):
+    """Recompute the case's hash chain and show which rows break it."""
     case = queries.get_case(case_id, g.user)
     ensure_role(g.user, *REGION_WIDE_ROLES)
     return render_case(case, verification=audit.verify_chain(f"case:{case.id}"))
@@ -60,6 +64,7 @@ def verify(case_id: int):
 @bp.get("/cases/<int:case_id>/diagram.bpmn")
 @login_required
 def diagram(case_id: int):
+    """Send the main diagram of the version the case ran on."""
     case = queries.get_case(case_id, g.user)
     return Response(main_diagram(case), mimetype="application/xml")
 

@@ -18,6 +18,7 @@ bp = Blueprint("inbox", __name__, template_folder="templates")
 @bp.get("/inbox")
 @login_required
 def index():
+    """Show one page of an inbox view."""
     view = request.args.get("view", "my_roles")
     flt = InboxFilter(q=request.args.get("q", "").strip(), form_key=request.args.get("form_key", ""),
                       item_code=request.args.get("item", ""))

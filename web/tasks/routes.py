@@ -40,12 +40,14 @@ def render_task(row: HumanTask, sub: Submission | None = None, errors: dict | No
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
+    """Show a task with its case, earlier steps and, to whoever may act, its form."""
     return render_task(_visible_task(task_id))
 
 
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def submit(task_id: int):
+    """Save a draft or complete the task; a refused form comes back with its errors and values."""
     row = _visible_task(task_id)
     definition = _definition(row)
     sub = read_submission(definition, request.form)
@@ -87,6 +89,7 @@ def _after_completion(row: HumanTask):
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int):
+    """Make the user the task's assignee."""
     handling.claim_task(task_id, g.user, now())
     db.session.commit()
     flash(_("Task claimed."), "success")
@@ -96,6 +99,7 @@ def claim(task_id: int):
 @bp.post("/tasks/<int:task_id>/release")
 @login_required
 def release(task_id: int):
+    """Give a claimed task back to its unit."""
     handling.release_task(task_id, g.user, now(), request.form.get("reason", "").strip())
     db.session.commit()
     flash(_("Task released to the unit."), "success")
@@ -105,6 +109,7 @@ def release(task_id: int):
 @bp.post("/tasks/<int:task_id>/reassign")
 @login_required
 def reassign(task_id: int):
+    """Let a supervisor hand a task to a person or a unit, with a reason."""
     username, org_code = request.form.get("assignee", ""), request.form.get("org_code", "")
     if not username and not org_code:
         raise InvalidInput(_("Choose a person or a unit to reassign to."))
@@ -126,6 +131,7 @@ def _org(code: str) -> Organization:
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
+    """Send an evidence file of a case the user may see."""
     row = attachments.get_attachment(attachment_id, g.user)
     response = Response(row.content, mimetype=row.content_type)
     response.headers.set("Content-Disposition", "attachment", filename=row.name)

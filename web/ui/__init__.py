@@ -37,6 +37,7 @@ def login_required(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(*args, **kwargs):
+        """Redirect to the sign-in page unless someone is signed in."""
         if g.get("user") is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)

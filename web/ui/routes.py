@@ -20,7 +20,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
 @bp.before_app_request
 def load_user() -> None:
     """Put the signed-in user (or None) on g for this request."""
-    if request.blueprint == "api":
+    if request.blueprint == "api" or request.endpoint in ("static", "ui.bpmn_js"):
         return
     g.user = get_active_user(session.get("user_id"))
     if g.user is None and "user_id" in session:
@@ -52,6 +52,7 @@ def template_helpers() -> dict:
 @bp.get("/")
 @login_required
 def home():
+    """Send the user to their start page: the inbox, or case search for auditors."""
     if g.user.has_role("officer", "supervisor", "coordinator", "admin"):
         return redirect(url_for("inbox.index"))
     return redirect(url_for("audit.search"))
@@ -59,6 +60,7 @@ def home():
 
 @bp.get("/lang/<code>")
 def switch_language(code: str):
+    """Remember the chosen language in the session and go back."""
     if code not in LANGUAGES:
         abort(404)
     session["lang"] = code
@@ -67,6 +69,7 @@ def switch_language(code: str):
 
 @bp.get("/vendor/bpmn-js/<path:filename>")
 def bpmn_js(filename: str):
+    """Serve a file of bpmn-js's dist folder from the npm install."""
     if not BPMN_JS_DIST.is_dir():
         abort(404, description="bpmn-js is not installed: run make setup (npm ci)")
     return send_from_directory(BPMN_JS_DIST, filename, max_age=3600)
