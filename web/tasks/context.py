@@ -11,7 +11,7 @@ from casemgmt.comments import list_comments
 from casemgmt.inbox import item_names, lamp, reassign_targets
 from casemgmt.models import HumanTask, User
 from web.tasks.uploads import kept_files
-from web.ui.formview import describe, initial_values
+from web.ui.formview import describe, initial_values, required_conditions
 from web.ui.present import evaluator_view
 
 
@@ -27,6 +27,7 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
         else None
     return {
         "task": row, "case": case, "definition": definition, "values": values, "can_act": can_act,
+        "conditions": required_conditions(definition),
         "files": kept_files(row, definition, values), "earlier": earlier, "comments": list_comments(case.id),
         "open_tasks": [t for t in tasks if t.status == "open"], "reassign": reassign,
         "lamp": lamp(row, now, load_calendar(case.region.code)), "evaluator": evaluator_view(case, None),

@@ -98,3 +98,16 @@ def describe(definition: dict | None, data: dict | None) -> list[dict]:
         else:
             rows.append({"label": spec["label"] if spec else name, "text": display_value(spec, value), "files": []})
     return rows
+
+
+def required_conditions(definition: dict) -> dict[str, str]:
+    """Return, per field with required_if, the condition in words (e.g. "required when 是否同意撤销 is 是")."""
+    specs = {s["name"]: s for s in definition["fields"]}
+    texts = {}
+    for spec in definition["fields"]:
+        cond = spec.get("required_if")
+        other = specs.get(cond["field"]) if cond else None
+        if other is not None:
+            texts[spec["name"]] = _("(required when %(field)s is %(value)s)", field=other["label"],
+                                    value=display_value(other, cond["equals"]))
+    return texts

@@ -165,3 +165,11 @@ def test_an_officer_of_another_region_gets_404_on_the_task_and_cannot_act(api, u
     assert other.post(f"/tasks/{task['id']}/claim").status_code == 404
     assert other.post(f"/tasks/{task['id']}", {"action": "complete", **CALLBACK}).status_code == 404
     assert other.get("/tasks/999999").status_code == 404
+
+
+def test_a_conditionally_required_field_says_when_it_is_required(api, ui):
+    case, task = _task(api)
+    complete(api, task["id"], "ln-officer", callback("misjudged"))
+    review = only_task(api, case["case_id"], "ln-coordinator")
+    page = ui("ln-coordinator").get(f"/tasks/{review['id']}").text
+    assert "（“同意撤销”为“是”时必填）" in page
