@@ -10,20 +10,31 @@ from casemgmt.models.case import (
     ProcessDefinition,
     ProcessInstance,
 )
+from casemgmt.models.casework import Appeal, CallbackAttempt, Consultation, Transfer
 from casemgmt.models.comment import CaseComment
 from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
+from casemgmt.models.ledger import ExtensionRequest, LedgerEntry, LedgerNote
 from casemgmt.models.org import Organization, Region, ServiceItem
+from casemgmt.models.service_record import ServiceRecord
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
+    "Appeal",
+    "CallbackAttempt",
+    "Consultation",
+    "ExtensionRequest",
+    "LedgerEntry",
+    "LedgerNote",
+    "ServiceRecord",
+    "Transfer",
     "Attachment",
-    "CaseComment",
     "AuditEvent",
     "ApiToken",
     "BAD_LEVELS",
     "CalendarDay",
     "CalendarYear",
     "Case",
+    "CaseComment",
     "Evaluation",
     "HumanTask",
     "LEVELS",
