@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from casemgmt import audit, operations
+from casemgmt import audit, ledger, operations
 from casemgmt.actor import Actor
 from casemgmt.bundles import bundle_of
 from casemgmt.calendar import load_calendar
@@ -19,11 +19,13 @@ from casemgmt.models import Case, HumanTask, Organization, ProcessInstance
 
 def run_context(case: Case, actor: Actor, now: datetime) -> RunContext:
     """Build the engine context of one action on a case."""
-    op_ctx = operations.OperationContext(case=case, actor=actor, now=now)
+    moves: list[tuple[str, str]] = []  # shared: operations ask, the run moves the timers after its steps
+    op_ctx = operations.OperationContext(case=case, actor=actor, now=now, timer_moves=moves)
     return RunContext(
         now=now,
         calendar=load_calendar(case.region.code),
         call_operation=lambda name, data, params: operations.call(op_ctx, name, data, params),
+        timer_moves=moves,
     )
 
 
@@ -40,7 +42,7 @@ def load_run(case: Case, instance: ProcessInstance, actor: Actor, now: datetime)
 
 def save_run(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime) -> None:
     """Store state, next timer and task rows; a concurrent save of the same version is a conflict."""
-    sync_tasks(case, instance, run, actor, now)
+    ledger.adopt_deadlines(case, sync_tasks(case, instance, run, actor, now))
     instance.state = run.dump()
     instance.next_timer_at = run.next_timer_at()
     instance.is_completed = run.is_completed
@@ -52,6 +54,16 @@ def save_run(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now:
         db.session.flush()
     except StaleDataError as err:
         raise ConcurrentUpdate("该工单刚被他人更新，请刷新后重试") from err
+
+
+def deliver(case: Case, message: str, payload: dict, variable: str, actor: Actor, now: datetime) -> bool:
+    """Deliver a BPMN message to a case's workflow and save; False (nothing saved) if no step waits for it."""
+    instance = lock_instance(case.instance.id)
+    run = load_run(case, instance, actor, now)
+    if not run.deliver(message, payload, variable):
+        return False
+    save_run(case, instance, run, actor, now)
+    return True
 
 
 def open_rows(instance_id: int) -> list[HumanTask]:

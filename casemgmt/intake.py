@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from casemgmt import audit
+from casemgmt import audit, ratings
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
@@ -32,7 +32,9 @@ def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeRe
     _check_item(region, payload["item_code"])
     is_bad = payload["level"] in BAD_LEVELS
     _check_reasons(region, payload, is_bad)
+    ratings.check_rating_window(region, payload)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
+    ratings.mark_rated(evaluation)
     actor = Actor.of(submitter, "channel")
     if not is_bad:
         audit.record("evaluation_received", actor=actor, at=now, region_id=region.id,

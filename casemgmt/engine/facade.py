@@ -16,7 +16,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
@@ -54,6 +57,8 @@ class RunContext:
     call_operation: Operation
     #: every deadline computed in this run, by its ISO string, so rows can show due_date/provisional
     dues: dict[str, Any] = field(default_factory=dict)
+    #: (task element, ISO instant) pairs operations ask for: that task's boundary timers move there
+    timer_moves: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,8 @@ class Run:
             self.wf.refresh_timers()
             self.wf.do_engine_steps()
         self._mark_timer_starts()
+        while self.ctx.timer_moves:
+            self.move_timers(*self.ctx.timer_moves.pop(0))
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         """Return the READY user tasks with what their task rows need."""
@@ -246,7 +253,9 @@ class Run:
         changes = []
         for task in list(self.wf.event_manager.tasks.values()):
             started = task.internal_data.get("zg_started")
-            if started is None or (only_provisional and not task.internal_data.get("zg_provisional")):
+            if started is None or task.internal_data.get("zg_moved"):  # an extension, not the expression, set it
+                continue
+            if only_provisional and not task.internal_data.get("zg_provisional"):
                 continue
             old = task.internal_data.get("event_value")
             new, due = self.evaluate_as_of(str(task.id), task.task_spec.event_definition.expression,
@@ -266,6 +275,26 @@ class Run:
         with engine_errors(self.ctx.now):
             task.run()
         self.advance()
+
+    def deliver(self, message: str, payload: dict, variable: str) -> bool:
+        """Deliver a BPMN message (payload in task data as `variable`) and advance; False if nothing waits for it."""
+        event = BpmnEvent(CamundaMessage(message), payload={"payload": payload, "result_var": variable})
+        with engine_errors(self.ctx.now):
+            caught = self.wf.event_manager.catch(event, internal=False)
+        if caught:
+            self.advance()
+        return bool(caught)
+
+    def move_timers(self, element_id: str, iso: str) -> list[str]:
+        """Move the waiting boundary timers of a task to a new instant (an approved extension); return their ids."""
+        moved = []
+        for task in self.wf.event_manager.tasks.values():
+            hosts = {t.task_spec.bpmn_id for t in task.parent.children} if task.parent else set()
+            timer = isinstance(getattr(task.task_spec, "event_definition", None), TimeDateEventDefinition)
+            if timer and isinstance(task.task_spec, BoundaryEvent) and element_id in hosts:
+                task.internal_data.update(event_value=iso, zg_moved=True, zg_provisional=False)
+                moved.append(task.task_spec.bpmn_id)
+        return moved
 
     def cancel(self) -> None:
         """Cancel the whole workflow (case revoked or withdrawn)."""

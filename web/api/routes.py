@@ -166,3 +166,6 @@ def calendar_due(region: str):
     if region != g.user.region.code:
         raise InvalidInput("只能查询本地区日历", details={"region": [f"您属于 {g.user.region.code}"]})
     return jsonify(load_calendar(region).due(start, int(raw)).as_dict())
+
+
+import web.api.casework  # noqa: E402,F401 - registers the region rule-pack routes on bp
