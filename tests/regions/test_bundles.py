@@ -1,0 +1,91 @@
+"""Region folders override the national template file by file, and a broken one is refused at load."""
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from casemgmt import seed
+from casemgmt.actor import Actor
+from casemgmt.bundles import collect_files
+from casemgmt.errors import DiagramInvalid
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2025, 9, 26, 2, 0, tzinfo=UTC)
+REGIONS = ("nea", "sanming", "xian")
+
+
+def _national(tmp_path: Path) -> tuple[Path, Path]:
+    bpmn, forms = tmp_path / "bpmn", tmp_path / "forms"
+    shutil.copytree(ROOT / "bpmn" / "national", bpmn / "national")
+    shutil.copytree(ROOT / "forms" / "national", forms / "national")
+    return bpmn, forms
+
+
+def test_a_region_overriding_one_form_inherits_every_other_file(tmp_path):
+    bpmn, forms = _national(tmp_path)
+    (bpmn / "demo").mkdir()
+    (forms / "demo").mkdir()
+    feedback = json.loads((forms / "national" / "feedback.json").read_text("utf-8")) | {"title": "反馈评价人（示例）"}
+    (forms / "demo" / "feedback.json").write_text(json.dumps(feedback, ensure_ascii=False), "utf-8")
+    files = collect_files(bpmn, forms, "demo")
+    national = collect_files(bpmn, forms, "national")
+    assert set(files) == set(national)
+    assert json.loads(files["forms/feedback.json"])["title"] == "反馈评价人（示例）"
+    assert {k: v for k, v in files.items() if k != "forms/feedback.json"} == {
+        k: v for k, v in national.items() if k != "forms/feedback.json"}
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_every_bundled_region_overrides_the_diagram_and_inherits_the_national_forms_it_does_not_override(region):
+    files = collect_files(ROOT / "bpmn", ROOT / "forms", region)
+    national = collect_files(ROOT / "bpmn", ROOT / "forms", "national")
+    assert files["bad_review.bpmn"] == (ROOT / "bpmn" / region / "bad_review.bpmn").read_text("utf-8")
+    assert files["bad_review.bpmn"] != national["bad_review.bpmn"]
+    own = {f"forms/{p.name}" for p in (ROOT / "forms" / region).glob("*.json")}
+    inherited = set(national) - own - {"bad_review.bpmn"}
+    assert inherited, region
+    assert all(files[name] == national[name] for name in inherited)
+    assert all(files[name] != national.get(name) for name in own)
+
+
+def test_sanming_keeps_the_national_revocation_form_and_xian_replaces_the_feedback_form():
+    national = collect_files(ROOT / "bpmn", ROOT / "forms", "national")
+    sanming = collect_files(ROOT / "bpmn", ROOT / "forms", "sanming")
+    xian = collect_files(ROOT / "bpmn", ROOT / "forms", "xian")
+    assert sanming["forms/revocation_review.json"] == national["forms/revocation_review.json"]
+    assert "satisfied" not in xian["forms/feedback.json"] and "satisfied" in national["forms/feedback.json"]
+
+
+def _broken_region(tmp_path: Path) -> tuple[Path, Path]:
+    bpmn, forms = _national(tmp_path)
+    shutil.copytree(ROOT / "forms" / "sanming", forms / "broken")
+    (bpmn / "broken").mkdir()
+    (bpmn / "broken" / "region.json").write_text(json.dumps({"code": "broken", "name": "测试地区"}), "utf-8")
+    diagram = (ROOT / "bpmn" / "sanming" / "bad_review.bpmn").read_text("utf-8")
+    diagram = diagram.replace('camunda:formKey="appeal_review"', 'camunda:formKey="appeal_verdict"', 1)
+    diagram = diagram.replace('camunda:topic="rule_appeal"', 'camunda:topic="delete_everything"', 1)
+    (bpmn / "broken" / "bad_review.bpmn").write_text(diagram, "utf-8")
+    return bpmn, forms
+
+
+def test_a_region_folder_with_an_invalid_diagram_is_refused_at_load_naming_the_file_and_element(app, tmp_path):
+    bpmn, forms = _broken_region(tmp_path)
+    with pytest.raises(DiagramInvalid) as refused:
+        seed.load_region("broken", bpmn, forms, Actor.system("seed"), NOW)
+    problems = {(p["file"], p["element"]) for p in refused.value.details}
+    assert problems == {("bad_review.bpmn", "Task_AppealReview"), ("bad_review.bpmn", "Task_RuleAppeal")}
+    messages = [p["message"] for p in refused.value.details]
+    assert "文件 bad_review.bpmn，元素 Task_AppealReview：表单 appeal_verdict 不存在" in messages
+    assert "2 个问题" in refused.value.message
+
+
+def test_the_seed_command_refuses_the_broken_region_and_names_file_and_element(app, tmp_path):
+    bpmn, forms = _broken_region(tmp_path)
+    app.config.update(BPMN_ROOT=bpmn, FORMS_ROOT=forms)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code != 0
+    assert "Task_RuleAppeal" in result.output and "delete_everything" in result.output
+    assert "bad_review.bpmn" in result.output
