@@ -55,11 +55,13 @@ def form_definitions(files: dict[str, str]) -> dict[str, dict]:
 def validate_files(files: dict[str, str]) -> None:
     """Refuse a bundle with any problem, naming file and element; parse it as a last check."""
     problems: list[dict] = []
-    try:
-        definitions = form_definitions(files)
-    except ValueError as err:
-        problem = {"file": "forms", "element": None, "message": str(err)}
-        raise DiagramInvalid("表单文件不是有效的 JSON", details=[problem]) from err
+    for name in files:
+        try:
+            form_definitions({name: files[name]})
+        except (ValueError, RecursionError) as err:  # a hostile upload can nest JSON past the recursion limit
+            problem = {"file": name, "element": None, "message": f"文件 {name}：不是有效的 JSON（{err}）"}
+            raise DiagramInvalid("表单文件不是有效的 JSON", details=[problem]) from err
+    definitions = form_definitions(files)
     for key, definition in definitions.items():
         for message in forms.check_definition(definition):
             problems.append({"file": f"{FORM_PREFIX}{key}.json", "element": None, "message": message})

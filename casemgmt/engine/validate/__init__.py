@@ -24,6 +24,7 @@ from casemgmt.engine.validate.dmn import HIT_POLICIES, MAX_DMN_CELL, MAX_DMN_QUE
 from casemgmt.engine.validate.expressions import _expression_texts, _multi_instance, _timers
 from casemgmt.engine.validate.loading import MAX_ELEMENTS, MAX_FILE_BYTES, _load_all
 from casemgmt.engine.validate.references import _duplicate_ids, _main_process, _operation_clashes, _references
+from casemgmt.engine.validate.schema import schema_problems
 from casemgmt.engine.validate.structure import _code_hooks, _event_gateways, _service_tasks, _user_tasks
 from casemgmt.errors import DiagramInvalid
 
@@ -88,6 +89,10 @@ def validate_bundle(
         _operation_clashes(docs, operations),
     )
     problems.extend(islice(checks, MAX_PROBLEMS + 1))
+    refused = {problem.file for problem in problems}
+    unrefused = [doc for doc in docs if not doc.is_dmn and doc.name not in refused]
+    schema_checks = chain.from_iterable(schema_problems(doc) for doc in unrefused)
+    problems.extend(islice(schema_checks, MAX_PROBLEMS + 1 - len(problems)))
     if len(problems) > MAX_PROBLEMS:
         problems[MAX_PROBLEMS:] = [_problem("*", None, "too_many_problems", f"问题超过 {MAX_PROBLEMS} 个，其余未列出")]
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ from lxml import etree
 
 from casemgmt.engine.sandbox import is_iso_interval
 from casemgmt.engine.validate.common import BPMN, CAMUNDA, Problem, _Doc, _elements, _owner, _problem, _tag
+from casemgmt.engine.validate.deadlines import argument_problem, time_date_problem
 from casemgmt.errors import ExpressionRefused
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -60,6 +62,17 @@ def _timers(doc: _Doc) -> Iterator[Problem]:
                 continue
             if problem := _expression(doc, owner, f"定时器 {kind} 的表达式", spec.text):
                 yield problem
+            elif message := _deadline_problem(kind, spec.text or ""):
+                yield _problem(doc.name, owner, "timer", f"定时器 {kind} 无法计算：{message}")
+
+
+def _deadline_problem(kind: str, text: str) -> str | None:
+    """Check a whitelisted timer expression's deadline calls, and that a timeDate gives an instant."""
+    tree = ast.parse(text.strip(), mode="eval")
+    problem = argument_problem(tree)
+    if problem is None and kind == "timeDate":
+        problem = time_date_problem(tree)
+    return problem
 
 
 def _multi_instance(doc: _Doc) -> Iterator[Problem]:

@@ -10,6 +10,7 @@ from lxml import etree
 
 from casemgmt.engine.sandbox import DEADLINE_FUNCTIONS, strip_el_wrapper
 from casemgmt.engine.validate.common import BPMN, CAMUNDA, SPIFF, Problem, _Doc, _elements, _owner, _problem, _tag
+from casemgmt.engine.validate.deadlines import argument_problem
 from casemgmt.engine.validate.expressions import _expression
 from casemgmt.errors import ExpressionRefused
 
@@ -119,6 +120,8 @@ def _due_date(doc: _Doc, task: etree._Element) -> Iterator[Problem]:
     if not called & DEADLINE_FUNCTIONS:
         text = "截止时间 dueDate 必须调用 workdays、calendar_days 或 hours"
         yield _problem(doc.name, task.get("id"), "due_date", text)
+    elif message := argument_problem(tree):
+        yield _problem(doc.name, task.get("id"), "due_date", f"截止时间 dueDate 无法计算：{message}")
 
 
 def _service_tasks(doc: _Doc, operations: AbstractSet[str]) -> Iterator[Problem]:
