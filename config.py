@@ -23,6 +23,8 @@ class Config:
     SESSION_COOKIE_SECURE = False
     TIMER_WORKER = False
     TIMER_INTERVAL_SECONDS = 30.0
+    #: codes of regions whose administrators may change the national calendar (it moves every region's deadlines)
+    NATIONAL_ADMIN_REGIONS: tuple[str, ...] = ()
     TESTING = False
 
     @classmethod
@@ -37,6 +39,8 @@ class Config:
             values["SESSION_COOKIE_SECURE"] = True
         if os.environ.get("TIMER_WORKER") == "1":
             values["TIMER_WORKER"] = True
+        if os.environ.get("NATIONAL_ADMIN_REGIONS"):
+            values["NATIONAL_ADMIN_REGIONS"] = tuple(os.environ["NATIONAL_ADMIN_REGIONS"].replace(" ", "").split(","))
         return values
 
 

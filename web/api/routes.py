@@ -169,3 +169,4 @@ def calendar_due(region: str):
 
 
 import web.api.casework  # noqa: E402,F401 - registers the region rule-pack routes on bp
+from web.api import admin  # noqa: E402,F401 - registers the administrators' routes on bp

@@ -1,0 +1,84 @@
+"""Calendar changes by administrators: preview lists the open deadlines a year import would move; applying
+recomputes them and is audited; a region's admins change only their overlay, the nation only when named."""
+
+import pytest
+
+from casemgmt.db import db
+from casemgmt.models import AuditEvent
+from tests.admin.edits import url, use_national_rules
+from tests.web.flows import only_task
+
+
+@pytest.fixture(autouse=True)
+def national(api) -> dict:
+    """The region runs the national template, so these tests do not depend on its own pack."""
+    return use_national_rules(api)
+
+CLOSED_MONDAY = {"scope": "liaoning", "year": 2025,
+                 "days": [{"day": "2025-09-29", "kind": "closed", "name": "系统升级停止办公"}], "note": "停办一天"}
+
+
+def test_a_preview_lists_the_deadlines_that_would_move_and_changes_nothing(api, clock):
+    clock.set("2025-09-26T10:00:00+08:00")
+    case = api.bad_review()
+    assert only_task(api, case["case_id"], "ln-officer")["due_date"] == "2025-09-30"
+    response = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=CLOSED_MONDAY)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["days_added"] == [{"day": "2025-09-29", "kind": "closed", "name": "系统升级停止办公"}]
+    moved = {(d["case_no"], d["kind"], d["element_id"]) for d in body["deadlines"]}
+    assert moved == {(case["case_no"], "task", "Task_Callback"), (case["case_no"], "timer", "Timer_CallbackOverdue")}
+    assert only_task(api, case["case_id"], "ln-officer")["due_date"] == "2025-09-30"
+    overview = api.get(url("liaoning", "/calendar?year=2025"), "ln-admin").get_json()
+    assert overview["scopes"]["liaoning"]["versions"] == [] and overview["editable_scopes"] == ["liaoning"]
+
+
+def test_applying_recomputes_the_deadlines_and_audits_the_change(api, clock):
+    clock.set("2025-09-26T10:00:00+08:00")
+    case = api.bad_review()
+    response = api.post(url("liaoning", "/calendar"), "ln-admin", json=CLOSED_MONDAY)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["version"] == 1 and response.get_json()["deadlines_moved"] == 2
+    # 09-28 (make-up Sunday), 09-30, then the National Day holiday until 10-08: the third working day is 10-09.
+    assert only_task(api, case["case_id"], "ln-officer")["due_date"] == "2025-10-09"
+    event = db.session.query(AuditEvent).filter_by(kind="calendar_changed").one()
+    assert (event.actor, event.payload["scope"], event.payload["note"]) == ("ln-admin", "liaoning", "停办一天")
+    assert db.session.query(AuditEvent).filter_by(case_id=case["case_id"], kind="deadlines_recomputed").count() == 1
+    overview = api.get(url("liaoning", "/calendar?year=2025"), "ln-admin").get_json()
+    assert overview["scopes"]["liaoning"]["days"] == CLOSED_MONDAY["days"]
+
+
+def test_region_admins_change_only_their_overlay_and_the_nation_only_when_named(api, clock):
+    national = {"scope": "national", "year": 2027, "days": [{"day": "2027-01-01", "kind": "holiday", "name": "元旦"}]}
+    assert api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=national).status_code == 403
+    other = {**CLOSED_MONDAY, "scope": "sanming"}
+    assert api.post(url("liaoning", "/calendar"), "ln-admin", json=other).status_code == 403
+    assert api.post(url("liaoning", "/calendar"), "ln-officer", json=CLOSED_MONDAY).status_code == 403
+    assert api.post(url("liaoning", "/calendar"), "sm-admin", json=CLOSED_MONDAY).status_code == 404
+    api.app.config["NATIONAL_ADMIN_REGIONS"] = ("liaoning",)
+    sanming_case = api.bad_review("sanming", evaluated_at="2026-12-24T09:00:00+08:00")
+    assert sanming_case["case_id"]
+    response = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=national)
+    assert response.status_code == 200, response.get_json()
+    assert api.get(url("liaoning", "/calendar"), "ln-admin").get_json()["editable_scopes"] == ["national", "liaoning"]
+
+
+def test_a_notice_can_be_pasted_and_bad_days_are_named(api):
+    notice = {"scope": "liaoning", "year": 2025, "notice": "2025-10-10 地方停办"}
+    body = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=notice).get_json()
+    assert body["days_added"] == [{"day": "2025-10-10", "kind": "holiday", "name": "地方停办"}]
+    bad = {"scope": "liaoning", "year": 2025, "days": [{"day": "2026-01-01", "kind": "weekend"}]}
+    response = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=bad)
+    assert response.status_code == 400
+    assert set(response.get_json()["details"]) == {"days[0].day", "days[0].kind"}
+    both = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json={**bad, "notice": "x"})
+    assert both.status_code == 400
+
+
+def test_the_national_admin_regions_come_from_the_environment(monkeypatch):
+    from config import Config
+
+    monkeypatch.setenv("NATIONAL_ADMIN_REGIONS", "nea, liaoning")
+    assert Config.from_env()["NATIONAL_ADMIN_REGIONS"] == ("nea", "liaoning")
+    monkeypatch.delenv("NATIONAL_ADMIN_REGIONS")
+    assert Config.from_env()["NATIONAL_ADMIN_REGIONS"] == ()
