@@ -22,13 +22,15 @@ def _log_out(page) -> None:
 
 
 def _cases(api, clock) -> dict:
-    """Open three bad reviews: one overdue (its timer fired), one due tomorrow, one due next week."""
+    """Open three bad reviews: one overdue (its timer fired), one due tomorrow, one due next week.
+
+    In Sanming, whose callback takes 3 working days (Liaoning's single day would leave no green lamp)."""
     clock.set("2025-09-22T02:00:00+00:00")
-    late = api.bad_review(record_no="LN-2025-0922-001", comment="窗口人员态度差，材料被退回三次")
+    late = api.bad_review("sanming", record_no="SM-2025-0922-001", comment="窗口人员态度差，材料被退回三次")
     clock.set("2025-09-24T02:00:00+00:00")
-    api.bad_review(record_no="LN-2025-0924-007", level="dissatisfied", reasons=["等候时间长"])
+    api.bad_review("sanming", record_no="SM-2025-0924-007", level="dissatisfied", reasons=["等候时间长"])
     clock.set("2025-09-26T02:00:00+00:00")
-    api.bad_review(record_no="LN-2025-0926-013", reasons=["多次跑腿"], item_code="LN-0003")
+    api.bad_review("sanming", record_no="SM-2025-0926-013", reasons=["多次跑腿"], item_code="SM-0002")
     from web.cli import run_timers_once
 
     run_timers_once(clock.now)
@@ -39,14 +41,14 @@ def _cases(api, clock) -> dict:
 def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_sees_the_path(
         page, live_server, api, clock):
     late = _cases(api, clock)
-    _log_in(page, live_server, "ln-officer")
+    _log_in(page, live_server, "sm-officer")
     page.get_by_role("link", name="本单位任务").click()
     assert page.locator("table.inbox tbody tr").count() == 3
     assert page.locator("tr.row-red .lamp-red").count() == 1
     assert page.locator("tr.row-yellow .lamp-yellow").count() == 1
     screenshot(page, "inbox.png")
 
-    page.get_by_label("办件编号或工单编号").fill("LN-2025-0922-001")
+    page.get_by_label("办件编号或工单编号").fill("SM-2025-0922-001")
     page.get_by_role("button", name="筛选").click()
     rows = page.locator("table.inbox tbody tr")
     assert rows.count() == 1
@@ -69,7 +71,7 @@ def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_se
     assert "下一个任务仍由您办理" in page.locator(".flash").inner_text()
 
     _log_out(page)
-    _log_in(page, live_server, "ln-auditor")
+    _log_in(page, live_server, "sm-auditor")
     page.goto(f"{live_server}/audit/cases?q={late['case_no']}")
     page.get_by_role("link", name=late["case_no"]).click()
     page.wait_for_selector("#diagram[data-ready=true]")
@@ -78,7 +80,7 @@ def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_se
     assert diagram.locator('[data-element-id="Task_Explanation"].zg-current').count() == 1
     assert diagram.locator('[data-element-id="Timer_CallbackOverdue"].zg-timeout').count() == 1
     assert diagram.locator('[data-element-id="Flow_CallbackOverdue"].zg-timeout').count() == 1
-    assert diagram.locator('[data-element-id="Flow_ToOutcome"].zg-done').count() == 1
+    assert diagram.locator('[data-element-id="Flow_ToRecordCallback"].zg-done').count() == 1
     assert "138****1234" in page.locator(".evaluator").inner_text()
     page.get_by_role("link", name="校验完整性").click()
     assert "完整性校验通过" in page.locator("#integrity").inner_text()
@@ -90,7 +92,7 @@ def test_the_inbox_fits_a_phone(browser, live_server, api, clock):
     context = browser.new_context(viewport=PHONE_SCREEN, locale="zh-CN", is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        _log_in(page, live_server, "ln-officer")
+        _log_in(page, live_server, "sm-officer")
         assert page.locator("table.inbox tbody tr").count() == 3
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE_SCREEN["width"], f"the inbox scrolls sideways on a phone ({width}px)"

@@ -17,7 +17,7 @@ from tests.web.flows import FORMS, callback, complete, only_task
 
 HOSTILE = {
     "condition": ("outcome == 'explanation'", "__import__('os').system('touch /tmp/zg-pwned')"),
-    "timer": ("<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays(3)</bpmn:timeDate>",
+    "timer": ("<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays(1)</bpmn:timeDate>",
               "<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays.__globals__['os']</bpmn:timeDate>"),
     "due": ('camunda:dueDate="${workdays(1)}"',
             'camunda:dueDate="${().__class__.__base__.__subclasses__()}"'),

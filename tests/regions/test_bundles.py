@@ -14,7 +14,7 @@ from casemgmt.errors import DiagramInvalid
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2025, 9, 26, 2, 0, tzinfo=UTC)
-REGIONS = ("nea", "sanming", "xian")
+REGIONS = ("nea", "sanming", "liaoning", "xian")
 
 
 def _national(tmp_path: Path) -> tuple[Path, Path]:

@@ -11,9 +11,9 @@ def count(model) -> int:
 
 
 def test_a_bad_review_opens_a_case_with_a_callback_task_due_in_three_working_days(api):
-    body = api.bad_review()
+    body = api.bad_review("sanming")  # Sanming keeps the national template's 3 working days
     assert body["is_bad"] is True and body["case_id"]
-    case = api.get(f"/api/v1/cases/{body['case_id']}", "ln-officer").get_json()
+    case = api.get(f"/api/v1/cases/{body['case_id']}", "sm-officer").get_json()
     [task] = case["open_tasks"]
     assert (task["title"], task["candidate_role"], task["form_key"]) == ("回访核实", "officer", "callback_verification")
     # Opened Fri 2025-09-26; Sun 09-28 is a make-up working day: 28, 29, 30.

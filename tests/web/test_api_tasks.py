@@ -60,7 +60,7 @@ def test_a_whole_case_runs_to_closure_and_the_history_tells_it_in_order(api):
     assert all(e["actor"] and e["at"] for e in events)
     assert events[1]["prev_hash"] == events[0]["hash"]
     ops = [e["payload"]["operation"] for e in events if e["kind"] == "operation"]
-    assert ops == ["notify_unit", "notify_evaluator", "close_case"]
+    assert ops == ["notify_unit", "record_callback", "notify_evaluator", "close_case"]
 
 
 def test_an_officer_of_another_region_gets_404_and_cannot_act(api):

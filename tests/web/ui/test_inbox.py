@@ -16,11 +16,11 @@ def _rows(page: str) -> int:
 
 
 def test_the_units_inbox_shows_case_item_rating_reason_task_and_due_date_with_its_lamp(api, ui):
-    case = api.bad_review(record_no="LN-REC-7")
-    page = ui("ln-officer").get("/inbox").text
-    assert case["case_no"] in page and "LN-REC-7" in page
-    assert "企业设立登记" in page  # the service item's name
-    assert "非常不满意" in page and "办事效率低" in page  # Liaoning's label of the level, the reason
+    case = api.bad_review("sanming", record_no="SM-REC-7")  # Sanming: callback in 3 working days
+    page = ui("sm-officer").get("/inbox").text
+    assert case["case_no"] in page and "SM-REC-7" in page
+    assert "个体工商户登记" in page  # the service item's name
+    assert "非常不满意" in page and "办事效率低" in page  # Sanming's label of the level, the reason
     assert "回访核实" in page and "2025-09-30" in page and "lamp-green" in page
     assert "未认领" in page and "认领" in page
 
@@ -49,7 +49,7 @@ def test_tasks_are_sorted_by_due_time_and_overdue_ones_have_their_own_view(api, 
     officer = ui("ln-officer")
     page = officer.get("/inbox").text
     assert page.index(older["case_no"]) < page.index(newer["case_no"])
-    clock.set("2025-09-29T02:00:00+00:00")  # older's callback was due at the end of Sun 09-28
+    clock.set("2025-09-26T03:00:00+00:00")  # older's callback was due at the end of Thu 09-25 (Liaoning: 1 day)
     overdue = officer.get("/inbox?view=overdue").text
     assert older["case_no"] in overdue and newer["case_no"] not in overdue and "lamp-red" in overdue
 
@@ -120,8 +120,8 @@ def test_supervisors_see_their_units_tasks_in_the_team_view_officers_do_not(api,
 
 
 def test_a_due_date_in_a_year_without_a_calendar_is_marked_provisional(api, ui, clock):
-    clock.set("2026-12-30T02:00:00+00:00")
-    case = api.bad_review(evaluated_at="2026-12-30T09:00:00+08:00")
+    clock.set("2026-12-31T02:00:00+00:00")  # Liaoning's one working day reaches 2027, not loaded yet
+    case = api.bad_review(evaluated_at="2026-12-31T09:00:00+08:00")
     page = ui("ln-officer").get("/inbox").text
     assert case["case_no"] in page and "暂定" in page
 

@@ -17,6 +17,12 @@ def _task(api, user: str = "ln-officer") -> tuple[dict, dict]:
     return case, only_task(api, case["case_id"], user)
 
 
+def _sanming_task(api) -> tuple[dict, dict]:
+    """Sanming keeps the national revocation review (by the coordinator, with a conditionally required field)."""
+    case = api.bad_review("sanming")
+    return case, only_task(api, case["case_id"], "sm-officer")
+
+
 def _kinds(case_id: int) -> list[str]:
     return list(db.session.scalars(select(AuditEvent.kind).where(AuditEvent.case_id == case_id)
                                    .order_by(AuditEvent.seq)))
@@ -62,11 +68,11 @@ def test_completing_opens_the_next_task_when_it_is_the_same_persons(api, ui):
 
 
 def test_completing_the_last_own_task_returns_to_the_inbox(api, ui):
-    case, task = _task(api)
-    complete(api, task["id"], "ln-officer", callback("misjudged"))  # goes to the coordinator's review
-    assert only_task(api, case["case_id"], "ln-coordinator")["element_id"] == "Task_RevocationReview"
-    review = only_task(api, case["case_id"], "ln-coordinator")
-    response = ui("ln-coordinator").post(f"/tasks/{review['id']}", {"action": "complete", "approved": "true",
+    case, task = _sanming_task(api)
+    complete(api, task["id"], "sm-officer", callback("misjudged"))  # goes to the coordinator's review
+    assert only_task(api, case["case_id"], "sm-coordinator")["element_id"] == "Task_RevocationReview"
+    review = only_task(api, case["case_id"], "sm-coordinator")
+    response = ui("sm-coordinator").post(f"/tasks/{review['id']}", {"action": "complete", "approved": "true",
                                                                      "opinion": "证据充分，同意撤销",
                                                                      "reported_to": "reform_office"})
     assert response.status_code == 302, response.text
@@ -168,8 +174,8 @@ def test_an_officer_of_another_region_gets_404_on_the_task_and_cannot_act(api, u
 
 
 def test_a_conditionally_required_field_says_when_it_is_required(api, ui):
-    case, task = _task(api)
-    complete(api, task["id"], "ln-officer", callback("misjudged"))
-    review = only_task(api, case["case_id"], "ln-coordinator")
-    page = ui("ln-coordinator").get(f"/tasks/{review['id']}").text
+    case, task = _sanming_task(api)
+    complete(api, task["id"], "sm-officer", callback("misjudged"))
+    review = only_task(api, case["case_id"], "sm-coordinator")
+    page = ui("sm-coordinator").get(f"/tasks/{review['id']}").text
     assert "（“同意撤销”为“是”时必填）" in page
