@@ -103,7 +103,7 @@ def _task_info(spec) -> UserTaskInfo:
         element_id=spec.bpmn_id,
         title=spec.bpmn_name or spec.bpmn_id,
         form_key=ext.get("camunda:formKey") or spec.form.key or "",
-        role=(ext.get("camunda:candidateGroups") or "").strip(),
+        role=(ext.get("camunda:candidateGroups") or spec.lane or "").strip(),  # validation allows a role's lane
         due_expr=strip_expr(due) if due else None,
         org_expr=strip_expr(ext.get("candidateOrg") or "handling_org"),
     )

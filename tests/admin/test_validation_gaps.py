@@ -1,5 +1,7 @@
 """Deploy-time checks added for administrators: deadlines that cannot evaluate and BPMN schema errors."""
 
+from pathlib import Path
+
 import pytest
 
 from casemgmt.engine.validate import validate_bundle
@@ -46,3 +48,17 @@ def test_a_file_refused_for_other_reasons_gets_no_schema_noise() -> None:
                        .replace("<bpmn:timeDate", "<bpmn:timeDate bogus='1'", 1))
     assert {p.code for p in validate_bundle(files, form_keys={"callback_verification", "overdue_review"},
                                             operations={"notify_evaluator", "close_case"})} == {"expression_refused"}
+
+
+def test_a_task_without_candidate_groups_takes_its_role_from_its_lane() -> None:
+    from casemgmt.bundles import collect_files
+    from casemgmt.engine.facade import parse_bundle
+
+    files = collect_files(Path("bpmn"), Path("forms"), "national")
+    text = files["bad_review.bpmn"].replace('<bpmn:lane id="Lane_Officer" name="承办单位">',
+                                            '<bpmn:lane id="Lane_Officer" name="officer">')
+    text = text.replace('camunda:formKey="callback_verification" camunda:candidateGroups="officer"',
+                        'camunda:formKey="callback_verification"')
+    assert text.count('name="officer"') == 1 and 'callback_verification" camunda:dueDate' in text
+    bundle = parse_bundle("lane", {**files, "bad_review.bpmn": text})
+    assert bundle.user_tasks["Task_Callback"].role == "officer"
