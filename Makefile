@@ -20,7 +20,7 @@ instance/secret_key:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
-# bpmn-js for the case page's diagram, from the npm registry (served from node_modules, never committed)
+# bpmn-js, its properties panel and dmn-js, from the npm registry (served from node_modules, never committed)
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -31,7 +31,12 @@ browser-deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			chromium fonts-noto-cjk; }
 
-setup: $(VENV)/.installed instance/secret_key node_modules/.installed
+# The admin modeler: bpmn-js with the Camunda 7 properties panel ship as ES modules only, so esbuild bundles them
+# into web/admin/static/build/ (ignored by git, never committed)
+web/admin/static/build/modeler.js: node_modules/.installed web/admin/assets/modeler_bundle.js
+	npm run --silent build
+
+setup: $(VENV)/.installed instance/secret_key node_modules/.installed web/admin/static/build/modeler.js
 
 run: setup
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask migrate
