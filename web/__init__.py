@@ -32,6 +32,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from web.ui_blueprints import register_ui
 
     register_ui(app)
+    from web.admin.routes import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     from web import errors
 
     errors.init_app(app)

@@ -1,0 +1,98 @@
+"""Versions of a region's rules: list, side-by-side diff, rollback; moving running cases to another version."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from casemgmt import migrate_cases, versions
+from casemgmt.actor import Actor
+from casemgmt.db import db
+from casemgmt.diagram_diff import diff_files
+from casemgmt.errors import InvalidInput
+from casemgmt.models import Region
+from web.admin.editors import MAIN_FILE
+from web.admin.routes import bp, region_admin, version_or_active
+from web.ui import now
+
+
+def _actor() -> Actor:
+    return Actor.of(g.user, "admin")
+
+
+def _comment() -> str:
+    """Return the posted comment (why), 1 to 500 characters."""
+    comment = request.form.get("comment", "").strip()
+    if not 1 <= len(comment) <= 500:
+        raise InvalidInput(_("Say in 1 to 500 characters why."), details={"comment": [_("Required")]})
+    return comment
+
+
+@bp.get("/admin/<region>/versions")
+@region_admin
+def version_list(place: Region):
+    """List the region's versions: who deployed each, when, why, its sha256; diff and rollback."""
+    return render_template("admin/versions.html", place=place, found=versions.list_versions(place))
+
+
+@bp.get("/admin/<region>/versions/<int:old>/diff/<int:new>")
+@region_admin
+def version_diff(place: Region, old: int, new: int):
+    """Compare two versions element by element, side by side on their diagrams."""
+    before, after = versions.get_version(place, old), versions.get_version(place, new)
+    diff = diff_files(before.files, after.files)
+    names = sorted({n for n in (*before.files, *after.files) if n.endswith(".bpmn")},
+                   key=lambda n: (n != MAIN_FILE, n))
+    name = request.args.get("file") or (names[0] if names else "")
+    if name not in names:
+        raise InvalidInput(_("Neither version has the diagram %(name)s.", name=name))
+    return render_template("admin/diff.html", place=place, before=before, after=after, diff=diff, names=names,
+                           name=name, marks=_marks(diff, name))
+
+
+def _marks(diff: dict, name: str) -> dict:
+    """Return the element ids to colour on each side for one diagram file."""
+    def ids(kind: str) -> list[str]:
+        return [e["id"] for e in diff[kind] if e["file"] == name]
+
+    return {"added": ids("added"), "removed": ids("removed"), "changed": ids("changed")}
+
+
+@bp.post("/admin/<region>/versions/<int:number>/rollback")
+@region_admin
+def rollback(place: Region, number: int):
+    """Deploy an earlier version's files again as a new version."""
+    definition = versions.rollback_version(place, number, _actor(), now(), _comment())
+    db.session.commit()
+    flash(_("Version %(old)s is active again as version %(new)s.", old=number, new=definition.version), "success")
+    return redirect(url_for("admin.version_list", region=place.code))
+
+
+@bp.get("/admin/<region>/migration")
+@region_admin
+def migration(place: Region):
+    """Preview which running cases can move to a version (default the active one) and why others cannot."""
+    target = version_or_active(place, request.args.get("to", type=int))
+    number = target.version
+    moves = migrate_cases.preview_migration(place, target, _actor(), now())
+    return render_template("admin/migration.html", place=place, number=number, moves=moves,
+                           choices=versions.list_versions(place), results=None)
+
+
+@bp.post("/admin/<region>/migration")
+@region_admin
+def migrate(place: Region):
+    """Move the chosen running cases to the version, one audited step per case."""
+    target = version_or_active(place, request.form.get("to", type=int))
+    ids = [int(v) for v in request.form.getlist("cases") if v.isdigit()]
+    if not ids:
+        flash(_("Choose at least one case to move."), "error")
+        return redirect(url_for("admin.migration", region=place.code, to=target.version))
+    number = target.version
+    results = migrate_cases.migrate_cases(place, target, ids, _actor(), now())
+    db.session.commit()
+    moved = sum(r.moved for r in results)
+    flash(_("%(moved)s of %(total)s cases moved to version %(v)s.", moved=moved, total=len(results), v=number),
+          "success" if moved == len(results) else "warn")
+    return render_template("admin/migration.html", place=place, number=number, moves=[], results=results,
+                           choices=versions.list_versions(place))

@@ -1,0 +1,150 @@
+"""The admin blueprint: region scoping, JSON errors for the editors' scripts, vendor files, a region's overview."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+
+from casemgmt import bundles, versions
+from casemgmt.db import db
+from casemgmt.errors import DomainError
+from casemgmt.models import ProcessDefinition, Region
+from web import errors
+from web.ui import local_time, login_required
+
+bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/admin/static")
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+#: libraries installed from the npm registry by `make setup`; only these folders are served
+VENDOR = {
+    "dmn-js": NODE_MODULES / "dmn-js" / "dist",
+    "properties-panel": NODE_MODULES / "@bpmn-io" / "properties-panel" / "dist" / "assets",
+}
+#: the modeler bundle `npm run build` writes (bpmn-js + Camunda 7 properties panel; see package.json)
+MODELER_BUNDLE = Path(bp.static_folder) / "build" / "modeler.js"
+#: rule files are data: opened directly, a browser must run nothing in them
+FILE_CSP = "default-src 'none'; sandbox"
+MIMETYPES = {".bpmn": "application/xml", ".dmn": "application/xml", ".json": "application/json"}
+
+
+def wants_json() -> bool:
+    """Tell whether the request came from an editor's script (it sends and accepts JSON)."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+@bp.errorhandler(DomainError)
+def domain_error(err: DomainError):
+    """Answer the editors' scripts in JSON, pages with the error page."""
+    if not wants_json():
+        return errors.domain_error(err)
+    db.session.rollback()
+    body = {"error": err.code, "message": err.message, "details": err.details}
+    return jsonify(body), errors.status_of(err)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(err: HTTPException):
+    """Answer HTTP errors (413, CSRF) in JSON to the editors' scripts, else with the error page."""
+    if not wants_json():
+        return errors.http_error(err)
+    return jsonify({"error": err.name.lower().replace(" ", "_"), "message": err.description}), err.code
+
+
+def region_admin(view: Callable) -> Callable:
+    """Resolve <region> to a region the signed-in user administers: another region 404, another role 403."""
+
+    @wraps(view)
+    def wrapper(region: str, **kwargs):
+        """Call the view with the Region instead of its code."""
+        return view(versions.admin_region(g.user, region), **kwargs)
+
+    return login_required(wrapper)
+
+
+def version_or_active(place: Region, number: int | None) -> ProcessDefinition:
+    """Return version `number` of the region's rules, or the active one."""
+    return versions.get_version(place, number) if number else bundles.get_active(place.id)
+
+
+def file_of(definition: ProcessDefinition, name: str) -> str:
+    """Return one file of a version, or 404."""
+    if name not in definition.files:
+        abort(404, description=name)
+    return definition.files[name]
+
+
+@bp.get("/admin/")
+@login_required
+def home():
+    """Send an administrator to their region's rules."""
+    return redirect(url_for("admin.overview", region=versions.admin_region(g.user, g.user.region.code).code))
+
+
+@bp.get("/admin/<region>/")
+@region_admin
+def overview(place: Region):
+    """Show the region's active version and its files, with the editors and an upload of files."""
+    return render_template("admin/overview.html", place=place, active=bundles.get_active(place.id, required=False))
+
+
+@bp.get("/admin/<region>/versions/<int:number>/files/<path:name>")
+@region_admin
+def version_file(place: Region, number: int, name: str):
+    """Send one file of a version; ?download=1 saves it (for the desktop Camunda Modeler)."""
+    definition = versions.get_version(place, number)
+    response = Response(file_of(definition, name), mimetype=MIMETYPES.get(Path(name).suffix, "text/plain"))
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{Path(name).name}"'
+    return response
+
+
+@bp.get("/admin/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):
+    """Serve a file of an admin library's dist folder from the npm install."""
+    folder = VENDOR.get(package)
+    if folder is None:
+        abort(404)
+    if not folder.is_dir():
+        abort(404, description=f"{package} is not installed: run make setup (npm ci)")
+    return send_from_directory(folder, filename, max_age=3600)
+
+
+@bp.app_context_processor
+def admin_helpers() -> dict:
+    """Tell templates whether to offer the rules pages, and whether the modeler bundle is built."""
+    user = g.get("user")
+    return {"may_administer": bool(user and user.has_role("admin")), "modeler_built": MODELER_BUNDLE.is_file(),
+            "iso_time": iso_time}
+
+
+def iso_time(value: str | None) -> str:
+    """Format an ISO 8601 instant from a use case's result as Beijing wall time."""
+    if not value:
+        return ""
+    try:
+        instant = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if local_time(instant, "%H:%M") == "00:00":  # a deadline at 24:00 reads as the end of its day
+        return local_time(instant - timedelta(minutes=1), "%Y-%m-%d") + " 24:00"
+    return local_time(instant)
+
+
+from web.admin import calendar, editors, history  # noqa: E402,F401 - register their routes on bp
