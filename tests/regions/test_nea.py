@@ -100,3 +100,14 @@ def test_misconduct_found_at_any_step_is_transferred(api, clock):
     assert response.status_code == 201 and response.get_json()["at_steps"] == ["Task_Rectification"]
     assert elements(api, cid, "nea-officer") == ["Task_Rectification"]
     assert "transfer_requested" in [e["kind"] for e in history(api, cid, "nea-auditor")]
+
+
+def test_a_review_found_valid_after_all_goes_to_the_ledger_with_the_deadline_the_office_sets(api, clock):
+    cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
+    do(api, cid, "nea-officer", "Task_Callback", callback("misjudged"))
+    do(api, cid, "nea-supervisor", "Task_RevocationReview", {"approved": False, "opinion": "证据不足"})
+    choice = task(api, cid, "nea-officer", "Task_HandlingChoice")
+    response = api.post(f"/api/v1/tasks/{choice['id']}/complete", "nea-officer", json={"data": {"handling": "ledger"}})
+    assert response.status_code == 400 and "rectification_workdays" in response.get_json()["details"]
+    do(api, cid, "nea-officer", "Task_HandlingChoice", {"handling": "ledger", "rectification_workdays": 2})
+    assert task(api, cid, "nea-officer", "Task_Rectification")["due_date"] == "2025-09-29"  # Sun 09-28 (调休), 09-29

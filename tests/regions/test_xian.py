@@ -145,3 +145,12 @@ def test_a_bad_review_must_carry_a_reason_and_suspected_misconduct_is_transferre
     assert kinds[-2:] == ["transfer_requested", "operation"]
     assert [m.body for m in outbox(cid) if m.recipient == "discipline"] == [
         f"差评工单 {case(api, cid, 'xa-auditor')['case_no']} 涉嫌违纪违法，移交处理。事由：涉嫌吃拿卡要"]
+
+
+def test_a_review_found_valid_can_go_to_the_ledger_with_the_deadline_the_unit_sets(api, clock):
+    cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
+    do(api, cid, "xa-officer", "Task_Callback", callback("misjudged"))
+    do(api, cid, "xa-officer", "Task_ReviewRequest", {"review_reason": "误评", "review_evidence": [FILE]})
+    do(api, cid, "xa-coordinator", "Task_RevocationReview", {"review_result": "valid", "review_opinion": "有效"})
+    do(api, cid, "xa-officer", "Task_HandlingChoice", {"handling": "ledger", "rectification_workdays": 4})
+    assert task(api, cid, "xa-officer", "Task_Rectification")["due_date"] == "2025-10-09"  # 28, 29, 30, (off), 10-09

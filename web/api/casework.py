@@ -29,7 +29,15 @@ from casemgmt.casework_schemas import (
 )
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound
-from casemgmt.models import Appeal, CallbackAttempt, Consultation, ExtensionRequest, LedgerEntry, Transfer
+from casemgmt.models import (
+    Appeal,
+    CallbackAttempt,
+    Consultation,
+    ExtensionRequest,
+    LedgerEntry,
+    ServiceRecord,
+    Transfer,
+)
 from web.api.auth import token_required
 from web.api.present import iso
 from web.api.routes import bp, load_json, now
@@ -38,6 +46,7 @@ from web.api.routes import bp, load_json, now
 @bp.get("/cases/<int:case_id>/casework")
 @token_required
 def get_casework(case_id: int):
+    """Return the case's rule-pack records: callbacks, ledger, extensions, appeals, consultations, transfers."""
     case = queries.get_case(case_id, g.user)
     entries = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.case_id == case.id)
                                  .order_by(LedgerEntry.id))
@@ -54,6 +63,7 @@ def get_casework(case_id: int):
 @bp.post("/cases/<int:case_id>/callbacks")
 @token_required
 def post_callback(case_id: int):
+    """Log a callback attempt made between form submissions."""
     data = load_json(CallbackAttemptSchema())
     attempt = callbacks.log_attempt(queries.get_case(case_id, g.user), g.user, data, now())
     db.session.commit()
@@ -63,6 +73,7 @@ def post_callback(case_id: int):
 @bp.post("/cases/<int:case_id>/appeals")
 @token_required
 def post_appeal(case_id: int):
+    """File the rated party's appeal with evidence; 409 when the case accepts none now."""
     data = load_json(FormPayloadSchema())["data"]
     appeal = appeals.file_appeal(queries.get_case(case_id, g.user), g.user, data, now())
     db.session.commit()
@@ -72,6 +83,7 @@ def post_appeal(case_id: int):
 @bp.post("/cases/<int:case_id>/extension-requests")
 @token_required
 def post_extension_request(case_id: int):
+    """Ask for a longer deadline; 400 above the region's cap, 409 when no step accepts one."""
     data = load_json(FormPayloadSchema())["data"]
     extension = extensions.request_extension(queries.get_case(case_id, g.user), g.user, data, now())
     db.session.commit()
@@ -81,6 +93,7 @@ def post_extension_request(case_id: int):
 @bp.post("/cases/<int:case_id>/transfers")
 @token_required
 def post_transfer(case_id: int):
+    """Transfer suspected misconduct to the discipline body; the case goes on."""
     data = load_json(TransferSchema())
     transfer = transfers.transfer_case(queries.get_case(case_id, g.user), g.user, data["reason"], now())
     db.session.commit()
@@ -90,6 +103,7 @@ def post_transfer(case_id: int):
 @bp.get("/ledger")
 @token_required
 def list_ledger():
+    """List the ledger entries the user may see, soonest due first."""
     entries = ledger.list_entries(g.user, request.args.get("status") or None)
     return jsonify({"entries": [ledger_json(e) for e in entries]})
 
@@ -97,12 +111,14 @@ def list_ledger():
 @bp.get("/ledger/<int:entry_id>")
 @token_required
 def get_ledger_entry(entry_id: int):
+    """Return a ledger entry with its progress notes."""
     return jsonify(ledger_json(ledger.get_entry(entry_id, g.user), notes=True))
 
 
 @bp.post("/ledger/<int:entry_id>/notes")
 @token_required
 def post_ledger_note(entry_id: int):
+    """Add a progress note (and the owner or measures) to an open ledger entry."""
     data = load_json(LedgerNoteSchema())
     entry = ledger.add_note(entry_id, g.user, now(), data["note"], owner=data["owner"], measures=data["measures"])
     db.session.commit()
@@ -112,6 +128,7 @@ def post_ledger_note(entry_id: int):
 @bp.get("/regions/<code>/settings")
 @token_required
 def get_region_settings(code: str):
+    """Return the user's region's rating labels, scores and windows."""
     if code != g.user.region.code:
         raise NotFound(f"没有地区 {code}")
     return jsonify(regions.describe(g.user.region))
@@ -120,6 +137,7 @@ def get_region_settings(code: str):
 @bp.get("/stats/units")
 @token_required
 def get_unit_stats():
+    """Return per-unit rating statistics for [from, to), with the bad reviews not counted and why."""
     start, end = _instant_arg("from"), _instant_arg("to")
     return jsonify({"from": iso(start), "to": iso(end), "units": unit_stats.unit_statistics(g.user, start, end)})
 
@@ -137,6 +155,7 @@ def _instant_arg(name: str) -> datetime:
 @bp.post("/service-records")
 @token_required
 def post_service_record():
+    """Register a finished service that can be rated (idempotent on record_no)."""
     data = load_json(ServiceRecordSchema())
     record, created = ratings.register_service_record(data, g.user, now())
     db.session.commit()
@@ -156,12 +175,14 @@ def sweep_unrated_command(now_text: str | None) -> None:
 
 
 def callback_json(a: CallbackAttempt) -> dict:
+    """Return a callback attempt as JSON."""
     return {"attempt_no": a.attempt_no, "result": a.result, "label": callbacks.RESULT_LABELS[a.result],
             "attempted_at": iso(a.attempted_at), "recorded_at": iso(a.recorded_at), "recorded_by": a.recorded_by,
             "note": a.note, "source": a.source}
 
 
 def ledger_json(e: LedgerEntry, notes: bool = False) -> dict:
+    """Return a ledger entry as JSON, with its notes if asked."""
     body = {"id": e.id, "case_id": e.case_id, "case_no": e.case.case_no, "org": e.org.code, "org_name": e.org.name,
             "owner": e.owner, "measures": e.measures, "task_element": e.task_element, "task_id": e.task_id,
             "due_date": iso(e.due_date), "due_at": iso(e.due_at), "extended_workdays": e.extended_workdays,
@@ -172,6 +193,7 @@ def ledger_json(e: LedgerEntry, notes: bool = False) -> dict:
 
 
 def extension_json(r: ExtensionRequest) -> dict:
+    """Return an extension request as JSON."""
     return {"id": r.id, "case_id": r.case_id, "task_element": r.task_element, "workdays": r.workdays,
             "reason": r.reason, "requested_by": r.requested_by, "requested_at": iso(r.requested_at),
             "status": r.status, "decided_by": r.decided_by, "decided_at": iso(r.decided_at), "opinion": r.opinion,
@@ -179,21 +201,25 @@ def extension_json(r: ExtensionRequest) -> dict:
 
 
 def appeal_json(a: Appeal) -> dict:
+    """Return an appeal as JSON."""
     return {"id": a.id, "case_id": a.case_id, "reason": a.reason, "evidence": a.evidence, "filed_by": a.filed_by,
             "filed_at": iso(a.filed_at), "status": a.status, "ruled_by": a.ruled_by, "ruled_at": iso(a.ruled_at),
             "ruling": a.ruling}
 
 
 def consultation_json(c: Consultation) -> dict:
+    """Return a consultation as JSON."""
     return {"id": c.id, "orgs": c.orgs, "convened_by": c.convened_by, "convened_at": iso(c.convened_at),
             "replies": c.replies, "merged_at": iso(c.merged_at)}
 
 
 def transfer_json(t: Transfer) -> dict:
+    """Return a transfer as JSON."""
     return {"id": t.id, "case_id": t.case_id, "reason": t.reason, "at_steps": t.at_steps,
             "requested_by": t.requested_by, "requested_at": iso(t.requested_at), "sent_at": iso(t.sent_at)}
 
 
-def service_record_json(r) -> dict:
+def service_record_json(r: ServiceRecord) -> dict:
+    """Return a service record as JSON (no evaluator phone)."""
     return {"id": r.id, "record_no": r.record_no, "status": r.status, "completed_at": iso(r.completed_at),
             "reminded_at": iso(r.reminded_at), "settled_at": iso(r.settled_at), "evaluation_id": r.evaluation_id}
