@@ -1,5 +1,7 @@
 """Rule versions through the admin API: list, show, diff, deploy, roll back; scoped to the admin's region."""
 
+import pytest
+
 from casemgmt.audit import verify_chain
 from casemgmt.db import db
 from casemgmt.models import AuditEvent
@@ -112,3 +114,16 @@ def test_an_officer_or_auditor_of_the_region_gets_403(api):
 def test_a_version_that_does_not_exist_is_404(api):
     assert api.get(url("liaoning", "/versions/99"), "ln-admin").status_code == 404
     assert api.get(url("liaoning", "/versions/1/diff/99"), "ln-admin").status_code == 404
+
+
+@pytest.mark.parametrize(("region", "admin"), [("liaoning", "ln-admin"), ("sanming", "sm-admin"),
+                                               ("xian", "xa-admin"), ("nea", "nea-admin")])
+def test_every_bundled_region_validates_and_dry_runs_its_own_rules(api, region, admin):
+    checked = api.post(url(region, "/validate"), admin, json={}).get_json()
+    assert checked["valid"], checked["problems"]
+    response = api.post(url(region, "/dry-run"), admin, json={})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["tasks"] and all(t["due_date"] for t in body["tasks"] if t["due_expr"])
+    preview = api.get(url(region, "/migration/preview"), admin).get_json()
+    assert preview["cases"] == []
