@@ -12,7 +12,7 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import Due
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound, PermissionDenied, TaskNotOpen
-from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, User
+from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, Organization, User
 
 #: the fields of a rectification form that go into the entry's closure record
 CLOSURE_FIELDS = ("rectification_measures", "progress_notes", "rectified", "rectified_at", "delay_reason",
@@ -76,11 +76,13 @@ def list_entries(user: User, status: str | None = None) -> list[LedgerEntry]:
     """Return the ledger entries of the user's region (their own units' unless region-wide), soonest due first."""
     if status not in (None, "open", "closed"):
         raise InvalidInput("未知的台账状态", details={"status": ["可选：open, closed"]})
-    stmt = select(LedgerEntry).where(LedgerEntry.region_id == user.region_id)
+    stmt = select(LedgerEntry).join(Organization, LedgerEntry.org_id == Organization.id)
+    stmt = stmt.where(LedgerEntry.region_id == user.region_id)
+    if not user.has_role(*REGION_WIDE_ROLES):
+        stmt = stmt.where(Organization.path.startswith(user.org.path, autoescape=True))
     if status:
         stmt = stmt.where(LedgerEntry.status == status)
-    entries = db.session.scalars(stmt.order_by(LedgerEntry.due_at.asc().nulls_last(), LedgerEntry.id))
-    return [e for e in entries if user.has_role(*REGION_WIDE_ROLES) or in_subtree(user, e.org.path)]
+    return list(db.session.scalars(stmt.order_by(LedgerEntry.due_at.asc().nulls_last(), LedgerEntry.id)))
 
 
 def add_note(entry_id: int, user: User, now: datetime, note: str, *, owner: str | None = None,

@@ -3,6 +3,7 @@
 A revoked review (误评, 恶意差评, upheld appeal) never counts and carries its reason. In a region whose settings
 say `satisfied_not_counted` (Sanming 二.(三)1: 得到差评人满意回复的，可不予计算), a bad review whose evaluator was
 satisfied with the handling does not count either. Scores (Liaoning 第十条) average over counted ratings.
+Ratings are counted in SQL by unit and level; only bad reviews, a small share, are read one by one.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casemgmt import regions
 from casemgmt.access import REGION_WIDE_ROLES, ensure_role, in_subtree
 from casemgmt.db import db
-from casemgmt.models import Case, Evaluation, HumanTask, Organization, User
+from casemgmt.models import Case, Evaluation, HumanTask, Organization, Region, User
 
 SATISFIED_REASON = "整改后评价人表示满意，按规定不予计算"
 
@@ -24,36 +25,39 @@ def unit_statistics(user: User, start: datetime, end: datetime) -> list[dict]:
     """Return one row per unit of the user's region (their own units unless region-wide) for [start, end)."""
     ensure_role(user, "supervisor", "coordinator", "auditor", "admin")
     region = user.region
-    stmt = select(Evaluation).where(Evaluation.region_id == region.id, Evaluation.evaluated_at >= start,
-                                    Evaluation.evaluated_at < end).order_by(Evaluation.id)
-    evaluations = list(db.session.scalars(stmt))
-    satisfied = _satisfied_after_handling([e.id for e in evaluations if e.is_bad]) \
-        if regions.settings_of(region).get("satisfied_not_counted") else set()
+    in_range = (Evaluation.region_id == region.id, Evaluation.evaluated_at >= start, Evaluation.evaluated_at < end)
     rows: dict[int, dict] = defaultdict(lambda: {"total": 0, "bad": 0, "bad_counted": 0, "not_counted": [],
-                                                 "scores": []})
-    for evaluation in evaluations:
-        _count(rows[evaluation.org_id], evaluation, region, satisfied)
+                                                 "levels": defaultdict(int)})
+    stmt = select(Evaluation.org_id, Evaluation.level, func.count()).where(*in_range)
+    for org_id, level, count in db.session.execute(stmt.group_by(Evaluation.org_id, Evaluation.level)):
+        rows[org_id]["total"] += count
+        rows[org_id]["levels"][level] += count
+    bad = list(db.session.scalars(select(Evaluation).where(*in_range, Evaluation.is_bad.is_(True))
+                                  .order_by(Evaluation.id)))
+    satisfied = _satisfied_after_handling([e.id for e in bad]) if _skips_satisfied(region) else set()
+    for evaluation in bad:
+        _count_bad(rows[evaluation.org_id], evaluation, satisfied)
     orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(list(rows))))}
     wide = user.has_role(*REGION_WIDE_ROLES)
-    return [_row(orgs[org_id], data) for org_id, data in sorted(rows.items(), key=lambda kv: orgs[kv[0]].path)
+    return [_row(orgs[org_id], data, region) for org_id, data in sorted(rows.items(), key=lambda kv: orgs[kv[0]].path)
             if wide or in_subtree(user, orgs[org_id].path)]
 
 
-def _count(row: dict, evaluation: Evaluation, region, satisfied: set[int]) -> None:
-    row["total"] += 1
+def _skips_satisfied(region: Region) -> bool:
+    return bool(regions.settings_of(region).get("satisfied_not_counted"))
+
+
+def _count_bad(row: dict, evaluation: Evaluation, satisfied: set[int]) -> None:
+    row["bad"] += 1
     reason = evaluation.revoked_reason if evaluation.revoked_at else None
-    if evaluation.is_bad and reason is None and evaluation.id in satisfied:
+    if reason is None and evaluation.id in satisfied:
         reason = SATISFIED_REASON
-    if evaluation.is_bad:
-        row["bad"] += 1
-        if reason is None:
-            row["bad_counted"] += 1
-        else:
-            row["not_counted"].append({"evaluation_id": evaluation.id, "record_no": evaluation.record_no,
-                                       "level": evaluation.level, "reason": reason})
-    score = regions.score_of(region, evaluation.level)
-    if score is not None and not (evaluation.is_bad and reason is not None):
-        row["scores"].append(score)
+    if reason is None:
+        row["bad_counted"] += 1
+        return
+    row["not_counted"].append({"evaluation_id": evaluation.id, "record_no": evaluation.record_no,
+                               "level": evaluation.level, "reason": reason})
+    row["levels"][evaluation.level] -= 1  # a review that does not count does not score either
 
 
 def _satisfied_after_handling(evaluation_ids: list[int]) -> set[int]:
@@ -70,7 +74,10 @@ def _satisfied_after_handling(evaluation_ids: list[int]) -> set[int]:
     return {eid for eid, answer in last.items() if answer == "yes"}
 
 
-def _row(org: Organization, data: dict) -> dict:
-    scores = data.pop("scores")
-    return {"org": org.code, "name": org.name, **data,
-            "average_score": round(sum(scores) / len(scores), 2) if scores else None}
+def _row(org: Organization, data: dict, region: Region) -> dict:
+    levels = data.pop("levels")
+    scored = [(regions.score_of(region, level), count) for level, count in levels.items()]
+    scored = [(score, count) for score, count in scored if score is not None and count]
+    counted = sum(count for _, count in scored)
+    average = round(sum(score * count for score, count in scored) / counted, 2) if counted else None
+    return {"org": org.code, "name": org.name, **data, "average_score": average}
