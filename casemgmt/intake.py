@@ -34,7 +34,7 @@ def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeRe
     _check_reasons(region, payload, is_bad)
     ratings.check_rating_window(region, payload)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
-    ratings.mark_rated(evaluation)
+    ratings.mark_rated(region, evaluation)
     actor = Actor.of(submitter, "channel")
     if not is_bad:
         audit.record("evaluation_received", actor=actor, at=now, region_id=region.id,

@@ -27,6 +27,8 @@ def register_service_record(payload: dict, submitter: User, now: datetime) -> tu
     region = regions.get_region(payload["region"])
     if region.id != submitter.region_id or not submitter.has_role("channel"):
         raise PermissionDenied("只有本地区的办件系统账号可以登记办件")
+    if not _has_rules(region):
+        raise InvalidInput("本地区没有未评价提醒或补充评价的规则，无需登记办件", details={"region": [region.code]})
     existing = _record(region, payload["record_no"])
     if existing is not None:
         return existing, False
@@ -43,6 +45,10 @@ def register_service_record(payload: dict, submitter: User, now: datetime) -> tu
     db.session.add(record)
     db.session.flush()
     return record, True
+
+
+def _has_rules(region: Region) -> bool:
+    return bool(regions.unrated_rule(region) or regions.late_rating_rule(region))
 
 
 def _record(region: Region, record_no: str) -> ServiceRecord | None:
@@ -62,8 +68,10 @@ def check_rating_window(region: Region, payload: dict) -> None:
         raise InvalidInput(text, details={"evaluated_at": [f"补充评价须在 {closes.isoformat()} 之前"]})
 
 
-def mark_rated(evaluation: Evaluation) -> None:
-    """Note that the service behind an evaluation was rated."""
+def mark_rated(region: Region, evaluation: Evaluation) -> None:
+    """Note that the service behind an evaluation was rated (regions that register services only)."""
+    if not _has_rules(region):
+        return
     record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.region_id == evaluation.region_id,
                                                            ServiceRecord.record_no == evaluation.record_no))
     if record is not None and record.status in OPEN:
@@ -73,17 +81,31 @@ def mark_rated(evaluation: Evaluation) -> None:
 def sweep_unrated(now: datetime, actor: Actor) -> dict[str, int]:
     """Remind and settle the services still awaiting a rating under their region's rule; return counts."""
     counts = {"reminded": 0, "defaulted": 0, "unrated": 0}
-    stmt = select(ServiceRecord).where(ServiceRecord.status.in_(OPEN)).order_by(ServiceRecord.id)
-    for record in db.session.scalars(stmt).all():
-        rule = regions.unrated_rule(db.session.get(Region, record.region_id))
-        if rule is None or _was_rated(record):
-            continue
-        if record.status == "awaiting" and now >= record.completed_at + timedelta(hours=rule["remind_after_hours"]):
-            _remind(record, rule, actor, now)
-            counts["reminded"] += 1
-        if record.status == "reminded" and now > settle_at(record, rule):
-            counts[_settle(record, rule, actor, now)] += 1
+    for region in db.session.scalars(select(Region).order_by(Region.id)):
+        rule = regions.unrated_rule(region)
+        if rule is not None:
+            _sweep(region, rule, now, actor, counts)
     return counts
+
+
+def _sweep(region: Region, rule: dict, now: datetime, actor: Actor, counts: dict[str, int]) -> None:
+    remind_by = now - timedelta(hours=rule["remind_after_hours"])
+    for record in _open_records(region, "awaiting", ServiceRecord.completed_at <= remind_by):
+        if not _was_rated(record):
+            _remind(record, actor, now)
+            counts["reminded"] += 1
+    start = ServiceRecord.reminded_at if rule.get("settle_from") == "reminded" else ServiceRecord.completed_at
+    # N working days take at least N calendar days: younger records cannot be due yet
+    floor = now - timedelta(days=int(rule["settle_after_workdays"]))
+    for record in _open_records(region, "reminded", start <= floor):
+        if not _was_rated(record) and now > settle_at(record, rule):
+            counts[_settle(record, rule, actor, now)] += 1
+
+
+def _open_records(region: Region, status: str, condition) -> list[ServiceRecord]:
+    stmt = select(ServiceRecord).where(ServiceRecord.region_id == region.id, ServiceRecord.status == status,
+                                       condition)
+    return list(db.session.scalars(stmt.order_by(ServiceRecord.completed_at, ServiceRecord.id)))
 
 
 def _was_rated(record: ServiceRecord) -> bool:
@@ -101,7 +123,7 @@ def settle_at(record: ServiceRecord, rule: dict) -> datetime:
     return load_calendar(region.code).due(start, int(rule["settle_after_workdays"])).due_at
 
 
-def _remind(record: ServiceRecord, rule: dict, actor: Actor, now: datetime) -> None:
+def _remind(record: ServiceRecord, actor: Actor, now: datetime) -> None:
     record.status, record.reminded_at = "reminded", now
     if record.evaluator_phone:
         body = f"您办理的业务（办件编号 {record.record_no}）已办结，欢迎对政务服务作出评价。"

@@ -251,3 +251,11 @@ def test_suspected_misconduct_is_transferred_from_any_step_and_the_case_goes_on(
     assert elements(api, cid, "sm-officer") == ["Task_Callback"]
     assert api.post(f"/api/v1/cases/{cid}/transfers", "sm-channel", json={"reason": "x"}).status_code == 403
     assert api.post(f"/api/v1/cases/{cid}/transfers", "ln-officer", json={"reason": "x"}).status_code == 404
+
+
+def test_sanming_sets_no_rule_for_unrated_services_so_none_are_registered(api):
+    record = {"region": REGION, "record_no": "SM-REC-0100", "item_code": "SM-0001", "org_code": "sm-scjg",
+              "completed_at": "2025-09-25T10:00:00+08:00"}
+    response = api.post("/api/v1/service-records", "sm-channel", json=record)
+    assert response.status_code == 400 and response.get_json()["details"] == {"region": ["sanming"]}
+    assert api.get("/api/v1/regions/sanming/settings", "sm-officer").get_json()["unrated"] is None
