@@ -6,19 +6,13 @@ from sqlalchemy import select
 
 from casemgmt.db import db
 from casemgmt.models import Evaluation, OutboxMessage
+from tests.web import flows
+from tests.web.flows import open_tasks
 
 FILE = {"id": "f-1", "name": "证明材料.pdf"}
-CALLBACK = {"callback_result": "reached", "callback_at": "2025-09-26T15:00:00+08:00",
-            "facts": "已电话联系评价人，核实窗口办理情况。"}
 FORMS = {
-    "immediate_fix": {"fix_measures": "增开窗口，专人引导", "fixed_at": "2025-09-29T10:00:00+08:00"},
-    "explanation": {"explanation": "该材料为法定要件，无法免除。", "legal_basis": "《行政许可法》第三十一条"},
-    "rectification": {"rectification_measures": "优化预约系统", "rectified": True,
-                      "rectified_at": "2025-10-15T10:00:00+08:00", "rectification_evidence": [FILE]},
-    "feedback": {"feedback_content": "已整改并电话告知", "feedback_channel": "phone",
-                 "feedback_at": "2025-10-16T10:00:00+08:00", "satisfied": "yes"},
-    "supervision": {"supervision_method": "urge", "supervision_opinion": "请尽快办理"},
-    "dissatisfaction_review": {"review_opinion": "已复核，维持处理结果", "review_action": "maintain"},
+    **flows.FORMS,
+    "rectification": {**flows.FORMS["rectification"], "rectification_evidence": [FILE]},
     "callback_attempt": {"callback_result": "reached", "callback_at": "2025-09-27T09:00:00+08:00",
                          "callback_note": "第二次致电，评价人接听"},
     "consultation_reply": {"consult_opinion": "本部门同意联合整改", "consult_measures": "下周起共享材料"},
@@ -27,13 +21,7 @@ FORMS = {
 
 def callback(outcome: str, **extra) -> dict:
     """Return a callback form with the given verification outcome."""
-    return {**CALLBACK, "outcome": outcome, **extra}
-
-
-def open_tasks(api, case_id: int, user: str) -> list[dict]:
-    """Return the open tasks of a case as the user sees them."""
-    body = api.get(f"/api/v1/cases/{case_id}", user).get_json()
-    return body["open_tasks"]
+    return {**flows.CALLBACK, "outcome": outcome, **extra}
 
 
 def task(api, case_id: int, user: str, element: str) -> dict:
