@@ -12,6 +12,7 @@ from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.instances import load_run, lock_instance, open_rows, save_run
 from casemgmt.models import Case, HumanTask, ProcessInstance, Region
+from casemgmt.models.ledger import ExtensionRequest
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,27 @@ def _retime_rows(case: Case, instance: ProcessInstance, run, only_provisional: b
         if not row.due_expr or (only_provisional and not row.is_provisional):
             continue
         iso, due = run.evaluate_as_of(row.spiff_task_id, row.due_expr, row.created_at)
+        extensions = _approved_extensions(case, row)
+        if due is not None and extensions:
+            for workdays in extensions:
+                due = run.ctx.calendar.extend(due, workdays)
+            iso = due.due_at.isoformat()
+            run.move_timers(row.element_id, iso)
         new_at = datetime.fromisoformat(iso)
         if new_at != row.due_at:
             changes.append(DeadlineChange(case.case_no, f"task:{row.element_id}", _iso(row.due_at), iso))
         row.due_at, row.due_date = new_at, due.due_date if due else row.due_date
         row.is_provisional = bool(due and due.provisional)
     return changes
+
+
+def _approved_extensions(case: Case, row: HumanTask) -> list[int]:
+    """Return the working days of the extensions approved on this task, in the order they were granted."""
+    stmt = select(ExtensionRequest.workdays).where(
+        ExtensionRequest.case_id == case.id, ExtensionRequest.task_element == row.element_id,
+        ExtensionRequest.status == "approved", ExtensionRequest.decided_at >= row.created_at,
+    )
+    return list(db.session.scalars(stmt.order_by(ExtensionRequest.decided_at, ExtensionRequest.id)))
 
 
 def _iso(value) -> str | None:

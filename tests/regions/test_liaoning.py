@@ -179,3 +179,31 @@ def test_staff_misconduct_reported_by_the_evaluator_is_transferred_per_article_1
     assert response.status_code == 201
     assert sorted(response.get_json()["at_steps"]) == ["Task_ExtensionApproval", "Task_Rectification"]
     assert elements(api, cid, "ln-coordinator") == ["Task_ExtensionApproval", "Task_Rectification"]
+
+
+def test_a_calendar_change_after_an_approved_extension_keeps_the_extension(api, clock):
+    """A region closure added after an extension moves the extended deadline by the closure; it does not fall
+    back to the original 15 working days."""
+    from datetime import datetime
+
+    from casemgmt.actor import Actor
+    from casemgmt.calendar import import_year
+    from casemgmt.db import db
+    from casemgmt.deadlines import recompute_deadlines
+
+    cid = _ledger(api, clock, "2025-12-10T10:00:00+08:00")
+    clock.set("2025-12-29T10:00:00+08:00")
+    _request(api, cid, 5)
+    approval = task(api, cid, "ln-sy-coordinator", "Task_ExtensionApproval")
+    clock.set("2025-12-30T10:00:00+08:00")
+    complete(api, approval["id"], "ln-sy-coordinator", {"extension_approved": True, "extension_opinion": "同意"})
+    assert task(api, cid, "ln-officer", "Task_Rectification")["due_date"] == "2026-01-08"
+    closure = [{"day": "2026-01-06", "kind": "closed", "name": "系统迁移停止办公"}]
+    import_year("liaoning", 2026, closure, "ln-admin", datetime.fromisoformat("2025-12-31T09:00:00+08:00"))
+    recompute_deadlines(Actor.system("ln-admin"), clock(), only_provisional=False)
+    db.session.commit()
+    assert task(api, cid, "ln-officer", "Task_Rectification")["due_date"] == "2026-01-09"
+    run_timers(api.app, "2026-01-09T23:00:00+08:00")
+    assert elements(api, cid, "ln-supervisor") == ["Task_Rectification"], "the timer moved with the extension"
+    run_timers(api.app, "2026-01-10T00:00:01+08:00")
+    assert task(api, cid, "ln-supervisor", "Task_SuperviseRectification")
