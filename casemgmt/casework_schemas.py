@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from casemgmt.models.casework import CALLBACK_RESULTS
-from casemgmt.schemas import CHANNELS, MSG_REQUIRED
+from casemgmt.schemas import CHANNELS, MSG_REQUIRED, CompleteTaskSchema
 
 AWARE = {**MSG_REQUIRED, "invalid": "必须是带时区的 ISO 时间，如 2025-09-26T10:00:00+08:00",
          "invalid_awareness": "必须带时区偏移，如 +08:00"}
@@ -22,13 +22,8 @@ class CallbackAttemptSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000), error_messages=MSG_REQUIRED)
 
 
-class FormPayloadSchema(Schema):
-    """A request that a region's form validates: {"data": {...}}."""
-
-    class Meta:
-        unknown = RAISE
-
-    data = fields.Dict(keys=fields.String(), required=True, error_messages=MSG_REQUIRED)
+#: a request that a region's form validates, {"data": {...}}: the same shape as completing a task
+FormPayloadSchema = CompleteTaskSchema
 
 
 class TransferSchema(Schema):
