@@ -219,8 +219,8 @@ def decide_extension(ctx: OperationContext, data: dict, params: dict) -> dict:
     if request is None:
         return {"extension_status": None, "extension_due_date": None}
     approved = data.get("extension_approved") is True
-    request.status, request.decided_by, request.decided_at = ("approved" if approved else "refused"), \
-        ctx.actor.username, ctx.now
+    request.status = "approved" if approved else "refused"
+    request.decided_by, request.decided_at = ctx.actor.username, ctx.now
     request.opinion = str(data.get("extension_opinion") or "")
     row = _open_row(ctx.case, request.task_element) if approved else None
     if row is None or row.due_date is None:
