@@ -41,7 +41,7 @@ def file_appeal(case: Case, user: User, data: dict, now: datetime) -> Appeal:
 
 
 def _form(case: Case) -> dict:
-    definition = bundles.form_definitions(case.definition.files).get(FORM_KEY)
+    definition = bundles.forms_of(case.definition).get(FORM_KEY)
     if definition is None:
         raise TaskNotOpen(f"{case.region.name}的规则没有差评申诉环节")
     return definition

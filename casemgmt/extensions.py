@@ -51,7 +51,7 @@ def request_extension(case: Case, user: User, data: dict, now: datetime) -> Exte
 
 
 def _form(case: Case) -> dict:
-    definition = bundles.form_definitions(case.definition.files).get(FORM_KEY)
+    definition = bundles.forms_of(case.definition).get(FORM_KEY)
     if definition is None:
         raise TaskNotOpen(f"{case.region.name}的规则没有延期环节")
     return definition
