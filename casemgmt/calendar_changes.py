@@ -20,14 +20,17 @@ from casemgmt.calendar import clear_cache, import_year, parse_notice, validate_d
 from casemgmt.db import db
 from casemgmt.deadlines import DeadlineChange, recompute_deadlines
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.models import CalendarYear, Region
+from casemgmt.models import CalendarYear, Organization, Region
 
 NATIONAL = "national"
 
 
 def editable_scopes(region: Region, national_regions: Collection[str]) -> list[str]:
-    """Return the calendar scopes the region's administrators may change."""
-    return [NATIONAL, region.code] if region.code in national_regions else [region.code]
+    """Return the calendar scopes the region's administrators may change: theirs, its halls', maybe the nation's."""
+    halls = db.session.scalars(select(Organization.code).where(Organization.region_id == region.id,
+                                                               Organization.kind == "hall").order_by(Organization.code))
+    scopes = [region.code, *(f"org:{code}" for code in halls)]
+    return [NATIONAL, *scopes] if region.code in national_regions else scopes
 
 
 def check_scope(region: Region, scope: str, national_regions: Collection[str]) -> Region | None:

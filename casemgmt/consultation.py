@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt.actor import Actor
-from casemgmt.calendar import load_calendar, local_date
+from casemgmt.calendar import local_date
+from casemgmt.case_calendar import case_calendar
 from casemgmt.db import db
 from casemgmt.errors import OperationFailed
 from casemgmt.models import Case, Consultation, Organization
@@ -55,7 +56,7 @@ def merge(case: Case, now: datetime) -> tuple[list[dict], int]:
     if consultation is None:
         return [], 0
     consultation.merged_at = now
-    calendar = load_calendar(case.region.code)
+    calendar = case_calendar(case)
     elapsed = calendar.working_days_between(local_date(consultation.convened_at), local_date(now))
     return list(consultation.replies), max(elapsed, 0)
 

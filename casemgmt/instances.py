@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from casemgmt import audit, ledger, operations
 from casemgmt.actor import Actor
 from casemgmt.bundles import bundle_of
-from casemgmt.calendar import load_calendar
+from casemgmt.case_calendar import case_calendar
 from casemgmt.db import db
 from casemgmt.engine.facade import ReadyTask, Run, RunContext, engine
 from casemgmt.errors import ConcurrentUpdate
@@ -23,7 +23,7 @@ def run_context(case: Case, actor: Actor, now: datetime) -> RunContext:
     op_ctx = operations.OperationContext(case=case, actor=actor, now=now, timer_moves=moves)
     return RunContext(
         now=now,
-        calendar=load_calendar(case.region.code),
+        calendar=case_calendar(case),
         call_operation=lambda name, data, params: operations.call(op_ctx, name, data, params),
         timer_moves=moves,
     )

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from casemgmt import audit, callbacks, consultation, ledger, regions
 from casemgmt.actor import Actor
-from casemgmt.calendar import Due, load_calendar
+from casemgmt.calendar import Due
+from casemgmt.case_calendar import case_calendar
 from casemgmt.db import db
 from casemgmt.errors import OperationFailed
 from casemgmt.models import Appeal, Case, ExtensionRequest, HumanTask, OutboxMessage, Transfer
@@ -225,7 +226,7 @@ def decide_extension(ctx: OperationContext, data: dict, params: dict) -> dict:
     row = _open_row(ctx.case, request.task_element) if approved else None
     if row is None or row.due_date is None:
         return {"extension_status": request.status, "extension_due_date": None}
-    due = load_calendar(ctx.case.region.code).extend(Due(row.due_date, row.due_at), request.workdays)
+    due = case_calendar(ctx.case).extend(Due(row.due_date, row.due_at), request.workdays)
     row.due_at, row.due_date, row.is_provisional = due.due_at, due.due_date, due.provisional
     request.new_due_date, request.new_due_at = due.due_date, due.due_at
     ledger.extend_due(ctx.case, request.task_element, due, request.workdays)

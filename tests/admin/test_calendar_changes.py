@@ -30,7 +30,8 @@ def test_a_preview_lists_the_deadlines_that_would_move_and_changes_nothing(api, 
     assert moved == {(case["case_no"], "task", "Task_Callback"), (case["case_no"], "timer", "Timer_CallbackOverdue")}
     assert only_task(api, case["case_id"], "ln-officer")["due_date"] == "2025-09-30"
     overview = api.get(url("liaoning", "/calendar?year=2025"), "ln-admin").get_json()
-    assert overview["scopes"]["liaoning"]["versions"] == [] and overview["editable_scopes"] == ["liaoning"]
+    assert overview["scopes"]["liaoning"]["versions"] == []
+    assert overview["editable_scopes"] == ["liaoning", "org:ln-dl-hall", "org:ln-sy-hall"]
 
 
 def test_applying_recomputes_the_deadlines_and_audits_the_change(api, clock):
@@ -60,7 +61,8 @@ def test_region_admins_change_only_their_overlay_and_the_nation_only_when_named(
     assert sanming_case["case_id"]
     response = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=national)
     assert response.status_code == 200, response.get_json()
-    assert api.get(url("liaoning", "/calendar"), "ln-admin").get_json()["editable_scopes"] == ["national", "liaoning"]
+    scopes = api.get(url("liaoning", "/calendar"), "ln-admin").get_json()["editable_scopes"]
+    assert scopes == ["national", "liaoning", "org:ln-dl-hall", "org:ln-sy-hall"]
 
 
 def test_a_notice_can_be_pasted_and_bad_days_are_named(api):
@@ -82,3 +84,20 @@ def test_the_national_admin_regions_come_from_the_environment(monkeypatch):
     assert Config.from_env()["NATIONAL_ADMIN_REGIONS"] == ("nea", "liaoning")
     monkeypatch.delenv("NATIONAL_ADMIN_REGIONS")
     assert Config.from_env()["NATIONAL_ADMIN_REGIONS"] == ()
+
+
+def test_a_hall_closure_moves_the_deadlines_of_cases_handled_in_that_hall_only(api, clock):
+    """A hall (政务服务中心) may close a day of its own: its cases' deadlines move, other halls' do not."""
+    clock.set("2025-09-26T10:00:00+08:00")
+    shenyang = api.bad_review()
+    dalian = api.bad_review(org_code="ln-dl-hall", record_no="DL-1")
+    closure = {"scope": "org:ln-sy-hall", "year": 2025, "note": "大厅改造",
+               "days": [{"day": "2025-09-29", "kind": "closed", "name": "大厅改造停止办公"}]}
+    preview = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=closure).get_json()
+    assert {d["case_no"] for d in preview["deadlines"]} == {shenyang["case_no"]}
+    assert api.post(url("liaoning", "/calendar"), "ln-admin", json=closure).status_code == 201
+    assert only_task(api, shenyang["case_id"], "ln-officer")["due_date"] == "2025-10-09"
+    dalian_task = api.get(f"/api/v1/cases/{dalian['case_id']}", "ln-auditor").get_json()["open_tasks"][0]
+    assert dalian_task["due_date"] == "2025-09-30"
+    response = api.post(url("liaoning", "/calendar"), "ln-admin", json={**closure, "scope": "org:sm-hall"})
+    assert response.status_code == 403

@@ -7,7 +7,7 @@ from datetime import datetime
 from casemgmt import queries
 from casemgmt.attachments import list_case_attachments
 from casemgmt.audit import ChainBreak
-from casemgmt.calendar import load_calendar
+from casemgmt.case_calendar import case_calendar
 from casemgmt.comments import list_comments
 from casemgmt.inbox import item_names, lamp
 from casemgmt.models import Case, User
@@ -21,7 +21,7 @@ def case_page_context(case: Case, user: User, now: datetime, revealed: bool,
     """Return the template context of a case page."""
     tasks = queries.list_case_tasks(case.id)
     events = queries.list_case_events(case.id)
-    calendar = load_calendar(case.region.code)
+    calendar = case_calendar(case)
     code = case.evaluation.item_code
     return {
         "case": case, "evaluator": evaluator_view(case, revealed), "revealed": revealed,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from casemgmt import bundles, queries
 from casemgmt.access import can_act_on_task
-from casemgmt.calendar import load_calendar
+from casemgmt.case_calendar import case_calendar
 from casemgmt.comments import list_comments
 from casemgmt.inbox import item_names, lamp, reassign_targets
 from casemgmt.models import HumanTask, User
@@ -30,6 +30,6 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
         "conditions": required_conditions(definition),
         "files": kept_files(row, definition, values), "earlier": earlier, "comments": list_comments(case.id),
         "open_tasks": [t for t in tasks if t.status == "open"], "reassign": reassign,
-        "lamp": lamp(row, now, load_calendar(case.region.code)), "evaluator": evaluator_view(case, None),
+        "lamp": lamp(row, now, case_calendar(case)), "evaluator": evaluator_view(case, None),
         "item_name": item_names(case.region_id, {case.evaluation.item_code}).get(case.evaluation.item_code, ""),
     }
