@@ -6,7 +6,7 @@
   if (!el) { return; }
   if (!window.DmnJS) { rules.status(M.not_built, "error"); return; }
   var editor = new window.DmnJS({ container: el, common: { keyboard: { bindTo: window } } });
-  var name = el.dataset.file, dirty = el.dataset.xml.indexOf("new.dmn") >= 0;
+  var name = el.dataset.file;
   window.zgDecisions = editor;
 
   function openTable() {
@@ -16,7 +16,7 @@
 
   function watch() {
     var viewer = editor.getActiveViewer();
-    if (viewer) { viewer.on("elements.changed", function () { dirty = true; }); }
+    if (viewer) { viewer.on("elements.changed", function () { page.dirty = true; }); }
   }
 
   function load(xml) {
@@ -35,21 +35,7 @@
     });
   }
 
+  var page = rules.openFile({ url: el.dataset.xml, name: name, load: load, files: files,
+                              dirty: el.dataset.xml.indexOf("new.dmn") >= 0 });
   editor.on("views.changed", watch);
-  window.addEventListener("beforeunload", function (event) {
-    if (dirty) { event.preventDefault(); event.returnValue = M.unsaved; }
-  });
-  fetch(el.dataset.xml, { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.text();
-    })
-    .then(load)
-    .catch(function (err) { rules.status(M.load_failed + " " + err.message, "error"); });
-
-  rules.init({ files: files, saved: function () { dirty = false; } });
-  document.getElementById("btn-download").addEventListener("click", function () {
-    files().then(function (out) { rules.download(name, out[name]); });
-  });
-  rules.onUpload(function (xml) { return load(xml).then(function () { dirty = true; }); });
 })();

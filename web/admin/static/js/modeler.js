@@ -7,7 +7,7 @@
   if (!window.ZhenggaiModeler) { rules.status(M.not_built, "error"); return; }
   var terms = JSON.parse(document.getElementById("zg-panel-terms").textContent);
   var modeler = window.ZhenggaiModeler.create(el, document.getElementById("properties"), terms);
-  var name = el.dataset.file, dirty = false, marked = [];
+  var name = el.dataset.file, marked = [];
   window.zgModeler = modeler;  // the browser tests drive it as a person would, through the page
 
   // Fit the diagram into the part of the canvas the palette (tools on the left) does not cover.
@@ -62,22 +62,6 @@
     marked.forEach(function (id) { canvas.addMarker(id, "zg-problem"); });
   }
 
-  modeler.on("commandStack.changed", function () { dirty = true; });
-  window.addEventListener("beforeunload", function (event) {
-    if (dirty) { event.preventDefault(); event.returnValue = M.unsaved; }
-  });
-
-  fetch(el.dataset.xml, { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.text();
-    })
-    .then(load)
-    .catch(function (err) { rules.status(M.load_failed + " " + err.message, "error"); });
-
-  rules.init({ files: files, select: select, mark: mark, saved: function () { dirty = false; } });
-  document.getElementById("btn-download").addEventListener("click", function () {
-    files().then(function (out) { rules.download(name, out[name]); });
-  });
-  rules.onUpload(function (xml) { return load(xml).then(function () { dirty = true; }); });
+  var page = rules.openFile({ url: el.dataset.xml, name: name, load: load, files: files, select: select, mark: mark });
+  modeler.on("commandStack.changed", function () { page.dirty = true; });
 })();

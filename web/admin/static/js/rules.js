@@ -148,5 +148,31 @@
     });
   }
 
-  window.ZgRules = { messages: messages, status: status, post: post, init: init, download: download, onUpload: onUpload };
+  // Wire an XML editor page: warn before leaving with unsaved edits, load the version's file, hook the panel,
+  // download and upload. `editor` gives url, name, load(xml), files() and optionally select, mark, dirty.
+  // Returns the page state; the editor sets `page.dirty = true` when the user changes something.
+  function openFile(editor) {
+    var page = { dirty: !!editor.dirty };
+    window.addEventListener("beforeunload", function (event) {
+      if (page.dirty) { event.preventDefault(); event.returnValue = messages.unsaved; }
+    });
+    fetch(editor.url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.text();
+      })
+      .then(editor.load)
+      .catch(function (err) { status(messages.load_failed + " " + err.message, "error"); });
+    init({ files: editor.files, select: editor.select, mark: editor.mark, saved: function () { page.dirty = false; } });
+    document.getElementById("btn-download").addEventListener("click", function () {
+      editor.files().then(function (out) { download(editor.name, out[editor.name]); });
+    });
+    onUpload(function (xml) { return editor.load(xml).then(function () { page.dirty = true; }); });
+    return page;
+  }
+
+  window.ZgRules = {
+    messages: messages, status: status, post: post, init: init, download: download, onUpload: onUpload,
+    openFile: openFile
+  };
 })();
