@@ -105,7 +105,7 @@ def _migrate(app) -> None:
 
 
 def _seed(app) -> None:
-    from casemgmt import seed
+    from casemgmt.rules import seed
 
     with app.app_context():
         actor = Actor.system("seed")
@@ -187,7 +187,8 @@ class Api:
 
     def token(self, username: str) -> str:
         if username not in self._tokens:
-            from casemgmt.users import create_token, get_user
+            from casemgmt.access.operations import create_token
+            from casemgmt.access.queries import get_user
 
             self._tokens[username] = create_token(get_user(username), Actor.system("test"), SEED_TIME)
             _db.session.commit()

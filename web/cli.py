@@ -11,12 +11,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from casemgmt import seed, timers
+from casemgmt.access.operations import create_token, create_user
+from casemgmt.access.queries import get_user
 from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
+from casemgmt.cases import timers
 from casemgmt.db import db
 from casemgmt.errors import DomainError
-from casemgmt.users import create_token, create_user, get_user
+from casemgmt.rules import seed
 
 log = logging.getLogger("zhenggai.cli")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"

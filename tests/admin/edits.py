@@ -53,7 +53,7 @@ def use_national_rules(api, region: str = "liaoning", user: str = "ln-admin") ->
 
     Tests of the administration machinery use it so that they do not depend on a region pack's details.
     """
-    from casemgmt.bundles import collect_files
+    from casemgmt.rules.bundles import collect_files
 
     wanted = collect_files(api.app.config["BPMN_ROOT"], api.app.config["FORMS_ROOT"], "national")
     current = active(api, region, user)["files"]

@@ -51,8 +51,8 @@ def test_a_file_refused_for_other_reasons_gets_no_schema_noise() -> None:
 
 
 def test_a_task_without_candidate_groups_takes_its_role_from_its_lane() -> None:
-    from casemgmt.bundles import collect_files
     from casemgmt.engine.facade import parse_bundle
+    from casemgmt.rules.bundles import collect_files
 
     files = collect_files(Path("bpmn"), Path("forms"), "national")
     text = files["bad_review.bpmn"].replace('<bpmn:lane id="Lane_Officer" name="承办单位">',

@@ -2,7 +2,7 @@
 
 import pytest
 
-from casemgmt.audit import verify_chain
+from casemgmt.audit.chain import verify_chain
 from casemgmt.db import db
 from casemgmt.models import AuditEvent
 from tests.admin.edits import active, deploy, file_with, set_attribute, url

@@ -47,8 +47,8 @@ def admin(signed_in) -> Ui:
 
 def active_files(region: str = "liaoning") -> dict[str, str]:
     """Return the files of the region's active version."""
-    from casemgmt.bundles import get_active
     from casemgmt.models import Region
+    from casemgmt.rules.bundles import get_active
 
     files = dict(get_active(_db.session.query(Region).filter_by(code=region).one().id).files)
     _db.session.remove()

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from casemgmt import bundles
 from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
 from casemgmt.db import db
 from casemgmt.engine.facade import RunContext, engine
 from casemgmt.errors import DiagramInvalid
 from casemgmt.models import ProcessDefinition, Region
+from casemgmt.rules import bundles
 from tests.web.flows import FORMS, callback, complete, only_task
 
 HOSTILE = {
@@ -97,8 +97,8 @@ def test_a_workflow_saved_and_restored_after_every_step_continues_identically(se
 def test_seeding_twice_changes_nothing_and_writes_no_audit_rows(seeded_app):
     from sqlalchemy import func, select
 
-    from casemgmt import seed
     from casemgmt.models import AuditEvent
+    from casemgmt.rules import seed
 
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     actor, now = Actor.system("seed"), datetime(2025, 10, 1, tzinfo=UTC)

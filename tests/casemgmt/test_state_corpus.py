@@ -34,7 +34,7 @@ def test_a_stored_state_loads_and_continues(path):
 
 
 def _write_corpus() -> None:
-    from casemgmt.bundles import bundle_sha256, collect_files
+    from casemgmt.rules.bundles import bundle_sha256, collect_files
     from config import ROOT
     from tests.web.flows import FORMS, callback
 

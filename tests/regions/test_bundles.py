@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from casemgmt import seed
 from casemgmt.actor import Actor
-from casemgmt.bundles import collect_files
 from casemgmt.errors import DiagramInvalid
+from casemgmt.rules import seed
+from casemgmt.rules.bundles import collect_files
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2025, 9, 26, 2, 0, tzinfo=UTC)

@@ -188,8 +188,8 @@ def test_a_calendar_change_after_an_approved_extension_keeps_the_extension(api, 
 
     from casemgmt.actor import Actor
     from casemgmt.calendar import import_year
+    from casemgmt.calendar.deadlines import recompute_deadlines
     from casemgmt.db import db
-    from casemgmt.deadlines import recompute_deadlines
 
     cid = _ledger(api, clock, "2025-12-10T10:00:00+08:00")
     clock.set("2025-12-29T10:00:00+08:00")

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from casemgmt.actor import Actor
 from casemgmt.calendar import import_year
+from casemgmt.calendar.deadlines import recompute_deadlines
 from casemgmt.db import db
-from casemgmt.deadlines import recompute_deadlines
 from tests.web.flows import FORMS, callback, complete, only_task, open_tasks
 
 REGION = "sanming"

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from casemgmt import timers
+from casemgmt.cases import timers
 from casemgmt.db import db
 from casemgmt.models import AuditEvent, HumanTask
 

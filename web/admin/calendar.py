@@ -8,8 +8,8 @@ import re
 from flask import current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 
-from casemgmt import calendar_changes
 from casemgmt.actor import Actor
+from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Region

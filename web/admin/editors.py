@@ -8,12 +8,13 @@ import re
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from casemgmt import bundles, dry_run, forms, versions
+from casemgmt import forms
 from casemgmt.actor import Actor
-from casemgmt.admin_schemas import DeploySchema, UploadSchema
 from casemgmt.db import db
 from casemgmt.errors import DiagramInvalid, InvalidInput, NotFound
 from casemgmt.models import ProcessDefinition, Region
+from casemgmt.rules import bundles, dry_run, versions
+from casemgmt.rules.schemas import DeploySchema, UploadSchema
 from web.admin.routes import FILE_CSP, bp, file_of, region_admin, version_or_active
 from web.admin.terms import panel_terms
 from web.admin.uploads import ensure_still_active, expected_version, json_body, json_text, uploaded_files

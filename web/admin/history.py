@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from casemgmt import migrate_cases, versions
 from casemgmt.actor import Actor
 from casemgmt.db import db
-from casemgmt.diagram_diff import diff_files
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Region
+from casemgmt.rules import migration as case_migration
+from casemgmt.rules import versions
+from casemgmt.rules.diff import diff_files
 from web.admin.editors import MAIN_FILE
 from web.admin.routes import bp, region_admin, version_or_active
 from web.ui import now
@@ -74,7 +75,7 @@ def migration(place: Region):
     """Preview which running cases can move to a version (default the active one) and why others cannot."""
     target = version_or_active(place, request.args.get("to", type=int))
     number = target.version
-    moves = migrate_cases.preview_migration(place, target, _actor(), now())
+    moves = case_migration.preview_migration(place, target, _actor(), now())
     return render_template("admin/migration.html", place=place, number=number, moves=moves,
                            choices=versions.list_versions(place), results=None)
 
@@ -89,7 +90,7 @@ def migrate(place: Region):
         flash(_("Choose at least one case to move."), "error")
         return redirect(url_for("admin.migration", region=place.code, to=target.version))
     number = target.version
-    results = migrate_cases.migrate_cases(place, target, ids, _actor(), now())
+    results = case_migration.migrate_cases(place, target, ids, _actor(), now())
     db.session.commit()
     moved = sum(r.moved for r in results)
     flash(_("%(moved)s of %(total)s cases moved to version %(v)s.", moved=moved, total=len(results), v=number),

@@ -21,10 +21,10 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from casemgmt import bundles, versions
 from casemgmt.db import db
 from casemgmt.errors import DomainError
 from casemgmt.models import ProcessDefinition, Region
+from casemgmt.rules import bundles, versions
 from web import errors
 from web.ui import local_time, login_required
 

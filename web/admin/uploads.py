@@ -8,10 +8,10 @@ from flask import abort, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
-from casemgmt import bundles
 from casemgmt.engine.validate import MAX_FILE_BYTES
 from casemgmt.errors import ConcurrentUpdate, InvalidInput
 from casemgmt.models import Region
+from casemgmt.rules import bundles
 
 
 def too_large(name: str):

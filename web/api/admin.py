@@ -10,15 +10,17 @@ from __future__ import annotations
 from flask import abort, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
-from casemgmt import calendar_changes, dry_run, migrate_cases, versions
 from casemgmt.actor import Actor
-from casemgmt.admin_schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
-from casemgmt.bundles import bundle_sha256, get_active
+from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
-from casemgmt.diagram_diff import diff_files
 from casemgmt.engine.validate import MAX_FILE_BYTES
 from casemgmt.errors import InvalidInput
 from casemgmt.models import ProcessDefinition, Region
+from casemgmt.rules import dry_run, versions
+from casemgmt.rules import migration as case_migration
+from casemgmt.rules.bundles import bundle_sha256, get_active
+from casemgmt.rules.diff import diff_files
+from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
 from web.api.auth import token_required
 from web.api.routes import bp, load_json, now
 
@@ -170,7 +172,7 @@ def _target(place: Region, raw) -> ProcessDefinition:
 def migration_preview(region: str):
     place = _region(region)
     target = _target(place, request.args.get("to"))
-    moves = migrate_cases.preview_migration(place, target, _actor(), now())
+    moves = case_migration.preview_migration(place, target, _actor(), now())
     return jsonify({"to": target.version, "movable": sum(m.movable for m in moves),
                     "blocked": sum(not m.movable for m in moves), "cases": [m.as_dict() for m in moves]})
 
@@ -181,7 +183,7 @@ def migrate(region: str):
     place = _region(region)
     data = load_json(MigrationSchema())
     target = _target(place, data["to"])
-    moves = migrate_cases.migrate_cases(place, target, data["cases"], _actor(), now())
+    moves = case_migration.migrate_cases(place, target, data["cases"], _actor(), now())
     db.session.commit()
     return jsonify({"to": target.version, "moved": sum(m.moved for m in moves),
                     "refused": sum(not m.moved for m in moves), "cases": [m.as_dict() for m in moves]})

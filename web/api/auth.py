@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import abort, g, request
 
-from casemgmt.users import user_for_token
+from casemgmt.access.queries import user_for_token
 
 
 def token_required(view):

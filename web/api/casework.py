@@ -7,28 +7,14 @@ from datetime import datetime
 import click
 from flask import current_app, g, jsonify, request
 
-from casemgmt import (
-    appeals,
-    callbacks,
-    consultation,
-    extensions,
-    ledger,
-    queries,
-    ratings,
-    regions,
-    transfers,
-    unit_stats,
-)
 from casemgmt.actor import Actor
-from casemgmt.casework_schemas import (
-    CallbackAttemptSchema,
-    FormPayloadSchema,
-    LedgerNoteSchema,
-    ServiceRecordSchema,
-    TransferSchema,
-)
+from casemgmt.cases import queries as case_queries
+from casemgmt.casework import appeals, callbacks, consultation, extension_requests, ledger, transfers
+from casemgmt.casework.schemas import CallbackAttemptSchema, FormPayloadSchema, LedgerNoteSchema, TransferSchema
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound
+from casemgmt.intake import records
+from casemgmt.intake.schemas import ServiceRecordSchema
 from casemgmt.models import (
     Appeal,
     CallbackAttempt,
@@ -38,6 +24,8 @@ from casemgmt.models import (
     ServiceRecord,
     Transfer,
 )
+from casemgmt.rules import regions
+from casemgmt.stats import queries as unit_stats
 from web.api.auth import token_required
 from web.api.present import iso
 from web.api.routes import bp, load_json, now
@@ -47,13 +35,13 @@ from web.api.routes import bp, load_json, now
 @token_required
 def get_casework(case_id: int):
     """Return the case's rule-pack records: callbacks, ledger, extensions, appeals, consultations, transfers."""
-    case = queries.get_case(case_id, g.user)
+    case = case_queries.get_case(case_id, g.user)
     entries = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.case_id == case.id)
                                  .order_by(LedgerEntry.id))
     return jsonify({
         "case_id": case.id, "callbacks": [callback_json(a) for a in callbacks.list_attempts(case)],
         "ledger": [ledger_json(e) for e in entries],
-        "extension_requests": [extension_json(r) for r in extensions.list_requests(case)],
+        "extension_requests": [extension_json(r) for r in extension_requests.list_requests(case)],
         "appeals": [appeal_json(a) for a in appeals.list_appeals(case)],
         "consultations": [consultation_json(c) for c in consultation.list_consultations(case)],
         "transfers": [transfer_json(t) for t in transfers.list_transfers(case)],
@@ -65,7 +53,7 @@ def get_casework(case_id: int):
 def post_callback(case_id: int):
     """Log a callback attempt made between form submissions."""
     data = load_json(CallbackAttemptSchema())
-    attempt = callbacks.log_attempt(queries.get_case(case_id, g.user), g.user, data, now())
+    attempt = callbacks.log_attempt(case_queries.get_case(case_id, g.user), g.user, data, now())
     db.session.commit()
     return jsonify(callback_json(attempt)), 201
 
@@ -75,7 +63,7 @@ def post_callback(case_id: int):
 def post_appeal(case_id: int):
     """File the rated party's appeal with evidence; 409 when the case accepts none now."""
     data = load_json(FormPayloadSchema())["data"]
-    appeal = appeals.file_appeal(queries.get_case(case_id, g.user), g.user, data, now())
+    appeal = appeals.file_appeal(case_queries.get_case(case_id, g.user), g.user, data, now())
     db.session.commit()
     return jsonify(appeal_json(appeal)), 201
 
@@ -85,7 +73,7 @@ def post_appeal(case_id: int):
 def post_extension_request(case_id: int):
     """Ask for a longer deadline; 400 above the region's cap, 409 when no step accepts one."""
     data = load_json(FormPayloadSchema())["data"]
-    extension = extensions.request_extension(queries.get_case(case_id, g.user), g.user, data, now())
+    extension = extension_requests.request_extension(case_queries.get_case(case_id, g.user), g.user, data, now())
     db.session.commit()
     return jsonify(extension_json(extension)), 201
 
@@ -95,7 +83,7 @@ def post_extension_request(case_id: int):
 def post_transfer(case_id: int):
     """Transfer suspected misconduct to the discipline body; the case goes on."""
     data = load_json(TransferSchema())
-    transfer = transfers.transfer_case(queries.get_case(case_id, g.user), g.user, data["reason"], now())
+    transfer = transfers.transfer_case(case_queries.get_case(case_id, g.user), g.user, data["reason"], now())
     db.session.commit()
     return jsonify(transfer_json(transfer)), 201
 
@@ -157,7 +145,7 @@ def _instant_arg(name: str) -> datetime:
 def post_service_record():
     """Register a finished service that can be rated (idempotent on record_no)."""
     data = load_json(ServiceRecordSchema())
-    record, created = ratings.register_service_record(data, g.user, now())
+    record, created = records.register_service_record(data, g.user, now())
     db.session.commit()
     return jsonify(service_record_json(record)), 201 if created else 200
 
@@ -169,7 +157,7 @@ def sweep_unrated_command(now_text: str | None) -> None:
     at = datetime.fromisoformat(now_text) if now_text else current_app.config["CLOCK"]()
     if at.tzinfo is None:
         raise click.BadParameter("需要带时区的时间，如 2025-10-10T09:00:00+08:00")
-    counts = ratings.sweep_unrated(at, Actor.system("ratings"))
+    counts = records.sweep_unrated(at, Actor.system("ratings"))
     db.session.commit()
     click.echo("已提醒 {reminded} 件，默认评价 {defaulted} 件，记为未评 {unrated} 件".format(**counts))
 

@@ -8,14 +8,17 @@ from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from casemgmt import handling, intake, queries
+from casemgmt.access.operations import reveal_evaluator
+from casemgmt.access.queries import get_user
 from casemgmt.calendar import load_calendar
+from casemgmt.cases import operations as case_ops
+from casemgmt.cases import queries as case_queries
+from casemgmt.cases.schemas import CompleteTaskSchema, ReassignSchema
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
+from casemgmt.intake import operations as intake_ops
+from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import Organization
-from casemgmt.privacy import reveal_evaluator
-from casemgmt.schemas import CompleteTaskSchema, EvaluationSchema, ReassignSchema
-from casemgmt.users import get_user
 from web.api.auth import token_required
 from web.api.present import case_json, event_json, task_json
 
@@ -42,11 +45,11 @@ def load_json(schema) -> dict:
 def post_evaluation():
     data = load_json(EvaluationSchema())
     try:
-        result = intake.submit_evaluation(data, g.user, now())
+        result = intake_ops.submit_evaluation(data, g.user, now())
         db.session.commit()
     except IntegrityError:  # the same external_id raced in: answer the first result
         db.session.rollback()
-        result = intake.submit_evaluation(data, g.user, now())
+        result = intake_ops.submit_evaluation(data, g.user, now())
     body = {"id": result.evaluation.id, "is_bad": result.evaluation.is_bad,
             "case_id": result.case.id if result.case else None,
             "case_no": result.case.case_no if result.case else None, "created": result.created}
@@ -56,20 +59,20 @@ def post_evaluation():
 @bp.get("/cases/<int:case_id>")
 @token_required
 def get_case(case_id: int):
-    case = queries.get_case(case_id, g.user)
+    case = case_queries.get_case(case_id, g.user)
     reason = request.args.get("reveal_reason", "")
     reveal = bool(reason)
     if reveal:
         reveal_evaluator(case, g.user, reason, now())
         db.session.commit()
-    return jsonify(case_json(case, queries.list_case_tasks(case.id), reveal))
+    return jsonify(case_json(case, case_queries.list_case_tasks(case.id), reveal))
 
 
 @bp.get("/cases/<int:case_id>/history")
 @token_required
 def get_history(case_id: int):
-    case = queries.get_case(case_id, g.user)
-    return jsonify({"case_id": case.id, "events": [event_json(e) for e in queries.list_case_events(case.id)]})
+    case = case_queries.get_case(case_id, g.user)
+    return jsonify({"case_id": case.id, "events": [event_json(e) for e in case_queries.list_case_events(case.id)]})
 
 
 @bp.get("/tasks")
@@ -82,7 +85,7 @@ def list_tasks():
     if region and region != g.user.region.code:
         raise InvalidInput("只能查看本地区任务", details={"region": [f"您属于 {g.user.region.code}"]})
     limit, offset = _int_arg("limit", 50), _int_arg("offset", 0)
-    rows = queries.list_inbox(g.user, view=view, now=now(), limit=limit, offset=offset)
+    rows = case_queries.list_inbox(g.user, view=view, now=now(), limit=limit, offset=offset)
     return jsonify({"view": view, "tasks": [task_json(r) for r in rows]})
 
 
@@ -106,7 +109,7 @@ def _int_arg(name: str, default: int) -> int:
 @bp.post("/tasks/<int:task_id>/claim")
 @token_required
 def claim(task_id: int):
-    row = handling.claim_task(task_id, g.user, now())
+    row = case_ops.claim_task(task_id, g.user, now())
     db.session.commit()
     return jsonify(task_json(row))
 
@@ -115,7 +118,7 @@ def claim(task_id: int):
 @token_required
 def release(task_id: int):
     reason = (request.get_json(silent=True) or {}).get("reason", "")
-    row = handling.release_task(task_id, g.user, now(), str(reason))
+    row = case_ops.release_task(task_id, g.user, now(), str(reason))
     db.session.commit()
     return jsonify(task_json(row))
 
@@ -126,7 +129,7 @@ def reassign(task_id: int):
     data = load_json(ReassignSchema())
     assignee = get_user(data["assignee"]) if data["assignee"] else None
     org = _org(data["org_code"]) if data["org_code"] else None
-    row = handling.reassign_task(task_id, g.user, now(), data["reason"], assignee=assignee, org=org)
+    row = case_ops.reassign_task(task_id, g.user, now(), data["reason"], assignee=assignee, org=org)
     db.session.commit()
     return jsonify(task_json(row))
 
@@ -142,9 +145,9 @@ def _org(code: str) -> Organization:
 @token_required
 def complete(task_id: int):
     data = load_json(CompleteTaskSchema())
-    row = handling.complete_task(task_id, data["data"], g.user, now())
+    row = case_ops.complete_task(task_id, data["data"], g.user, now())
     db.session.commit()
-    following = handling.next_task_for(g.user, row.case_id)
+    following = case_ops.next_task_for(g.user, row.case_id)
     return jsonify({"task": task_json(row), "next_task_id": following.id if following else None})
 
 

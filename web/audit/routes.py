@@ -8,13 +8,13 @@ from flask import Blueprint, Response, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from casemgmt.access import REGION_WIDE_ROLES, ensure_role
+from casemgmt.access.policy import REGION_WIDE_ROLES, ensure_role
+from casemgmt.cases.export import export_cases, local
+from casemgmt.cases.search import PAGE_SIZE, SEARCH_ROLES, CaseFilter, late_case_ids, search_cases
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
-from casemgmt.export import export_cases, local
 from casemgmt.models import Case, Organization, ServiceItem
 from casemgmt.models.case import CASE_STATUSES
-from casemgmt.search import PAGE_SIZE, SEARCH_ROLES, CaseFilter, late_case_ids, search_cases
 from web.ui import level_label, login_required, now
 from web.ui.labels import CASE_STATUS_LABELS, label
 from web.ui.present import evaluator_view

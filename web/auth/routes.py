@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from casemgmt.auth import AccountLocked, LoginFailed, authenticate, log_out
+from casemgmt.access.operations import AccountLocked, LoginFailed, authenticate, log_out
 from casemgmt.db import db
 from web.ui import login_required, now, safe_next
 

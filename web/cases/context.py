@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from casemgmt import queries
-from casemgmt.attachments import list_case_attachments
-from casemgmt.audit import ChainBreak
-from casemgmt.case_calendar import case_calendar
-from casemgmt.comments import list_comments
-from casemgmt.inbox import item_names, lamp
+from casemgmt.audit.chain import ChainBreak
+from casemgmt.calendar.case_calendar import case_calendar
+from casemgmt.cases import queries as case_queries
+from casemgmt.cases.inbox import item_names, lamp
+from casemgmt.cases.queries import list_case_attachments, list_comments
+from casemgmt.cases.trail import diagram_marks
 from casemgmt.models import Case, User
-from casemgmt.trail import diagram_marks
 from web.cases.timeline import timeline
 from web.ui.present import evaluator_view
 
@@ -19,8 +18,8 @@ from web.ui.present import evaluator_view
 def case_page_context(case: Case, user: User, now: datetime, revealed: bool,
                       verification: list[ChainBreak] | None) -> dict:
     """Return the template context of a case page."""
-    tasks = queries.list_case_tasks(case.id)
-    events = queries.list_case_events(case.id)
+    tasks = case_queries.list_case_tasks(case.id)
+    events = case_queries.list_case_events(case.id)
     calendar = case_calendar(case)
     code = case.evaluation.item_code
     return {

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from casemgmt import audit, queries
-from casemgmt.access import REGION_WIDE_ROLES, ensure_role
-from casemgmt.comments import add_comment
+from casemgmt import audit
+from casemgmt.access.operations import may_reveal, reveal_evaluator
+from casemgmt.access.policy import REGION_WIDE_ROLES, ensure_role
+from casemgmt.cases import queries as case_queries
+from casemgmt.cases.operations import add_comment
+from casemgmt.cases.trail import main_diagram
 from casemgmt.db import db
 from casemgmt.models import Case
-from casemgmt.privacy import may_reveal, reveal_evaluator
-from casemgmt.trail import main_diagram
 from web.cases.context import case_page_context
 from web.ui import login_required, now, safe_next
 
@@ -28,14 +29,14 @@ def render_case(case: Case, *, revealed: bool = False, verification: list | None
 @login_required
 def show(case_id: int):
     """Show a case: summary, tasks, diagram with its path, timeline, comments."""
-    return render_case(queries.get_case(case_id, g.user))
+    return render_case(case_queries.get_case(case_id, g.user))
 
 
 @bp.post("/cases/<int:case_id>/reveal")
 @login_required
 def reveal(case_id: int):
     """Show the evaluator's identity once, recording who looked and why."""
-    case = queries.get_case(case_id, g.user)
+    case = case_queries.get_case(case_id, g.user)
     reveal_evaluator(case, g.user, request.form.get("reason", ""), now())
     db.session.commit()
     return render_case(case, revealed=True)
@@ -45,7 +46,7 @@ def reveal(case_id: int):
 @login_required
 def comment(case_id: int):
     """Add a comment to a case."""
-    case = queries.get_case(case_id, g.user)
+    case = case_queries.get_case(case_id, g.user)
     add_comment(case, g.user, request.form.get("body", ""), now())
     db.session.commit()
     flash(_("Comment added."), "success")
@@ -56,7 +57,7 @@ def comment(case_id: int):
 @login_required
 def verify(case_id: int):
     """Recompute the case's hash chain and show which rows break it."""
-    case = queries.get_case(case_id, g.user)
+    case = case_queries.get_case(case_id, g.user)
     ensure_role(g.user, *REGION_WIDE_ROLES)
     return render_case(case, verification=audit.verify_chain(f"case:{case.id}"))
 
@@ -65,7 +66,7 @@ def verify(case_id: int):
 @login_required
 def diagram(case_id: int):
     """Send the main diagram of the version the case ran on."""
-    case = queries.get_case(case_id, g.user)
+    case = case_queries.get_case(case_id, g.user)
     return Response(main_diagram(case), mimetype="application/xml")
 
 

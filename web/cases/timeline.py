@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from casemgmt import bundles
+from casemgmt import topics
+from casemgmt.cases.trail import definition_versions, display_names
 from casemgmt.models import AuditEvent, Case, HumanTask
-from casemgmt.operations import DESCRIPTIONS
-from casemgmt.trail import definition_versions, display_names
+from casemgmt.rules import bundles
 from web.ui import local_time
 from web.ui.formview import describe
 from web.ui.labels import EVENT_LABELS, PAYLOAD_LABELS, ROLE_LABELS, label
@@ -40,7 +40,7 @@ def _details(event: AuditEvent, payload: dict, forms_by_task: dict) -> list[dict
         return describe(forms_by_task.get(payload.get("task_id")), payload.get("data"))
     if event.kind == "operation":
         name = str(payload.get("operation", ""))
-        return [{"label": name, "text": DESCRIPTIONS.get(name, ""), "files": []}]
+        return [{"label": name, "text": topics.descriptions().get(name, ""), "files": []}]
     return [{"label": label(PAYLOAD_LABELS, key), "text": _text(payload[key]), "files": []}
             for key in PLAIN_KEYS if key in payload]
 

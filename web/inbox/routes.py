@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from sqlalchemy import select
 
-from casemgmt import bundles
 from casemgmt.calendar import load_calendar
+from casemgmt.cases.inbox import TEAM_ROLES, VIEWS, InboxFilter, inbox_page, item_names, lamp
 from casemgmt.db import db
-from casemgmt.inbox import TEAM_ROLES, VIEWS, InboxFilter, inbox_page, item_names, lamp
 from casemgmt.models import ServiceItem
+from casemgmt.rules import bundles
 from web.ui import login_required, now
 
 bp = Blueprint("inbox", __name__, template_folder="templates")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from casemgmt import bundles, queries
-from casemgmt.access import can_act_on_task
-from casemgmt.case_calendar import case_calendar
-from casemgmt.comments import list_comments
-from casemgmt.inbox import item_names, lamp, reassign_targets
+from casemgmt.access.policy import can_act_on_task
+from casemgmt.calendar.case_calendar import case_calendar
+from casemgmt.cases import queries as case_queries
+from casemgmt.cases.inbox import item_names, lamp, reassign_targets
+from casemgmt.cases.queries import list_comments
 from casemgmt.models import HumanTask, User
+from casemgmt.rules import bundles
 from web.tasks.uploads import kept_files
 from web.ui.formview import describe, initial_values, required_conditions
 from web.ui.present import evaluator_view
@@ -19,7 +20,7 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
     """Return the template context of a task page."""
     case = row.case
     definitions = bundles.forms_of(case.definition)
-    tasks = queries.list_case_tasks(case.id)
+    tasks = case_queries.list_case_tasks(case.id)
     values = raw if raw is not None else initial_values(definition, row.draft)
     can_act = (row.status == "open" and can_act_on_task(user, row) and row.assignee_id in (None, user.id))
     earlier = [(t, describe(definitions.get(t.form_key), t.data)) for t in tasks if t.status == "completed"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from casemgmt import attachments, bundles, forms, handling, queries
+from casemgmt import forms
+from casemgmt.access.queries import get_user
+from casemgmt.cases import operations as case_ops
+from casemgmt.cases import queries as case_queries
 from casemgmt.db import db
 from casemgmt.errors import FormInvalid, InvalidInput, NotFound
 from casemgmt.models import HumanTask, Organization
-from casemgmt.users import get_user
+from casemgmt.rules import bundles
 from web.tasks.context import task_page_context
 from web.tasks.uploads import store_files
 from web.ui import form_errors, login_required, now, safe_next
@@ -19,8 +22,8 @@ bp = Blueprint("tasks", __name__, template_folder="templates")
 
 
 def _visible_task(task_id: int) -> HumanTask:
-    row = handling.get_task(task_id)
-    queries.get_case(row.case_id, g.user)
+    row = case_queries.get_task(task_id)
+    case_queries.get_case(row.case_id, g.user)
     return row
 
 
@@ -53,14 +56,14 @@ def submit(task_id: int):
     sub = read_submission(definition, request.form)
     upload_errors = store_files(row, definition, sub, request.files.to_dict(flat=False), g.user)
     if request.form.get("action") == "draft":
-        handling.save_draft(task_id, sub.raw, g.user, now())
+        case_ops.save_draft(task_id, sub.raw, g.user, now())
         db.session.commit()
         flash(_("Draft saved."), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
         if upload_errors:
             _raise_with_other_errors(definition, sub.data, upload_errors)
-        handling.complete_task(task_id, sub.data, g.user, now())
+        case_ops.complete_task(task_id, sub.data, g.user, now())
     except FormInvalid as err:
         db.session.commit()  # evidence already uploaded is kept and offered again
         return render_task(row, sub, form_errors(err.details), 400)
@@ -78,7 +81,7 @@ def _raise_with_other_errors(definition: dict, data: dict, errors: dict[str, lis
 
 
 def _after_completion(row: HumanTask):
-    following = handling.next_task_for(g.user, row.case_id)
+    following = case_ops.next_task_for(g.user, row.case_id)
     if following is not None:
         flash(_("Task completed. The next task of this case is yours: %(title)s", title=following.title), "success")
         return redirect(url_for("tasks.show", task_id=following.id))
@@ -90,7 +93,7 @@ def _after_completion(row: HumanTask):
 @login_required
 def claim(task_id: int):
     """Make the user the task's assignee."""
-    handling.claim_task(task_id, g.user, now())
+    case_ops.claim_task(task_id, g.user, now())
     db.session.commit()
     flash(_("Task claimed."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id)))
@@ -100,7 +103,7 @@ def claim(task_id: int):
 @login_required
 def release(task_id: int):
     """Give a claimed task back to its unit."""
-    handling.release_task(task_id, g.user, now(), request.form.get("reason", "").strip())
+    case_ops.release_task(task_id, g.user, now(), request.form.get("reason", "").strip())
     db.session.commit()
     flash(_("Task released to the unit."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
@@ -115,7 +118,7 @@ def reassign(task_id: int):
         raise InvalidInput(_("Choose a person or a unit to reassign to."))
     assignee = get_user(username) if username else None
     org = _org(org_code) if org_code else None
-    handling.reassign_task(task_id, g.user, now(), request.form.get("reason", ""), assignee=assignee, org=org)
+    case_ops.reassign_task(task_id, g.user, now(), request.form.get("reason", ""), assignee=assignee, org=org)
     db.session.commit()
     flash(_("Task reassigned."), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
@@ -132,7 +135,7 @@ def _org(code: str) -> Organization:
 @login_required
 def download(attachment_id: int):
     """Send an evidence file of a case the user may see."""
-    row = attachments.get_attachment(attachment_id, g.user)
+    row = case_queries.get_attachment(attachment_id, g.user)
     response = Response(row.content, mimetype=row.content_type)
     response.headers.set("Content-Disposition", "attachment", filename=row.name)
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import FileStorage
 
-from casemgmt import attachments
+from casemgmt.cases import attachments
 from casemgmt.errors import InvalidInput
 from casemgmt.models import HumanTask, User
 from web.ui import now

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, g, redirect, request, send_from_directory, session, url_for
 
-from casemgmt.auth import get_active_user
-from casemgmt.search import SEARCH_ROLES
+from casemgmt.access.queries import get_active_user
+from casemgmt.cases.search import SEARCH_ROLES
 from web.ui import LANGUAGES, labels, level_label, local_time, login_required, safe_next, select_locale
 
 bp = Blueprint("ui", __name__)

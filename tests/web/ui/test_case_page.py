@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from casemgmt.access.operations import create_user
 from casemgmt.actor import Actor
+from casemgmt.cases.queries import list_case_events, list_case_tasks
+from casemgmt.cases.trail import diagram_marks
 from casemgmt.db import db
 from casemgmt.models import AuditEvent, Case
-from casemgmt.queries import list_case_events, list_case_tasks
-from casemgmt.trail import diagram_marks
-from casemgmt.users import create_user
 from tests.web.flows import FORMS, callback, complete, only_task
 
 

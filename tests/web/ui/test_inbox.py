@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from casemgmt.calendar import end_of_day, load_calendar
+from casemgmt.cases.inbox import lamp
 from casemgmt.db import db
-from casemgmt.inbox import lamp
 from casemgmt.models import AuditEvent, HumanTask
 from tests.web.flows import callback, complete, only_task
 

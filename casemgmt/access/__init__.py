@@ -1,0 +1,1 @@
+"""Who may do what (the permission table), sign-in, users and tokens, evaluator privacy."""

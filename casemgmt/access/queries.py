@@ -1,0 +1,39 @@
+"""Who is signed in: users by name, by session and by API token."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from casemgmt.db import db
+from casemgmt.errors import NotFound
+from casemgmt.models import ApiToken, User
+
+
+def get_active_user(user_id: int | None) -> User | None:
+    """Return the signed-in user of a session, or None when the account is gone or disabled."""
+    user = db.session.get(User, user_id) if user_id else None
+    return user if user is not None and user.is_active else None
+
+
+def get_user(username: str) -> User:
+    """Return a user by name or raise NotFound."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"没有用户 {username}")
+    return user
+
+
+def user_for_token(token: str) -> User | None:
+    """Return the active user behind a live token, or None."""
+    stmt = select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    row = db.session.scalar(stmt)
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of an API token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

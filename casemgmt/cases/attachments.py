@@ -1,0 +1,99 @@
+"""Evidence files uploaded through a task's form: checked for type and size, stored, audited."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+
+from casemgmt import audit
+from casemgmt.access.policy import ensure_can_act_on_task
+from casemgmt.actor import Actor
+from casemgmt.db import db
+from casemgmt.errors import InvalidInput
+from casemgmt.models import Attachment, HumanTask, User
+
+DEFAULT_ACCEPT = (".pdf", ".jpg", ".jpeg", ".png")
+DEFAULT_MAX_MB = 10
+#: the stored content type comes from the extension, never from what the browser claimed
+CONTENT_TYPES = {
+    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".gif": "image/gif", ".txt": "text/plain", ".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".mp3": "audio/mpeg", ".wav": "audio/wav", ".mp4": "video/mp4",
+}
+#: the first bytes a file of that type starts with; a mismatch means the name lies
+SIGNATURES = {
+    ".pdf": (b"%PDF-",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".gif": (b"GIF87a", b"GIF89a"), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
+}
+
+
+def clean_name(name: str) -> str:
+    """Return a file name without folders or control characters, at most 200 characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip().lstrip(".")
+    return base[-200:] or "file"
+
+
+def extension(name: str) -> str:
+    """Return the lower-case extension of a file name, with its dot."""
+    match = re.search(r"\.[A-Za-z0-9]{1,10}$", name)
+    return match.group(0).lower() if match else ""
+
+
+def check_file(spec: dict, name: str, content: bytes) -> str:
+    """Return the content type of an acceptable file for a form field; raise InvalidInput naming the field."""
+    accept = tuple(a.lower() for a in spec.get("accept") or DEFAULT_ACCEPT)
+    limit = spec.get("max_size_mb") or DEFAULT_MAX_MB
+    ext = extension(name)
+    problem = None
+    if ext not in accept or ext not in CONTENT_TYPES:
+        problem = f"文件类型只能是 {'、'.join(accept)}"
+    elif not content:
+        problem = "文件是空的"
+    elif len(content) > limit * 1024 * 1024:
+        problem = f"文件不能超过 {limit} MB"
+    elif ext in SIGNATURES and not content.startswith(SIGNATURES[ext]):
+        problem = f"文件内容与扩展名 {ext} 不符"
+    if problem:
+        raise InvalidInput("附件不符合要求", details={spec["name"]: [f"{name}：{problem}"]})
+    return CONTENT_TYPES[ext]
+
+
+def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: User, now: datetime) -> Attachment:
+    """Store a file uploaded for a file field of the task's form, and audit it."""
+    ensure_can_act_on_task(user, task)
+    if spec.get("type") != "file":
+        raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
+    name = clean_name(name)
+    content_type = check_file(spec, name, content)
+    row = Attachment(case_id=task.case_id, task_id=task.id, field=spec["name"], name=name, content_type=content_type,
+                     size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
+                     uploaded_by_id=user.id, uploaded_at=now)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("attachment_uploaded", actor=Actor.of(user, task.candidate_role), at=now, region_id=task.region_id,
+                 case_id=task.case_id, definition_id=task.case.definition_id,
+                 payload={"attachment_id": row.id, "task_id": task.id, "element": task.element_id,
+                          "field": row.field, "name": name, "size": row.size, "sha256": row.sha256})
+    return row
+
+
+def file_ref(row: Attachment) -> dict:
+    """Return the reference a form's file field stores for an attachment."""
+    return {"id": row.id, "name": row.name, "size": row.size, "content_type": row.content_type}
+
+
+def task_uploads(task: HumanTask, field: str, ids: list[int]) -> list[Attachment]:
+    """Return attachments already uploaded for this task's field, among the given ids."""
+    if not ids:
+        return []
+    stmt = select(Attachment).where(Attachment.task_id == task.id, Attachment.field == field, Attachment.id.in_(ids))
+    return list(db.session.scalars(stmt.order_by(Attachment.id)))
+
+

@@ -1,0 +1,130 @@
+"""The officer's inbox: views of the task table with filters, keyset pages and deadline lamps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from casemgmt.access.policy import ensure_role
+from casemgmt.calendar import WorkCalendar, local_date
+from casemgmt.cases.queries import inbox_query
+from casemgmt.db import db
+from casemgmt.errors import InvalidInput
+from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, User
+
+VIEWS = ("mine", "my_roles", "overdue", "done", "team")
+#: roles that see every open task of their units, to reassign it
+TEAM_ROLES = ("supervisor", "coordinator")
+PAGE_SIZE = 25
+PAGE_SIZE_MAX = 200
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    #: a record number or a case number, matched exactly
+    q: str = ""
+    form_key: str = ""
+    item_code: str = ""
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[HumanTask]
+    next_cursor: str | None
+
+
+def team_query(user: User) -> Select:
+    """Build the query of every open task in the user's organization subtree, due first."""
+    ensure_role(user, *TEAM_ROLES)
+    stmt = select(HumanTask).where(
+        HumanTask.status == "open", HumanTask.candidate_role.in_(ROLES),
+        HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True), HumanTask.region_id == user.region_id,
+    )
+    return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
+
+
+def inbox_page(user: User, view: str, now: datetime, flt: InboxFilter = InboxFilter(), cursor: str | None = None,
+               size: int = PAGE_SIZE) -> InboxPage:
+    """Return one page of an inbox view after the cursor, and the cursor of the next page."""
+    if view not in VIEWS:
+        raise InvalidInput("未知的视图", details={"view": ["可选：" + "、".join(VIEWS)]})
+    stmt = team_query(user) if view == "team" else inbox_query(user, view=view, now=now)
+    stmt = _filtered(stmt, flt)
+    if cursor:
+        stmt = _after(stmt, view, cursor)
+    size = max(1, min(size, PAGE_SIZE_MAX))
+    stmt = stmt.options(joinedload(HumanTask.case).joinedload(Case.evaluation), joinedload(HumanTask.assignee))
+    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return InboxPage(rows, _cursor_of(rows[-1], view) if more else None)
+
+
+def _filtered(stmt: Select, flt: InboxFilter) -> Select:
+    q = flt.q.strip()
+    if q:
+        by_no = select(Case.id).join(Evaluation, Case.evaluation_id == Evaluation.id)
+        stmt = stmt.where(HumanTask.case_id.in_(by_no.where(or_(Case.case_no == q, Evaluation.record_no == q))))
+    if flt.form_key:
+        stmt = stmt.where(HumanTask.form_key == flt.form_key)
+    if flt.item_code:
+        by_item = select(Case.id).join(Evaluation, Case.evaluation_id == Evaluation.id)
+        stmt = stmt.where(HumanTask.case_id.in_(by_item.where(Evaluation.item_code == flt.item_code)))
+    return stmt
+
+
+def _cursor_of(row: HumanTask, view: str) -> str:
+    key = row.completed_at if view == "done" else row.due_at
+    return f"{key.isoformat() if key else ''}|{row.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime | None, int]:
+    try:
+        key, _, ident = cursor.partition("|")
+        return (datetime.fromisoformat(key) if key else None), int(ident)
+    except ValueError as err:
+        raise InvalidInput("分页参数无效", details={"after": ["无效的分页位置"]}) from err
+
+
+def _after(stmt: Select, view: str, cursor: str) -> Select:
+    key, ident = _parse_cursor(cursor)
+    if view == "done":
+        col = HumanTask.completed_at
+        return stmt.where(or_(col < key, and_(col == key, HumanTask.id < ident)))
+    col = HumanTask.due_at
+    if key is None:
+        return stmt.where(col.is_(None), HumanTask.id > ident)
+    return stmt.where(or_(col > key, and_(col == key, HumanTask.id > ident), col.is_(None)))
+
+
+def lamp(task: HumanTask, now: datetime, calendar: WorkCalendar) -> str:
+    """Return the deadline lamp: red overdue, yellow due today or on the next working day, else green."""
+    if task.status != "open" or task.due_at is None:
+        return "none"
+    if task.due_at <= now:
+        return "red"
+    due_day = task.due_date or local_date(task.due_at)
+    return "yellow" if calendar.working_days_between(local_date(now), due_day) <= 1 else "green"
+
+
+def item_names(region_id: int, codes: set[str]) -> dict[str, str]:
+    """Return the names of the region's service items by code."""
+    if not codes:
+        return {}
+    stmt = select(ServiceItem.code, ServiceItem.name).where(ServiceItem.region_id == region_id,
+                                                             ServiceItem.code.in_(codes))
+    return dict(db.session.execute(stmt).all())
+
+
+def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Organization]]:
+    """Return the people (holding the task's role) and units a supervisor may hand a task to."""
+    in_scope = Organization.path.startswith(user.org.path, autoescape=True)
+    orgs = db.session.scalars(select(Organization).where(Organization.region_id == user.region_id, in_scope)
+                              .order_by(Organization.path))
+    people = db.session.scalars(select(User).join(Organization, User.org_id == Organization.id)
+                                .where(User.region_id == user.region_id, User.is_active.is_(True), in_scope)
+                                .order_by(User.username))
+    return [u for u in people if u.has_role(task.candidate_role)], list(orgs)

@@ -1,0 +1,134 @@
+"""Load, lock and save a case's workflow; keep its task rows in step with the engine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from casemgmt import audit, topics
+from casemgmt.actor import Actor
+from casemgmt.calendar.case_calendar import case_calendar
+from casemgmt.casework import ledger
+from casemgmt.db import db
+from casemgmt.engine.facade import ReadyTask, Run, RunContext, engine
+from casemgmt.errors import ConcurrentUpdate
+from casemgmt.models import Case, HumanTask, Organization, ProcessInstance
+from casemgmt.rules.bundles import bundle_of
+
+
+def run_context(case: Case, actor: Actor, now: datetime) -> RunContext:
+    """Build the engine context of one action on a case."""
+    moves: list[tuple[str, str]] = []  # shared: operations ask, the run moves the timers after its steps
+    op_ctx = topics.TopicContext(case=case, actor=actor, now=now, timer_moves=moves)
+    return RunContext(
+        now=now,
+        calendar=case_calendar(case),
+        call_operation=lambda name, data, params: topics.call(op_ctx, name, data, params),
+        timer_moves=moves,
+    )
+
+
+def lock_instance(instance_id: int) -> ProcessInstance:
+    """Select the instance row FOR UPDATE (PostgreSQL) so actions on one case run one at a time."""
+    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+
+
+def load_run(case: Case, instance: ProcessInstance, actor: Actor, now: datetime) -> Run:
+    """Restore the workflow and bring its timers up to `now`."""
+    return engine.load(bundle_of(instance.definition), instance.state, run_context(case, actor, now))
+
+
+def save_run(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime) -> None:
+    """Store state, next timer and task rows; a concurrent save of the same version is a conflict."""
+    ledger.adopt_deadlines(case, sync_tasks(case, instance, run, actor, now))
+    instance.state = run.dump()
+    instance.next_timer_at = run.next_timer_at()
+    instance.is_completed = run.is_completed
+    instance.updated_at = now
+    if run.is_completed:
+        case.status = "closed" if case.status == "open" else case.status
+        case.closed_at = case.closed_at or now
+    try:
+        db.session.flush()
+    except StaleDataError as err:
+        raise ConcurrentUpdate("该工单刚被他人更新，请刷新后重试") from err
+
+
+def deliver(case: Case, message: str, payload: dict, variable: str, actor: Actor, now: datetime) -> bool:
+    """Deliver a BPMN message to a case's workflow and save; False (nothing saved) if no step waits for it."""
+    instance = lock_instance(case.instance.id)
+    run = load_run(case, instance, actor, now)
+    if not run.deliver(message, payload, variable):
+        return False
+    save_run(case, instance, run, actor, now)
+    return True
+
+
+def open_rows(instance_id: int) -> list[HumanTask]:
+    """Return the open task rows of an instance."""
+    stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+    return list(db.session.scalars(stmt))
+
+
+def sync_tasks(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime) -> list[HumanTask]:
+    """Create rows for new READY user tasks and cancel rows whose task left READY; return new rows."""
+    ready = {t.spiff_id: t for t in run.ready_user_tasks()}
+    for row in open_rows(instance.id):
+        if row.spiff_task_id not in ready:
+            row.status = "cancelled"
+            _task_event("task_cancelled", row, case, actor, now, {})
+        else:
+            ready.pop(row.spiff_task_id)
+    created = [_create_row(case, instance, run, task, now) for task in ready.values()]
+    for row in created:
+        payload = {"due_at": _iso(row.due_at), "due_date": _iso(row.due_date), "provisional": row.is_provisional,
+                   "role": row.candidate_role, "org": row.candidate_org.code}
+        _task_event("task_created", row, case, actor, now, payload)
+    return created
+
+
+def _create_row(case: Case, instance: ProcessInstance, run: Run, task: ReadyTask, now: datetime) -> HumanTask:
+    info = task.info
+    org = _candidate_org(case, run, task)
+    row = HumanTask(
+        case=case, instance_id=instance.id, region_id=case.region_id, spiff_task_id=task.spiff_id,
+        element_id=info.element_id, title=info.title, form_key=info.form_key, candidate_role=info.role,
+        candidate_org=org, candidate_org_path=org.path, status="open", created_at=now, due_expr=info.due_expr,
+    )
+    if info.due_expr:
+        iso = run.evaluate(task.spiff_id, info.due_expr)
+        due = run.ctx.dues.get(iso)
+        row.due_at = datetime.fromisoformat(iso)
+        row.due_date = due.due_date if due is not None else None
+        row.is_provisional = bool(due is not None and due.provisional)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _candidate_org(case: Case, run: Run, task: ReadyTask) -> Organization:
+    code = run.evaluate(task.spiff_id, task.info.org_expr)
+    stmt = select(Organization).where(Organization.region_id == case.region_id, Organization.code == str(code))
+    return db.session.scalar(stmt) or case.handling_org
+
+
+def _task_event(kind: str, row: HumanTask, case: Case, actor: Actor, now: datetime, extra: dict) -> None:
+    payload = {"task_id": row.id, "element": row.element_id, "title": row.title, **extra}
+    audit.record(kind, actor=actor, at=now, region_id=case.region_id, case_id=case.id,
+                 definition_id=case.definition_id, payload=payload)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def mark_overdue(case: Case, instance: ProcessInstance, actor: Actor, now: datetime) -> int:
+    """Stamp open tasks whose deadline passed (督办); return how many were newly marked."""
+    rows = [r for r in open_rows(instance.id) if r.due_at and r.due_at <= now and r.escalated_at is None]
+    for row in rows:
+        row.escalated_at = now
+        _task_event("task_overdue", row, case, actor, now, {"due_at": _iso(row.due_at)})
+    return len(rows)

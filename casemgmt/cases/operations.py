@@ -1,0 +1,203 @@
+"""Use cases of handling a case: open it, claim, release, reassign and complete its tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from casemgmt import audit, forms
+from casemgmt.access.policy import can_act_on_task, ensure_can_act_on_task, ensure_can_see_case, ensure_role
+from casemgmt.actor import Actor
+from casemgmt.cases.instances import load_run, lock_instance, run_context, save_run
+from casemgmt.cases.queries import get_task
+from casemgmt.casework import callbacks
+from casemgmt.db import db
+from casemgmt.engine.facade import engine
+from casemgmt.errors import InvalidInput, NotFound, OperationFailed, TaskNotOpen
+from casemgmt.intake.routing import route
+from casemgmt.models import Case, CaseComment, Evaluation, HumanTask, Organization, ProcessInstance, User
+from casemgmt.rules import bundles
+from casemgmt.topics import TopicContext, topic
+
+
+def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
+    """Open a case for a bad review and run its process to the first user tasks."""
+    definition = bundles.get_active(evaluation.region_id)
+    r = route(evaluation)
+    case = Case(region_id=evaluation.region_id, evaluation=evaluation, handling_org=r.handling,
+                definition=definition, status="open", opened_at=now, case_no=f"tmp-{evaluation.id}")
+    db.session.add(case)
+    db.session.flush()
+    case.case_no = f"ZG{now:%Y%m%d}{case.id:07d}"
+    audit.record("case_opened", actor=actor, at=now, region_id=case.region_id, case_id=case.id,
+                 definition_id=definition.id, payload=_opening_payload(case, r, definition))
+    run = engine.start(bundles.bundle_of(definition), _initial_data(case, r), run_context(case, actor, now))
+    instance = ProcessInstance(case=case, definition=definition, state="", updated_at=now)
+    db.session.add(instance)
+    db.session.flush()
+    save_run(case, instance, run, actor, now)
+    return case
+
+
+def _initial_data(case: Case, r) -> dict:
+    ev = case.evaluation
+    return {
+        "case_id": case.id, "case_no": case.case_no, "region": case.region.code, "level": ev.level,
+        "is_real_name": ev.is_real_name, "reasons": list(ev.reasons or []), "item_code": ev.item_code,
+        "channel": ev.channel, "handling_org": r.handling.code, "supervisor_org": r.supervisor.code,
+        "coordinator_org": r.coordinator.code,
+    }
+
+
+def _opening_payload(case: Case, r, definition) -> dict:
+    ev = case.evaluation
+    return {
+        "case_no": case.case_no, "evaluation_id": ev.id, "record_no": ev.record_no, "item_code": ev.item_code,
+        "level": ev.level, "reasons": ev.reasons, "channel": ev.channel, "handling_org": r.handling.code,
+        "supervisor_org": r.supervisor.code, "definition_version": definition.version,
+        "definition_sha256": definition.sha256,
+    }
+
+
+def _locked_open_task(task_id: int, user: User) -> tuple[HumanTask, ProcessInstance]:
+    row = get_task(task_id)
+    ensure_can_act_on_task(user, row)
+    instance = lock_instance(row.instance_id)
+    db.session.refresh(row)
+    if row.status != "open":
+        raise TaskNotOpen("该任务已办结或已取消")
+    return row, instance
+
+
+def claim_task(task_id: int, user: User, now: datetime) -> HumanTask:
+    """Make the user the task's assignee; someone else's claim is a conflict."""
+    row, _ = _locked_open_task(task_id, user)
+    if row.assignee_id not in (None, user.id):
+        raise TaskNotOpen("该任务已被他人认领")
+    row.assignee_id = user.id
+    _audit(row, "task_claimed", Actor.of(user, row.candidate_role), now, {})
+    return row
+
+
+def release_task(task_id: int, user: User, now: datetime, reason: str = "") -> HumanTask:
+    """Give a claimed task back to its unit."""
+    row, _ = _locked_open_task(task_id, user)
+    if row.assignee_id != user.id:
+        raise TaskNotOpen("只能退回本人认领的任务")
+    row.assignee_id = None
+    _audit(row, "task_released", Actor.of(user, row.candidate_role), now, {"reason": reason})
+    return row
+
+
+def reassign_task(task_id: int, user: User, now: datetime, reason: str, *, assignee: User | None = None,
+                  org: Organization | None = None) -> HumanTask:
+    """Let a supervisor hand a task to another person or unit, with a reason."""
+    ensure_role(user, "supervisor", "coordinator")
+    row = get_task(task_id)
+    if row.region_id != user.region_id:
+        raise NotFound("没有找到该任务")
+    if not reason.strip():
+        raise InvalidInput("改派需要说明理由", details={"reason": ["必填"]})
+    lock_instance(row.instance_id)
+    db.session.refresh(row)
+    if row.status != "open":
+        raise TaskNotOpen("该任务已办结或已取消")
+    before = {"assignee_id": row.assignee_id, "org": row.candidate_org.code}
+    _apply_reassignment(row, user, assignee, org)
+    after = {"assignee_id": row.assignee_id, "org": row.candidate_org.code}
+    _audit(row, "task_reassigned", Actor.of(user, "supervisor"), now, {"reason": reason, "from": before, "to": after})
+    return row
+
+
+def _apply_reassignment(row: HumanTask, user: User, assignee: User | None, org: Organization | None) -> None:
+    for target in (assignee.org if assignee else None, org):
+        if target is not None and (target.region_id != user.region_id or not target.path.startswith(user.org.path)):
+            raise InvalidInput("只能改派到本机构及下属机构", details={"org": ["超出管辖范围"]})
+    if org is not None:
+        row.candidate_org, row.candidate_org_path, row.assignee_id = org, org.path, None
+    if assignee is not None:
+        if not assignee.has_role(row.candidate_role):
+            raise InvalidInput("被改派人不具备该任务所需角色", details={"assignee": ["角色不符"]})
+        row.assignee_id = assignee.id
+
+
+def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanTask:
+    """Validate the form, complete the task in the engine, and save everything in one transaction."""
+    row, instance = _locked_open_task(task_id, user)
+    if row.assignee_id not in (None, user.id):
+        raise TaskNotOpen("该任务已被他人认领")
+    case = row.case
+    definition = bundles.forms_of(instance.definition).get(row.form_key)
+    if definition is None:
+        raise NotFound(f"流程版本中缺少表单 {row.form_key}")
+    clean = forms.validate_form(definition, data)
+    actor = Actor.of(user, row.candidate_role)
+    run = load_run(case, instance, actor, now)
+    row.status, row.completed_at, row.completed_by_id, row.data, row.draft = "completed", now, user.id, clean, None
+    row.assignee_id = row.assignee_id or user.id
+    _audit(row, "task_completed", actor, now, {"data": clean})
+    run.complete(row.spiff_task_id, clean)
+    save_run(case, instance, run, actor, now)
+    return row
+
+
+def _audit(row: HumanTask, kind: str, actor: Actor, now: datetime, extra: dict) -> None:
+    payload = {"task_id": row.id, "element": row.element_id, "title": row.title, **extra}
+    audit.record(kind, actor=actor, at=now, region_id=row.region_id, case_id=row.case_id,
+                 definition_id=row.case.definition_id, payload=payload)
+
+
+def next_task_for(user: User, case_id: int) -> HumanTask | None:
+    """Return the user's next open task on the same case, if any (opened right after completing)."""
+    stmt = select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == "open").order_by(HumanTask.id)
+    for row in db.session.scalars(stmt):
+        if can_act_on_task(user, row) and row.assignee_id in (None, user.id):
+            return row
+    return None
+
+
+def save_draft(task_id: int, data: dict, user: User, now: datetime) -> HumanTask:
+    """Keep unfinished form input on an open task (not validated); the form starts from it next time."""
+    row, _ = _locked_open_task(task_id, user)
+    if row.assignee_id not in (None, user.id):
+        raise TaskNotOpen("该任务已被他人认领")
+    row.draft = dict(data)
+    _audit(row, "task_draft_saved", Actor.of(user, row.candidate_role), now, {"fields": sorted(data)})
+    return row
+
+
+MAX_LENGTH = 2000
+
+
+def add_comment(case: Case, user: User, body: str, now: datetime) -> CaseComment:
+    """Add a comment to a case the user may see."""
+    ensure_can_see_case(user, case)
+    text = (body or "").strip()
+    if not text:
+        raise InvalidInput("评论不能为空", details={"body": ["必填"]})
+    if len(text) > MAX_LENGTH:
+        raise InvalidInput("评论过长", details={"body": [f"长度不能超过 {MAX_LENGTH}"]})
+    comment = CaseComment(case_id=case.id, author_id=user.id, body=text, created_at=now)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record("comment_added", actor=Actor.of(user), at=now, region_id=case.region_id, case_id=case.id,
+                 definition_id=case.definition_id, payload={"comment_id": comment.id, "body": text})
+    return comment
+
+
+def close_case(case: Case, data: dict, now: datetime) -> None:
+    """Close a case; a real-name review needs a callback record first."""
+    if case.evaluation.is_real_name and not callbacks.has_record(case):
+        raise OperationFailed("实名差评须有回访记录方可结案")
+    if case.status == "open":
+        case.status = "closed"
+    case.closed_at = now
+    # after a refused revocation `handling` says what was done; `outcome` still holds the claim
+    case.outcome = case.outcome or str(data.get("handling") or data.get("outcome") or "")
+
+
+@topic("close_case", "结案（实名差评须有回访记录）")
+def close_case_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
+    close_case(ctx.case, data, ctx.now)
+    return {"closed": True}

@@ -1,0 +1,1 @@
+"""Casework steps of a case: callbacks, revocation, ledger, extensions, appeals, consultation, transfers."""

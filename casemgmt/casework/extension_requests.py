@@ -1,0 +1,134 @@
+"""Extensions (延期): the unit asks for a longer deadline with a reason; the diagram routes it for approval.
+
+A user task accepts extension requests when it carries the property `extensionMaxWorkdays` (the cap, in
+working days, as the region's rule sets it) and a message boundary event catching `extension_requested`.
+An approved extension counts from the task's current due date and moves its overdue timers with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from casemgmt import audit, forms
+from casemgmt.access.policy import ensure_can_see_case, ensure_unit_role
+from casemgmt.actor import Actor
+from casemgmt.calendar import Due
+from casemgmt.calendar.case_calendar import case_calendar
+from casemgmt.cases import instances
+from casemgmt.casework import ledger
+from casemgmt.db import db
+from casemgmt.engine.facade import Bundle
+from casemgmt.errors import InvalidInput, TaskNotOpen
+from casemgmt.models import Case, ExtensionRequest, HumanTask, User
+from casemgmt.rules import bundles
+from casemgmt.topics import TopicContext, topic
+
+MESSAGE = "extension_requested"
+FORM_KEY = "extension_request"
+CAP_PROPERTY = "extensionMaxWorkdays"
+
+
+def request_extension(case: Case, user: User, data: dict, now: datetime) -> ExtensionRequest:
+    """Check the request against the diagram's cap, record it and deliver it to the case's process."""
+    ensure_can_see_case(user, case)
+    ensure_unit_role(user, case.handling_org, "officer", "supervisor")
+    clean = forms.validate_form(_form(case), data)
+    row, cap = _extensible_task(case)
+    if clean["extension_workdays"] > cap:
+        message = f"延长期限最长不得超过 {cap} 个工作日，本次申请 {clean['extension_workdays']} 个工作日，不予受理"
+        raise InvalidInput(message, details={"extension_workdays": [f"不得超过 {cap} 个工作日"]})
+    actor = Actor.of(user)
+    request = ExtensionRequest(case_id=case.id, region_id=case.region_id, task_element=row.element_id,
+                               workdays=clean["extension_workdays"], reason=clean["extension_reason"],
+                               requested_by=user.username, requested_at=now, status="pending",
+                               old_due_date=row.due_date)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("extension_requested", actor=actor, at=now, region_id=case.region_id, case_id=case.id,
+                 definition_id=case.definition_id, payload={"request_id": request.id, "task": row.element_id,
+                                                            "due_date": _iso(row.due_date), "data": clean})
+    payload = {"request_id": request.id, "task": row.element_id, **clean}
+    if not instances.deliver(case, MESSAGE, payload, "extension", actor, now):
+        raise TaskNotOpen("本次整改已申请过延期，不能再次申请")
+    return request
+
+
+def _form(case: Case) -> dict:
+    definition = bundles.forms_of(case.definition).get(FORM_KEY)
+    if definition is None:
+        raise TaskNotOpen(f"{case.region.name}的规则没有延期环节")
+    return definition
+
+
+def _extensible_task(case: Case) -> tuple[HumanTask, int]:
+    bundle = bundles.bundle_of(case.definition)
+    stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open").order_by(HumanTask.id)
+    for row in db.session.scalars(stmt):
+        cap = task_property(bundle, row.element_id, CAP_PROPERTY)
+        if cap is not None:
+            return row, int(cap)
+    raise TaskNotOpen("当前没有可以申请延期的办理环节")
+
+
+def task_property(bundle: Bundle, element_id: str, name: str) -> str | None:
+    """Return a camunda:property of a task in the bundle's diagrams."""
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        task_spec = spec.task_specs.get(element_id)
+        if task_spec is not None:
+            return (getattr(task_spec, "extensions", None) or {}).get(name)
+    return None
+
+
+def list_requests(case: Case) -> list[ExtensionRequest]:
+    """Return a case's extension requests, oldest first."""
+    stmt = select(ExtensionRequest).where(ExtensionRequest.case_id == case.id).order_by(ExtensionRequest.id)
+    return list(db.session.scalars(stmt))
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def decide_extension(case: Case, request_id: object, approved: bool, opinion: str, actor: Actor, now: datetime,
+                     timer_moves: list[tuple[str, str]]) -> ExtensionRequest | None:
+    """Record the approver's decision; an approval moves the task's due date, its ledger entry and its timers."""
+    request = _pending(case, request_id)
+    if request is None:
+        return None
+    request.status = "approved" if approved else "refused"
+    request.decided_by, request.decided_at, request.opinion = actor.username, now, opinion
+    row = _open_row(case, request.task_element) if approved else None
+    if row is None or row.due_date is None:
+        return request
+    due = case_calendar(case).extend(Due(row.due_date, row.due_at), request.workdays)
+    row.due_at, row.due_date, row.is_provisional = due.due_at, due.due_date, due.provisional
+    request.new_due_date, request.new_due_at = due.due_date, due.due_at
+    ledger.extend_due(case, request.task_element, due, request.workdays)
+    timer_moves.append((request.task_element, due.due_at.isoformat()))
+    return request
+
+
+def _pending(case: Case, request_id: object) -> ExtensionRequest | None:
+    request = db.session.get(ExtensionRequest, request_id) if isinstance(request_id, int) else None
+    return request if request is not None and request.case_id == case.id and request.status == "pending" else None
+
+
+def _open_row(case: Case, element_id: str) -> HumanTask | None:
+    stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.element_id == element_id,
+                                   HumanTask.status == "open")
+    return db.session.scalar(stmt.order_by(HumanTask.id.desc()).limit(1))
+
+
+@topic("decide_extension", "记录延期审批结论；同意的，自当前期限起顺延并调整逾期计时")
+def decide_extension_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
+    request = decide_extension(ctx.case, (data.get("extension") or {}).get("request_id"),
+                               data.get("extension_approved") is True, str(data.get("extension_opinion") or ""),
+                               ctx.actor, ctx.now, ctx.timer_moves)
+    if request is None:
+        return {"extension_status": None, "extension_due_date": None}
+    if request.new_due_at is None or request.status != "approved":
+        return {"extension_status": request.status, "extension_due_date": None}
+    return {"extension_status": request.status, "extension_due_date": request.new_due_date.isoformat(),
+            "extension_due_at": request.new_due_at.isoformat()}

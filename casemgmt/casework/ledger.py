@@ -1,0 +1,119 @@
+"""The rectification ledger (台账): open an entry for a complex case, follow its deadline, note progress, close it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from casemgmt import audit
+from casemgmt.access.policy import REGION_WIDE_ROLES, in_subtree
+from casemgmt.actor import Actor
+from casemgmt.calendar import Due
+from casemgmt.db import db
+from casemgmt.errors import InvalidInput, NotFound, PermissionDenied, TaskNotOpen
+from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, Organization, User
+from casemgmt.topics import TopicContext, topic
+
+#: the fields of a rectification form that go into the entry's closure record
+CLOSURE_FIELDS = ("rectification_measures", "progress_notes", "rectified", "rectified_at", "delay_reason",
+                  "rectification_evidence")
+
+
+def open_entry(case: Case, task_element: str, now: datetime) -> LedgerEntry:
+    """Put a case on the ledger; its deadline is the one of `task_element` once that task exists."""
+    entry = LedgerEntry(case_id=case.id, region_id=case.region_id, org_id=case.handling_org_id,
+                        task_element=task_element, opened_at=now, status="open", owner="", measures="",
+                        extended_workdays=0)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def open_entry_of(case: Case) -> LedgerEntry | None:
+    """Return the case's open ledger entry, if it has one."""
+    stmt = select(LedgerEntry).where(LedgerEntry.case_id == case.id, LedgerEntry.status == "open")
+    return db.session.scalar(stmt.order_by(LedgerEntry.id.desc()).limit(1))
+
+
+def adopt_deadlines(case: Case, rows: list[HumanTask]) -> None:
+    """Copy the due date of a newly created task into the open entry that tracks that task."""
+    entry = open_entry_of(case) if rows else None
+    for row in rows:
+        if entry is not None and row.element_id == entry.task_element:
+            entry.task_id, entry.due_at, entry.due_date = row.id, row.due_at, row.due_date
+
+
+def extend_due(case: Case, task_element: str, due: Due, workdays: int) -> None:
+    """Move the open entry's deadline after an approved extension."""
+    entry = open_entry_of(case)
+    if entry is not None and entry.task_element == task_element:
+        entry.due_at, entry.due_date = due.due_at, due.due_date
+        entry.extended_workdays += workdays
+
+
+def close_entry(case: Case, data: dict, now: datetime) -> LedgerEntry | None:
+    """Close the case's open entry with what the rectification form recorded."""
+    entry = open_entry_of(case)
+    if entry is None:
+        return None
+    entry.status, entry.closed_at = "closed", now
+    entry.closure = {name: data.get(name) for name in CLOSURE_FIELDS}
+    entry.measures = entry.measures or str(data.get("rectification_measures") or "")
+    return entry
+
+
+def get_entry(entry_id: int, user: User) -> LedgerEntry:
+    """Return a ledger entry the user may see."""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None or entry.region_id != user.region_id:
+        raise NotFound("没有找到该台账")
+    if not (user.has_role(*REGION_WIDE_ROLES) or in_subtree(user, entry.org.path)):
+        raise PermissionDenied("无权查看该台账")
+    return entry
+
+
+def list_entries(user: User, status: str | None = None) -> list[LedgerEntry]:
+    """Return the ledger entries of the user's region (their own units' unless region-wide), soonest due first."""
+    if status not in (None, "open", "closed"):
+        raise InvalidInput("未知的台账状态", details={"status": ["可选：open, closed"]})
+    stmt = select(LedgerEntry).join(Organization, LedgerEntry.org_id == Organization.id)
+    stmt = stmt.where(LedgerEntry.region_id == user.region_id)
+    if not user.has_role(*REGION_WIDE_ROLES):
+        stmt = stmt.where(Organization.path.startswith(user.org.path, autoescape=True))
+    if status:
+        stmt = stmt.where(LedgerEntry.status == status)
+    return list(db.session.scalars(stmt.order_by(LedgerEntry.due_at.asc().nulls_last(), LedgerEntry.id)))
+
+
+def add_note(entry_id: int, user: User, now: datetime, note: str, *, owner: str | None = None,
+             measures: str | None = None) -> LedgerEntry:
+    """Add a progress note to an open entry (and name its owner or measures); officers of the unit or above."""
+    entry = get_entry(entry_id, user)
+    if not user.has_role("officer", "supervisor", "coordinator"):
+        raise PermissionDenied("需要以下角色之一：officer、supervisor、coordinator")
+    if entry.status != "open":
+        raise TaskNotOpen("该台账已销号，不能再记录进展")
+    if not note.strip():
+        raise InvalidInput("进展说明不能为空", details={"note": ["必填"]})
+    entry.owner = owner.strip() if owner is not None else entry.owner
+    entry.measures = measures.strip() if measures is not None else entry.measures
+    db.session.add(LedgerNote(entry_id=entry.id, author=user.username, note=note.strip(), at=now))
+    audit.record("ledger_note_added", actor=Actor.of(user), at=now, region_id=entry.region_id, case_id=entry.case_id,
+                 definition_id=entry.case.definition_id,
+                 payload={"ledger_id": entry.id, "note": note.strip(), "owner": entry.owner,
+                          "measures": entry.measures})
+    db.session.flush()
+    return entry
+
+
+@topic("open_ledger", "登记整改台账：整改期限取参数 task 所指任务的期限")
+def open_ledger_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
+    entry = open_entry(ctx.case, params.get("task") or "Task_Rectification", ctx.now)
+    return {"ledger_opened_at": ctx.now.isoformat(), "ledger_id": entry.id}
+
+
+@topic("close_ledger", "台账销号：记录整改措施、完成情况和材料")
+def close_ledger_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
+    entry = close_entry(ctx.case, data, ctx.now)
+    return {"ledger_closed": entry is not None}

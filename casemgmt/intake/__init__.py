@@ -1,0 +1,1 @@
+"""Evaluations in: validation, routing to a handling unit, service records awaiting a rating."""

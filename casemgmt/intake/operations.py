@@ -1,0 +1,104 @@
+"""Intake: store an evaluation; a bad review opens its case in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from casemgmt import audit
+from casemgmt.actor import Actor
+from casemgmt.cases.operations import open_case
+from casemgmt.db import db
+from casemgmt.errors import InvalidInput, PermissionDenied
+from casemgmt.intake import records
+from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    evaluation: Evaluation
+    case: Case | None
+    created: bool
+
+
+def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
+    """Store a validated evaluation (idempotent on external_id); open a case if it is a bad review."""
+    region = _region(payload["region"], submitter)
+    existing = _existing(region, payload.get("external_id"))
+    if existing is not None:
+        return IntakeResult(existing, _case_of(existing), created=False)
+    org = _org(region, payload["org_code"])
+    _check_item(region, payload["item_code"])
+    is_bad = payload["level"] in BAD_LEVELS
+    _check_reasons(region, payload, is_bad)
+    records.check_rating_window(region, payload)
+    evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
+    records.mark_rated(region, evaluation)
+    actor = Actor.of(submitter, "channel")
+    if not is_bad:
+        audit.record("evaluation_received", actor=actor, at=now, region_id=region.id,
+                     chain=f"evaluation:{evaluation.id}", payload=_summary(evaluation))
+        return IntakeResult(evaluation, None, created=True)
+    case = open_case(evaluation, actor, now)
+    return IntakeResult(evaluation, case, created=True)
+
+
+def _region(code: str, submitter: User) -> Region:
+    region = db.session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise InvalidInput("未知的地区", details={"region": [f"未知的地区编码 {code}"]})
+    if region.id != submitter.region_id:
+        raise PermissionDenied("不能为其他地区提交评价")
+    return region
+
+
+def _existing(region: Region, external_id: str | None) -> Evaluation | None:
+    if not external_id:
+        return None
+    stmt = select(Evaluation).where(Evaluation.region_id == region.id, Evaluation.external_id == external_id)
+    return db.session.scalar(stmt)
+
+
+def _case_of(evaluation: Evaluation) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.evaluation_id == evaluation.id))
+
+
+def _org(region: Region, code: str) -> Organization:
+    org = db.session.scalar(select(Organization).where(Organization.region_id == region.id, Organization.code == code))
+    if org is None:
+        raise InvalidInput("未知的机构", details={"org_code": [f"本地区没有编码为 {code} 的机构"]})
+    return org
+
+
+def _check_item(region: Region, code: str) -> None:
+    stmt = select(ServiceItem.id).where(ServiceItem.region_id == region.id, ServiceItem.code == code)
+    if db.session.scalar(stmt) is None:
+        raise InvalidInput("未知的事项", details={"item_code": [f"本地区事项目录中没有 {code}"]})
+
+
+def _check_reasons(region: Region, payload: dict, is_bad: bool) -> None:
+    needs = (region.settings or {}).get("bad_review_requires_reason", False)
+    if is_bad and needs and not payload["reasons"] and not payload["comment"].strip():
+        raise InvalidInput("差评须勾选或填写原因", details={"reasons": ["本地区规定差评必须说明原因"]})
+
+
+def _new_evaluation(region: Region, org: Organization, p: dict, is_bad: bool, submitter: User,
+                    now: datetime) -> Evaluation:
+    ev = p["evaluator"]
+    evaluation = Evaluation(
+        region_id=region.id, external_id=p.get("external_id"), record_no=p["record_no"], item_code=p["item_code"],
+        org=org, staff_no=p.get("staff_no"), channel=p["channel"], level=p["level"], is_bad=is_bad,
+        reasons=p["reasons"], comment=p["comment"], evaluator_name=ev.get("name", ""),
+        evaluator_phone=ev.get("phone", ""), is_real_name=bool(ev.get("real_name")),
+        evaluated_at=p["evaluated_at"], received_at=now, submitted_by_id=submitter.id,
+    )
+    db.session.add(evaluation)
+    db.session.flush()
+    return evaluation
+
+
+def _summary(evaluation: Evaluation) -> dict:
+    return {"evaluation_id": evaluation.id, "record_no": evaluation.record_no, "level": evaluation.level,
+            "channel": evaluation.channel, "external_id": evaluation.external_id}

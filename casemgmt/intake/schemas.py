@@ -1,0 +1,72 @@
+"""Marshmallow schemas for API payloads; loads give plain dicts, errors name each field."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from casemgmt.errors import AWARE, MSG_REQUIRED
+from casemgmt.models import LEVELS
+
+CHANNELS = (
+    "window_device", "tablet", "qr_static", "qr_dynamic", "sms", "hotline", "online_hall", "mobile_app",
+    "terminal", "paper", "suggestion_box", "email", "survey", "api",
+)
+
+
+class EvaluatorSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(load_default="", validate=validate.Length(max=128), error_messages=MSG_REQUIRED)
+    phone = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$|^$", error="不是有效的电话号码"),
+        error_messages=MSG_REQUIRED,
+    )
+    real_name = fields.Boolean(load_default=False, error_messages=MSG_REQUIRED)
+
+
+class EvaluationSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    region = fields.String(required=True, validate=validate.Length(min=1, max=32), error_messages=MSG_REQUIRED)
+    record_no = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
+    org_code = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
+    staff_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    channel = fields.String(
+        load_default="api", validate=validate.OneOf(CHANNELS, error="未知的评价渠道"), error_messages=MSG_REQUIRED
+    )
+    level = fields.String(
+        required=True, validate=validate.OneOf(LEVELS, error="必须是以下之一：" + "、".join(LEVELS)),
+        error_messages=MSG_REQUIRED,
+    )
+    reasons = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
+                          validate=validate.Length(max=20), error_messages=MSG_REQUIRED)
+    comment = fields.String(load_default="", validate=validate.Length(max=2000), error_messages=MSG_REQUIRED)
+    evaluator = fields.Nested(EvaluatorSchema, load_default=dict, error_messages=MSG_REQUIRED)
+    evaluated_at = fields.AwareDateTime(required=True, error_messages={
+        **MSG_REQUIRED, "invalid": "必须是带时区的 ISO 时间，如 2025-09-26T10:00:00+08:00",
+        "invalid_awareness": "必须带时区偏移，如 +08:00"})
+    external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128))
+
+    @validates("reasons")
+    def _reasons_are_distinct(self, value: list[str], **kwargs) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("原因不能重复")
+
+
+class ServiceRecordSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    region = fields.String(required=True, validate=validate.Length(min=1, max=32), error_messages=MSG_REQUIRED)
+    record_no = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
+    org_code = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
+    channel = fields.String(load_default="window_device", validate=validate.OneOf(CHANNELS, error="未知的办理渠道"),
+                            error_messages=MSG_REQUIRED)
+    completed_at = fields.AwareDateTime(required=True, error_messages=AWARE)
+    evaluator_phone = fields.String(load_default="", validate=validate.Regexp(
+        r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$|^$", error="不是有效的电话号码"), error_messages=MSG_REQUIRED)

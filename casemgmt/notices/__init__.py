@@ -1,0 +1,1 @@
+"""Notices to evaluators, units and platforms, queued in the outbox."""

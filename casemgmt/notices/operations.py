@@ -1,0 +1,78 @@
+"""Notices: queue a message in the outbox for an evaluator, a unit, a supervisor or an upper platform."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from casemgmt.db import db
+from casemgmt.models import Case, OutboxMessage
+from casemgmt.rules import regions
+from casemgmt.topics import TopicContext, topic
+
+
+def queue_message(case: Case, channel: str, recipient: str, body: str, now: datetime) -> OutboxMessage:
+    """Put a message for a case in the outbox."""
+    message = OutboxMessage(case_id=case.id, channel=channel, recipient=recipient, body=body, created_at=now)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def fill_template(template: str, case: Case, data: dict) -> str:
+    """Replace {case_no} and {name} of plain task-data values (text, numbers) in a message template."""
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        found = case.case_no if name == "case_no" else data.get(name)
+        return str(found) if isinstance(found, str | int | float) and not isinstance(found, bool) else match.group(0)
+
+    return re.sub(r"\{([a-z][a-z0-9_]*)\}", value, template)
+
+
+@topic("notify_unit", "通知承办单位有新的差评工单")
+def notify_unit(ctx: TopicContext, data: dict, params: dict) -> dict:
+    org = ctx.case.handling_org
+    body = f"差评工单 {ctx.case.case_no} 已分派给 {org.name}，请按期回访核实。"
+    message = queue_message(ctx.case, "internal", org.code, body, ctx.now)
+    return {"notified_unit_message_id": message.id}
+
+
+@topic("notify_evaluator", "短信告知评价人办理结果")
+def notify_evaluator(ctx: TopicContext, data: dict, params: dict) -> dict:
+    evaluation = ctx.case.evaluation
+    if not evaluation.evaluator_phone:
+        return {"evaluator_notified": False}
+    template = params.get("template") or "您对政务服务的评价（工单 {case_no}）已办理，感谢您的监督。"
+    body = fill_template(template, ctx.case, data)
+    message = queue_message(ctx.case, "sms", evaluation.evaluator_phone, body, ctx.now)
+    return {"evaluator_notified": True, "evaluator_message_id": message.id}
+
+
+@topic("notify_supervisor", "通知监督部门")
+def notify_supervisor(ctx: TopicContext, data: dict, params: dict) -> dict:
+    parent = ctx.case.handling_org.parent or ctx.case.handling_org
+    message = queue_message(ctx.case, "internal", parent.code, f"差评工单 {ctx.case.case_no} 需要督办。", ctx.now)
+    return {"supervisor_message_id": message.id}
+
+
+@topic("report_to", "报送：参数 to 列出机构名（流程变量 <名>_org 或地区设置中的机构，"
+                    "如 supervisor、efficiency_office），template 为报送内容")
+def report_to(ctx: TopicContext, data: dict, params: dict) -> dict:
+    names = [n.strip() for n in (params.get("to") or "").split(",") if n.strip()]
+    codes = [str(data.get(f"{n}_org") or regions.named_org_code(ctx.case.region, n) or n) for n in names]
+    default = "差评工单 {case_no} 的评价结果不予采纳（{revoked_reason}），特此报送。"
+    body = fill_template(params.get("template") or default,
+                         ctx.case, {"revoked_reason": ctx.case.evaluation.revoked_reason or "", **data})
+    for code in codes:
+        queue_message(ctx.case, "internal", code, body, ctx.now)
+    return {"reported_to": codes}
+
+
+@topic("report_upstream", "将办理结果上传至上级系统（参数 system 为系统名称）")
+def report_upstream(ctx: TopicContext, data: dict, params: dict) -> dict:
+    system = params.get("system") or "上级系统"
+    outcome = ctx.case.outcome or str(data.get("handling") or data.get("outcome") or "")
+    body = f"差评工单 {ctx.case.case_no} 核实整改情况：{outcome}；反馈：{data.get('feedback_content') or ''}"
+    message = queue_message(ctx.case, "upload", system, body, ctx.now)
+    return {"uploaded_message_id": message.id}

@@ -1,0 +1,1 @@
+"""Region rules: bundles, versions, validation, dry run, diff, case migration, region settings."""

@@ -1,0 +1,139 @@
+"""Bundles of a region's rules: national files overridden file by file, hashed, deployed as versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from casemgmt import audit, forms
+from casemgmt.actor import Actor
+from casemgmt.db import db
+from casemgmt.engine.facade import MAIN_PROCESS, Bundle, engine, parse_bundle
+from casemgmt.engine.validate import check_bundle
+from casemgmt.errors import DiagramInvalid, NotFound
+from casemgmt.models import ProcessDefinition, Region
+from casemgmt.topics import topic_names
+
+FORM_PREFIX = "forms/"
+
+
+def collect_files(bpmn_root: Path, forms_root: Path, region: str) -> dict[str, str]:
+    """Return the region's bundle: national diagrams and forms, overridden by the region's own."""
+    files: dict[str, str] = {}
+    for folder in ("national", region):
+        base = bpmn_root / folder
+        if base.is_dir():
+            for path in sorted(base.iterdir()):
+                if path.suffix in (".bpmn", ".dmn"):
+                    files[path.name] = path.read_text(encoding="utf-8")
+    for name, raw in forms.form_files(region, forms_root).items():
+        files[FORM_PREFIX + Path(name).name] = raw.decode("utf-8")
+    return files
+
+
+def bundle_sha256(files: dict[str, str]) -> str:
+    """Hash a bundle: every file name and content, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode("utf-8") + b"\0" + files[name].encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def form_definitions(files: dict[str, str]) -> dict[str, dict]:
+    """Return the form definitions in a bundle by form key."""
+    result = {}
+    for name, text in files.items():
+        if name.startswith(FORM_PREFIX) and name.endswith(".json"):
+            result[Path(name).stem] = json.loads(text)
+    return result
+
+
+def validate_files(files: dict[str, str]) -> None:
+    """Refuse a bundle with any problem, naming file and element; parse it as a last check."""
+    problems: list[dict] = []
+    for name in files:
+        try:
+            form_definitions({name: files[name]})
+        except (ValueError, RecursionError) as err:  # a hostile upload can nest JSON past the recursion limit
+            problem = {"file": name, "element": None, "message": f"文件 {name}：不是有效的 JSON（{err}）"}
+            raise DiagramInvalid("表单文件不是有效的 JSON", details=[problem]) from err
+    definitions = form_definitions(files)
+    for key, definition in definitions.items():
+        for message in forms.check_definition(definition):
+            problems.append({"file": f"{FORM_PREFIX}{key}.json", "element": None, "message": message})
+    diagrams = {k: v.encode("utf-8") for k, v in files.items() if not k.startswith(FORM_PREFIX)}
+    try:
+        check_bundle(diagrams, form_keys=set(definitions), operations=topic_names())
+    except DiagramInvalid as err:
+        problems.extend(err.details or [])
+    if problems:
+        raise DiagramInvalid(f"规则包校验未通过：{len(problems)} 个问题", details=problems)
+    try:
+        parse_bundle("validation", files)
+    except Exception as err:  # noqa: BLE001 - the parser raises many kinds; all mean "refused"
+        problem = {"file": getattr(err, "file_name", None), "element": getattr(err, "id", None), "message": str(err)}
+        raise DiagramInvalid("流程图无法解析", details=[problem]) from err
+
+
+def deploy(region: Region, files: dict[str, str], actor: Actor, now: datetime, comment: str = "") -> ProcessDefinition:
+    """Validate and deploy a bundle as the region's new active version (no-op if unchanged)."""
+    validate_files(files)
+    sha = bundle_sha256(files)
+    active = get_active(region.id, required=False)
+    if active is not None and active.sha256 == sha:
+        return active
+    last = db.session.scalar(
+        select(func.max(ProcessDefinition.version)).where(
+            ProcessDefinition.region_id == region.id, ProcessDefinition.process_id == MAIN_PROCESS
+        )
+    )
+    if active is not None:
+        active.is_active = False
+    definition = ProcessDefinition(
+        region_id=region.id, process_id=MAIN_PROCESS, version=(last or 0) + 1, sha256=sha, files=files,
+        is_active=True, deployed_at=now, deployed_by=actor.username, comment=comment,
+    )
+    db.session.add(definition)
+    db.session.flush()
+    audit.record(
+        "definition_deployed", actor=actor, at=now, region_id=region.id, definition_id=definition.id,
+        payload={"version": definition.version, "sha256": sha, "comment": comment, "files": sorted(files)},
+    )
+    return definition
+
+
+def get_active(region_id: int, *, required: bool = True) -> ProcessDefinition | None:
+    """Return the region's active bad-review version."""
+    definition = db.session.scalar(
+        select(ProcessDefinition).where(
+            ProcessDefinition.region_id == region_id,
+            ProcessDefinition.process_id == MAIN_PROCESS,
+            ProcessDefinition.is_active.is_(True),
+        )
+    )
+    if definition is None and required:
+        raise NotFound("该地区尚未部署差评处理流程")
+    return definition
+
+
+def bundle_of(definition: ProcessDefinition) -> Bundle:
+    """Return the parsed (cached) bundle of a deployed version."""
+    return engine.bundle(definition.sha256, lambda: definition.files)
+
+
+#: form definitions of deployed versions by sha256; versions are immutable, so entries never go stale
+_FORMS: dict[str, dict[str, dict]] = {}
+
+
+def forms_of(definition: ProcessDefinition) -> dict[str, dict]:
+    """Return a deployed version's form definitions by key, read from its files once per process."""
+    forms_by_key = _FORMS.get(definition.sha256)
+    if forms_by_key is None:
+        if len(_FORMS) >= 64:
+            _FORMS.pop(next(iter(_FORMS)))
+        forms_by_key = _FORMS[definition.sha256] = form_definitions(definition.files)
+    return forms_by_key

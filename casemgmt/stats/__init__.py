@@ -1,0 +1,1 @@
+"""Statistics of ratings and cases."""
