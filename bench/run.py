@@ -27,8 +27,9 @@ GUNICORN = str(Path(PY).with_name("gunicorn"))
 
 
 def flask(env: dict, *args: str) -> str:
-    out = subprocess.run([PY, "-m", "flask", "--app", "web", *args], env=env, cwd=ROOT, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "-m", "flask", "--app", "web", *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
     return out.stdout.strip()
 
 
@@ -44,8 +45,12 @@ class Http:
 
     def call(self, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict, float]:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(req, timeout=60) as resp:
@@ -56,10 +61,18 @@ class Http:
 
 
 def evaluation(n: int) -> dict:
-    return {"region": "liaoning", "record_no": f"B-{n}", "item_code": "LN-0001", "org_code": "ln-sy-scjg",
-            "level": "dissatisfied", "reasons": ["等待时间长"], "comment": "bench",
-            "evaluator": {"name": "测试", "phone": "13800000000", "real_name": True},
-            "evaluated_at": datetime.now(UTC).isoformat(), "external_id": f"bench-{n}"}
+    return {
+        "region": "liaoning",
+        "record_no": f"B-{n}",
+        "item_code": "LN-0001",
+        "org_code": "ln-sy-scjg",
+        "level": "dissatisfied",
+        "reasons": ["等待时间长"],
+        "comment": "bench",
+        "evaluator": {"name": "测试", "phone": "13800000000", "real_name": True},
+        "evaluated_at": datetime.now(UTC).isoformat(),
+        "external_id": f"bench-{n}",
+    }
 
 
 def pct(values: list[float], p: float) -> float:
@@ -68,8 +81,11 @@ def pct(values: list[float], p: float) -> float:
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "web:create_app()"], env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "web:create_app()"],
+        env=env,
+        cwd=ROOT,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -110,8 +126,11 @@ def measure_intake(http: Http, token: str, n: int) -> dict:
     bad = [r for r in results if r[0] != 201]
     if bad:
         raise RuntimeError(f"intake failed: {bad[:3]}")
-    return {"opened_per_s": n / elapsed, "intake_p95_ms": pct([r[2] for r in results], 95),
-            "_case_ids": [r[1]["case_id"] for r in results]}
+    return {
+        "opened_per_s": n / elapsed,
+        "intake_p95_ms": pct([r[2] for r in results], 95),
+        "_case_ids": [r[1]["case_id"] for r in results],
+    }
 
 
 def measure_completion(http: Http, token: str, case_ids: list[int], n: int) -> dict:
@@ -119,8 +138,12 @@ def measure_completion(http: Http, token: str, case_ids: list[int], n: int) -> d
     for case_id in case_ids[:n]:
         _, case, _ = http.call("GET", f"/api/v1/cases/{case_id}", token)
         task_id = case["open_tasks"][0]["id"]
-        data = {"callback_result": "reached", "callback_at": datetime.now(UTC).isoformat(),
-                "facts": "核实属实", "outcome": "immediate_fix"}
+        data = {
+            "callback_result": "reached",
+            "callback_at": datetime.now(UTC).isoformat(),
+            "facts": "核实属实",
+            "outcome": "immediate_fix",
+        }
         status, body, ms = http.call("POST", f"/api/v1/tasks/{task_id}/complete", token, {"data": data})
         if status != 200:
             raise RuntimeError(f"complete failed: {status} {body}")
@@ -150,7 +173,7 @@ with app.app_context():
     if total:
         result["db_bytes_per_case"] = total / n
     elif url.startswith("sqlite:///"):
-        result["db_bytes_per_case"] = Path(url[len("sqlite:///"):]).stat().st_size / n
+        result["db_bytes_per_case"] = Path(url[len("sqlite:///") :]).stat().st_size / n
     return result
 
 
@@ -186,8 +209,7 @@ with app.app_context():
         if status != 200 or not body["tasks"]:
             raise RuntimeError(f"inbox failed: {status}")
         times.append(ms)
-    return {"inbox_open_tasks": open_tasks, "inbox_median_ms": statistics.median(times),
-            "inbox_p95_ms": pct(times, 95)}
+    return {"inbox_open_tasks": open_tasks, "inbox_median_ms": statistics.median(times), "inbox_p95_ms": pct(times, 95)}
 
 
 def pg_database(admin_url: str, name: str) -> str | None:
@@ -238,8 +260,9 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         print("== SQLite ==", flush=True)
-        results.append(bench_backend("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args.opened, args.completions,
-                                     args.inbox_tasks))
+        results.append(
+            bench_backend("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args.opened, args.completions, args.inbox_tasks)
+        )
     pg = pg_database(args.pg_url, "zhenggai_bench")
     if pg:
         print("== PostgreSQL ==", flush=True)

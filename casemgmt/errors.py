@@ -5,8 +5,11 @@ from __future__ import annotations
 #: marshmallow field messages in Chinese, shared by every schema
 MSG_REQUIRED = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
 #: the same for an instant, which must carry its offset
-AWARE = {**MSG_REQUIRED, "invalid": "必须是带时区的 ISO 时间，如 2025-09-26T10:00:00+08:00",
-         "invalid_awareness": "必须带时区偏移，如 +08:00"}
+AWARE = {
+    **MSG_REQUIRED,
+    "invalid": "必须是带时区的 ISO 时间，如 2025-09-26T10:00:00+08:00",
+    "invalid_awareness": "必须带时区偏移，如 +08:00",
+}
 
 
 class DomainError(Exception):

@@ -213,8 +213,9 @@ class Api:
 
     def bad_review(self, region: str = "liaoning", **overrides) -> dict:
         """Post a bad review as the region's channel account; return the 201 body."""
-        response = self.post("/api/v1/evaluations", f"{REGION_PREFIX[region]}-channel",
-                             json=self.evaluation(region, **overrides))
+        response = self.post(
+            "/api/v1/evaluations", f"{REGION_PREFIX[region]}-channel", json=self.evaluation(region, **overrides)
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
@@ -222,9 +223,15 @@ class Api:
 REGION_PREFIX = {"liaoning": "ln", "sanming": "sm", "xian": "xa", "nea": "nea"}
 DEFAULT_EVALUATIONS = {
     region: {
-        "region": region, "record_no": f"{prefix.upper()}-REC-0001", "item_code": item, "org_code": org,
-        "channel": "window_device", "level": "very_dissatisfied", "reasons": ["办事效率低"],
-        "comment": "等了两个小时", "evaluator": {"name": "张三", "phone": "13812341234", "real_name": True},
+        "region": region,
+        "record_no": f"{prefix.upper()}-REC-0001",
+        "item_code": item,
+        "org_code": org,
+        "channel": "window_device",
+        "level": "very_dissatisfied",
+        "reasons": ["办事效率低"],
+        "comment": "等了两个小时",
+        "evaluator": {"name": "张三", "phone": "13812341234", "real_name": True},
         "evaluated_at": "2025-09-26T10:00:00+08:00",
     }
     for region, prefix, item, org in (

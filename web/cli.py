@@ -86,8 +86,17 @@ users_cli = click.Group("users", help="Manage users.")
 def users_create(username, display_name, region, org, roles, password, pii) -> None:
     """Create a user scoped to a region and an organization."""
     try:
-        create_user(username, display_name, region, org, [r.strip() for r in roles.split(",") if r.strip()],
-                    Actor.system("cli"), _now(None), password=password, can_view_pii=pii)
+        create_user(
+            username,
+            display_name,
+            region,
+            org,
+            [r.strip() for r in roles.split(",") if r.strip()],
+            Actor.system("cli"),
+            _now(None),
+            password=password,
+            can_view_pii=pii,
+        )
         db.session.commit()
     except DomainError as err:
         _fail(err)

@@ -39,8 +39,9 @@ def authenticate(username: str, password: str, now: datetime) -> User:
         check_password_hash(_DUMMY_HASH, password)
         raise LoginFailed("用户名或密码不正确")
     if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked("账号因多次登录失败已锁定，请稍后再试或联系管理员",
-                            details={"until": user.locked_until.isoformat()})
+        raise AccountLocked(
+            "账号因多次登录失败已锁定，请稍后再试或联系管理员", details={"until": user.locked_until.isoformat()}
+        )
     if not check_password_hash(user.password_hash, password):
         _count_failure(user, now)
         raise LoginFailed("用户名或密码不正确")
@@ -64,8 +65,9 @@ def log_out(user: User, now: datetime) -> None:
 
 
 def _audit(user: User, kind: str, now: datetime, payload: dict) -> None:
-    audit.record(kind, actor=Actor.of(user), at=now, region_id=user.region_id,
-                 payload={"username": user.username, **payload})
+    audit.record(
+        kind, actor=Actor.of(user), at=now, region_id=user.region_id, payload={"username": user.username, **payload}
+    )
     db.session.flush()
 
 
@@ -73,8 +75,17 @@ def _audit(user: User, kind: str, now: datetime, payload: dict) -> None:
 ALL_ROLES = (*ROLES, "channel")
 
 
-def create_user(username: str, display_name: str, region_code: str, org_code: str, roles: list[str],
-                actor: Actor, now: datetime, password: str | None = None, can_view_pii: bool = False) -> User:
+def create_user(
+    username: str,
+    display_name: str,
+    region_code: str,
+    org_code: str,
+    roles: list[str],
+    actor: Actor,
+    now: datetime,
+    password: str | None = None,
+    can_view_pii: bool = False,
+) -> User:
     """Create a user scoped to a region and an organization."""
     bad = [r for r in roles if r not in ALL_ROLES]
     if bad or not roles:
@@ -84,17 +95,30 @@ def create_user(username: str, display_name: str, region_code: str, org_code: st
     region = db.session.scalar(select(Region).where(Region.code == region_code))
     if region is None:
         raise InvalidInput("未知的地区", details={"region": [region_code]})
-    org = db.session.scalar(select(Organization).where(Organization.region_id == region.id,
-                                                       Organization.code == org_code))
+    org = db.session.scalar(
+        select(Organization).where(Organization.region_id == region.id, Organization.code == org_code)
+    )
     if org is None:
         raise InvalidInput("未知的机构", details={"org": [org_code]})
-    user = User(username=username, display_name=display_name, region=region, org=org, roles=list(roles),
-                can_view_pii=can_view_pii, created_at=now,
-                password_hash=generate_password_hash(password) if password else None)
+    user = User(
+        username=username,
+        display_name=display_name,
+        region=region,
+        org=org,
+        roles=list(roles),
+        can_view_pii=can_view_pii,
+        created_at=now,
+        password_hash=generate_password_hash(password) if password else None,
+    )
     db.session.add(user)
     db.session.flush()
-    audit.record("user_created", actor=actor, at=now, region_id=region.id,
-                 payload={"username": username, "roles": roles, "org": org_code, "can_view_pii": can_view_pii})
+    audit.record(
+        "user_created",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        payload={"username": username, "roles": roles, "org": org_code, "can_view_pii": can_view_pii},
+    )
     return user
 
 
@@ -103,8 +127,13 @@ def create_token(user: User, actor: Actor, now: datetime, label: str = "") -> st
     token = "zg_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label, created_at=now))
     db.session.flush()
-    audit.record("token_created", actor=actor, at=now, region_id=user.region_id,
-                 payload={"username": user.username, "label": label})
+    audit.record(
+        "token_created",
+        actor=actor,
+        at=now,
+        region_id=user.region_id,
+        payload={"username": user.username, "label": label},
+    )
     return token
 
 
@@ -119,5 +148,12 @@ def reveal_evaluator(case: Case, user: User, reason: str, now: datetime) -> None
         raise PermissionDenied("无权查看评价人身份信息")
     if not reason or not reason.strip():
         raise InvalidInput("查看评价人信息须说明理由", details={"reason": ["必填"]})
-    audit.record("evaluator_revealed", actor=Actor.of(user), at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=case.definition_id, payload={"reason": reason.strip()[:500]})
+    audit.record(
+        "evaluator_revealed",
+        actor=Actor.of(user),
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload={"reason": reason.strip()[:500]},
+    )

@@ -27,8 +27,11 @@ NATIONAL = "national"
 
 def editable_scopes(region: Region, national_regions: Collection[str]) -> list[str]:
     """Return the calendar scopes the region's administrators may change: theirs, its halls', maybe the nation's."""
-    halls = db.session.scalars(select(Organization.code).where(Organization.region_id == region.id,
-                                                               Organization.kind == "hall").order_by(Organization.code))
+    halls = db.session.scalars(
+        select(Organization.code)
+        .where(Organization.region_id == region.id, Organization.kind == "hall")
+        .order_by(Organization.code)
+    )
     scopes = [region.code, *(f"org:{code}" for code in halls)]
     return [NATIONAL, *scopes] if region.code in national_regions else scopes
 
@@ -66,8 +69,15 @@ def _as_dicts(days: set[tuple[str, str, str]]) -> list[dict]:
     return [{"day": day, "kind": kind, "name": name} for day, kind, name in sorted(days)]
 
 
-def preview_calendar_change(region: Region, scope: str, year: int, days: list[dict], actor: Actor, now: datetime,
-                            national_regions: Collection[str]) -> dict:
+def preview_calendar_change(
+    region: Region,
+    scope: str,
+    year: int,
+    days: list[dict],
+    actor: Actor,
+    now: datetime,
+    national_regions: Collection[str],
+) -> dict:
     """Return the day changes and the open deadlines the import would move; nothing is saved."""
     affected = check_scope(region, scope, national_regions)
     try:
@@ -80,15 +90,29 @@ def preview_calendar_change(region: Region, scope: str, year: int, days: list[di
     return {"scope": scope, "year": year, **result, "deadlines": [_change(c) for c in changes]}
 
 
-def apply_calendar_change(region: Region, scope: str, year: int, days: list[dict], actor: Actor, now: datetime,
-                          national_regions: Collection[str], note: str = "") -> dict:
+def apply_calendar_change(
+    region: Region,
+    scope: str,
+    year: int,
+    days: list[dict],
+    actor: Actor,
+    now: datetime,
+    national_regions: Collection[str],
+    note: str = "",
+) -> dict:
     """Import the year as a new calendar version, recompute the open deadlines it moves, and audit it."""
     affected = check_scope(region, scope, national_regions)
     result = _day_changes(scope, year, days)
     entry = import_year(scope, year, days, actor.username, now, note=note)
     changes = recompute_deadlines(actor, now, region=affected, only_provisional=False, apply=True)
-    payload = {"scope": scope, "year": year, "version": entry.version, "note": note, **result,
-               "deadlines_moved": len(changes)}
+    payload = {
+        "scope": scope,
+        "year": year,
+        "version": entry.version,
+        "note": note,
+        **result,
+        "deadlines_moved": len(changes),
+    }
     audit.record("calendar_changed", actor=actor, at=now, region_id=region.id, payload=payload)
     return {**payload, "deadlines": [_change(c) for c in changes]}
 
@@ -112,8 +136,15 @@ def calendar_overview(region: Region, year: int | None, national_regions: Collec
 
 
 def _version(row: CalendarYear) -> dict:
-    return {"year": row.year, "version": row.version, "is_current": row.is_current, "created_by": row.created_by,
-            "created_at": row.created_at.isoformat(), "note": row.note, "days": len(row.days)}
+    return {
+        "year": row.year,
+        "version": row.version,
+        "is_current": row.is_current,
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(),
+        "note": row.note,
+        "days": len(row.days),
+    }
 
 
 def _day(day) -> dict:

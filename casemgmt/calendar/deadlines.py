@@ -23,8 +23,9 @@ class DeadlineChange:
     new: str | None
 
 
-def recompute_deadlines(actor: Actor, now: datetime, *, region: Region | None = None,
-                        only_provisional: bool = True, apply: bool = True) -> list[DeadlineChange]:
+def recompute_deadlines(
+    actor: Actor, now: datetime, *, region: Region | None = None, only_provisional: bool = True, apply: bool = True
+) -> list[DeadlineChange]:
     """Recompute open task due dates and waiting timers from when they started; audit each case changed."""
     changes: list[DeadlineChange] = []
     for instance_id in _candidate_instances(region, only_provisional):
@@ -32,12 +33,19 @@ def recompute_deadlines(actor: Actor, now: datetime, *, region: Region | None = 
         case = instance.case
         run = load_run(case, instance, actor, now)
         case_changes = _retime_rows(case, instance, run, only_provisional)
-        case_changes += [DeadlineChange(case.case_no, f"timer:{e}", o, n) for e, o, n in
-                         run.retime_timers(only_provisional)]
+        case_changes += [
+            DeadlineChange(case.case_no, f"timer:{e}", o, n) for e, o, n in run.retime_timers(only_provisional)
+        ]
         if case_changes and apply:
-            audit.record("deadlines_recomputed", actor=actor, at=now, region_id=case.region_id, case_id=case.id,
-                         definition_id=case.definition_id,
-                         payload={"changes": [c.__dict__ for c in case_changes]})
+            audit.record(
+                "deadlines_recomputed",
+                actor=actor,
+                at=now,
+                region_id=case.region_id,
+                case_id=case.id,
+                definition_id=case.definition_id,
+                payload={"changes": [c.__dict__ for c in case_changes]},
+            )
             save_run(case, instance, run, actor, now)
         changes += case_changes
     if not apply:
@@ -50,8 +58,9 @@ def _candidate_instances(region: Region | None, only_provisional: bool) -> list[
     if region is not None:
         stmt = stmt.where(Case.region_id == region.id)
     if only_provisional:
-        has_provisional = select(HumanTask.id).where(HumanTask.instance_id == ProcessInstance.id,
-                                                     HumanTask.status == "open", HumanTask.is_provisional.is_(True))
+        has_provisional = select(HumanTask.id).where(
+            HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open", HumanTask.is_provisional.is_(True)
+        )
         stmt = stmt.where(has_provisional.exists() | ProcessInstance.state.contains('"zg_provisional":true'))
     return list(db.session.scalars(stmt.order_by(ProcessInstance.id)))
 
@@ -79,8 +88,10 @@ def _retime_rows(case: Case, instance: ProcessInstance, run, only_provisional: b
 def _approved_extensions(case: Case, row: HumanTask) -> list[int]:
     """Return the working days of the extensions approved on this task, in the order they were granted."""
     stmt = select(ExtensionRequest.workdays).where(
-        ExtensionRequest.case_id == case.id, ExtensionRequest.task_element == row.element_id,
-        ExtensionRequest.status == "approved", ExtensionRequest.decided_at >= row.created_at,
+        ExtensionRequest.case_id == case.id,
+        ExtensionRequest.task_element == row.element_id,
+        ExtensionRequest.status == "approved",
+        ExtensionRequest.decided_at >= row.created_at,
     )
     return list(db.session.scalars(stmt.order_by(ExtensionRequest.decided_at, ExtensionRequest.id)))
 

@@ -29,16 +29,12 @@ def load_calendar(region_code: str, org_code: str | None = None) -> WorkCalendar
     """Return the working calendar of a region, with a hall's own days when `org_code` is given."""
     scopes = _scopes(region_code, org_code)
     rows = db.session.execute(
-        select(
-            CalendarYear.id, CalendarYear.scope, CalendarYear.year, CalendarYear.version
-        )
+        select(CalendarYear.id, CalendarYear.scope, CalendarYear.year, CalendarYear.version)
         .where(CalendarYear.is_current, CalendarYear.scope.in_(scopes))
         .order_by(CalendarYear.id)
     ).all()
     if not any(row.scope == NATIONAL for row in rows):
-        raise CalendarMissing(
-            "尚未导入全国节假日数据，请先导入", details={"scope": NATIONAL}
-        )
+        raise CalendarMissing("尚未导入全国节假日数据，请先导入", details={"scope": NATIONAL})
     key: CacheKey = tuple((row.id, row.scope, row.year, row.version) for row in rows)
     calendar = _cache.get(key)
     if calendar is None:
@@ -90,17 +86,13 @@ def _build(rows: list[Row], scopes: tuple[str, ...]) -> WorkCalendar:
     return WorkCalendar(holidays, workdays, closed, years)
 
 
-def import_year(
-    scope: str, year: int, days: list[dict], actor: str, now: datetime, note: str = ""
-) -> CalendarYear:
+def import_year(scope: str, year: int, days: list[dict], actor: str, now: datetime, note: str = "") -> CalendarYear:
     """Validate a year's days and store them as the current version of (scope, year)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("naive datetime refused: pass an aware `now`")
     checked = validate_days(scope, year, days)
     previous = db.session.scalars(
-        select(CalendarYear).where(
-            CalendarYear.scope == scope, CalendarYear.year == year
-        )
+        select(CalendarYear).where(CalendarYear.scope == scope, CalendarYear.year == year)
     ).all()
     for old in previous:
         old.is_current = False
@@ -112,18 +104,14 @@ def import_year(
         created_at=now.astimezone(UTC),
         created_by=actor,
         note=note,
-        days=[
-            CalendarDay(day=day, kind=kind, name=name) for day, kind, name in checked
-        ],
+        days=[CalendarDay(day=day, kind=kind, name=name) for day, kind, name in checked],
     )
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def validate_days(
-    scope: str, year: int, days: list[dict]
-) -> list[tuple[date, str, str]]:
+def validate_days(scope: str, year: int, days: list[dict]) -> list[tuple[date, str, str]]:
     """Return the days as (day, kind, name), or raise CalendarInvalid listing every problem."""
     errors = _header_problems(scope, year, days)
     if errors:
@@ -143,9 +131,7 @@ def _header_problems(scope: str, year: int, days: list[dict]) -> dict[str, list[
     """Check the scope, the year and that the list is usable at all."""
     errors: dict[str, list[str]] = {}
     if not isinstance(scope, str) or not _SCOPE.match(scope):
-        errors["scope"] = [
-            "范围应为 national、地区代码（如 liaoning）或 org:<机构代码>"
-        ]
+        errors["scope"] = ["范围应为 national、地区代码（如 liaoning）或 org:<机构代码>"]
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors["year"] = ["年份应在 2000 至 2100 之间"]
     if not isinstance(days, list):
@@ -169,9 +155,7 @@ def _check_entry(
         return None
     day, kind, name = raw.get("day"), raw.get("kind"), raw.get("name") or ""
     problems = {
-        "day": _day_problem(day, year)
-        or _duplicate_problem(day, index, seen)
-        or _make_up_problem(scope, kind, day),
+        "day": _day_problem(day, year) or _duplicate_problem(day, index, seen) or _make_up_problem(scope, kind, day),
         "kind": _kind_problem(kind, scope),
         "name": _name_problem(kind, name),
     }
@@ -245,11 +229,7 @@ def _name_problem(kind: object, name: object) -> str | None:
 def seed_national(actor: str = "system", now: datetime | None = None) -> list[int]:
     """Import the shipped national years that have no national row yet; return those years."""
     now = now or datetime.now(UTC)
-    present = set(
-        db.session.scalars(
-            select(CalendarYear.year).where(CalendarYear.scope == NATIONAL)
-        )
-    )
+    present = set(db.session.scalars(select(CalendarYear.year).where(CalendarYear.scope == NATIONAL)))
     loaded = []
     for year, payload in shipped_national().items():
         if year not in present:
@@ -272,9 +252,7 @@ def shipped_national() -> dict[int, dict]:
 
 def years_with_data() -> set[int]:
     """Return the years that have a current national calendar."""
-    query = select(CalendarYear.year).where(
-        CalendarYear.scope == NATIONAL, CalendarYear.is_current
-    )
+    query = select(CalendarYear.year).where(CalendarYear.scope == NATIONAL, CalendarYear.is_current)
     return set(db.session.scalars(query))
 
 

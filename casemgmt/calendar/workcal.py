@@ -32,9 +32,7 @@ class Due:
 
 def end_of_day(day: date) -> datetime:
     """Return 24:00 Asia/Shanghai of `day` as an aware UTC datetime."""
-    return datetime.combine(
-        day + timedelta(days=1), time(), tzinfo=SHANGHAI
-    ).astimezone(UTC)
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def local_date(instant: datetime) -> date:
@@ -86,9 +84,7 @@ class WorkCalendar(Calendar):
             return False
         if day in self.workdays:
             return True
-        return super().is_working_day(
-            day, extra_working_days=extra_working_days, extra_holidays=extra_holidays
-        )
+        return super().is_working_day(day, extra_working_days=extra_working_days, extra_holidays=extra_holidays)
 
     def add_working_days(self, start: date, n: int) -> tuple[date, bool]:  # type: ignore[override]
         """Return the Nth working day after `start` (not counted) and whether it is provisional."""

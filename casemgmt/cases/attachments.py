@@ -19,17 +19,31 @@ DEFAULT_ACCEPT = (".pdf", ".jpg", ".jpeg", ".png")
 DEFAULT_MAX_MB = 10
 #: the stored content type comes from the extension, never from what the browser claimed
 CONTENT_TYPES = {
-    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-    ".gif": "image/gif", ".txt": "text/plain", ".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".txt": "text/plain",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".mp3": "audio/mpeg", ".wav": "audio/wav", ".mp4": "video/mp4",
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
 }
 #: the first bytes a file of that type starts with; a mismatch means the name lies
 SIGNATURES = {
-    ".pdf": (b"%PDF-",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".gif": (b"GIF87a", b"GIF89a"), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
 }
 
 
@@ -72,15 +86,37 @@ def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: U
         raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
     name = clean_name(name)
     content_type = check_file(spec, name, content)
-    row = Attachment(case_id=task.case_id, task_id=task.id, field=spec["name"], name=name, content_type=content_type,
-                     size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
-                     uploaded_by_id=user.id, uploaded_at=now)
+    row = Attachment(
+        case_id=task.case_id,
+        task_id=task.id,
+        field=spec["name"],
+        name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by_id=user.id,
+        uploaded_at=now,
+    )
     db.session.add(row)
     db.session.flush()
-    audit.record("attachment_uploaded", actor=Actor.of(user, task.candidate_role), at=now, region_id=task.region_id,
-                 case_id=task.case_id, definition_id=task.case.definition_id,
-                 payload={"attachment_id": row.id, "task_id": task.id, "element": task.element_id,
-                          "field": row.field, "name": name, "size": row.size, "sha256": row.sha256})
+    audit.record(
+        "attachment_uploaded",
+        actor=Actor.of(user, task.candidate_role),
+        at=now,
+        region_id=task.region_id,
+        case_id=task.case_id,
+        definition_id=task.case.definition_id,
+        payload={
+            "attachment_id": row.id,
+            "task_id": task.id,
+            "element": task.element_id,
+            "field": row.field,
+            "name": name,
+            "size": row.size,
+            "sha256": row.sha256,
+        },
+    )
     return row
 
 
@@ -95,5 +131,3 @@ def task_uploads(task: HumanTask, field: str, ids: list[int]) -> list[Attachment
         return []
     stmt = select(Attachment).where(Attachment.task_id == task.id, Attachment.field == field, Attachment.id.in_(ids))
     return list(db.session.scalars(stmt.order_by(Attachment.id)))
-
-

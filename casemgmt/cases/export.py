@@ -40,8 +40,13 @@ def export_cases(user: User, flt: CaseFilter, now: datetime, headers: Sequence[s
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, len(str(header)) * 2 + 4)
     sheet.freeze_panes = "A2"
-    audit.record("cases_exported", actor=Actor.of(user), at=now, region_id=user.region_id,
-                 payload={"filter": {k: str(v) for k, v in vars(flt).items() if v}, "count": len(cases)})
+    audit.record(
+        "cases_exported",
+        actor=Actor.of(user),
+        at=now,
+        region_id=user.region_id,
+        payload={"filter": {k: str(v) for k, v in vars(flt).items() if v}, "count": len(cases)},
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -40,14 +40,22 @@ def team_query(user: User) -> Select:
     """Build the query of every open task in the user's organization subtree, due first."""
     ensure_role(user, *TEAM_ROLES)
     stmt = select(HumanTask).where(
-        HumanTask.status == "open", HumanTask.candidate_role.in_(ROLES),
-        HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True), HumanTask.region_id == user.region_id,
+        HumanTask.status == "open",
+        HumanTask.candidate_role.in_(ROLES),
+        HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True),
+        HumanTask.region_id == user.region_id,
     )
     return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
 
 
-def inbox_page(user: User, view: str, now: datetime, flt: InboxFilter = InboxFilter(), cursor: str | None = None,
-               size: int = PAGE_SIZE) -> InboxPage:
+def inbox_page(
+    user: User,
+    view: str,
+    now: datetime,
+    flt: InboxFilter = InboxFilter(),
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+) -> InboxPage:
     """Return one page of an inbox view after the cursor, and the cursor of the next page."""
     if view not in VIEWS:
         raise InvalidInput("未知的视图", details={"view": ["可选：" + "、".join(VIEWS)]})
@@ -114,17 +122,22 @@ def item_names(region_id: int, codes: set[str]) -> dict[str, str]:
     """Return the names of the region's service items by code."""
     if not codes:
         return {}
-    stmt = select(ServiceItem.code, ServiceItem.name).where(ServiceItem.region_id == region_id,
-                                                             ServiceItem.code.in_(codes))
+    stmt = select(ServiceItem.code, ServiceItem.name).where(
+        ServiceItem.region_id == region_id, ServiceItem.code.in_(codes)
+    )
     return dict(db.session.execute(stmt).all())
 
 
 def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Organization]]:
     """Return the people (holding the task's role) and units a supervisor may hand a task to."""
     in_scope = Organization.path.startswith(user.org.path, autoescape=True)
-    orgs = db.session.scalars(select(Organization).where(Organization.region_id == user.region_id, in_scope)
-                              .order_by(Organization.path))
-    people = db.session.scalars(select(User).join(Organization, User.org_id == Organization.id)
-                                .where(User.region_id == user.region_id, User.is_active.is_(True), in_scope)
-                                .order_by(User.username))
+    orgs = db.session.scalars(
+        select(Organization).where(Organization.region_id == user.region_id, in_scope).order_by(Organization.path)
+    )
+    people = db.session.scalars(
+        select(User)
+        .join(Organization, User.org_id == Organization.id)
+        .where(User.region_id == user.region_id, User.is_active.is_(True), in_scope)
+        .order_by(User.username)
+    )
     return [u for u in people if u.has_role(task.candidate_role)], list(orgs)

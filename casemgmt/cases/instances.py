@@ -84,8 +84,13 @@ def sync_tasks(case: Case, instance: ProcessInstance, run: Run, actor: Actor, no
             ready.pop(row.spiff_task_id)
     created = [_create_row(case, instance, run, task, now) for task in ready.values()]
     for row in created:
-        payload = {"due_at": _iso(row.due_at), "due_date": _iso(row.due_date), "provisional": row.is_provisional,
-                   "role": row.candidate_role, "org": row.candidate_org.code}
+        payload = {
+            "due_at": _iso(row.due_at),
+            "due_date": _iso(row.due_date),
+            "provisional": row.is_provisional,
+            "role": row.candidate_role,
+            "org": row.candidate_org.code,
+        }
         _task_event("task_created", row, case, actor, now, payload)
     return created
 
@@ -94,9 +99,19 @@ def _create_row(case: Case, instance: ProcessInstance, run: Run, task: ReadyTask
     info = task.info
     org = _candidate_org(case, run, task)
     row = HumanTask(
-        case=case, instance_id=instance.id, region_id=case.region_id, spiff_task_id=task.spiff_id,
-        element_id=info.element_id, title=info.title, form_key=info.form_key, candidate_role=info.role,
-        candidate_org=org, candidate_org_path=org.path, status="open", created_at=now, due_expr=info.due_expr,
+        case=case,
+        instance_id=instance.id,
+        region_id=case.region_id,
+        spiff_task_id=task.spiff_id,
+        element_id=info.element_id,
+        title=info.title,
+        form_key=info.form_key,
+        candidate_role=info.role,
+        candidate_org=org,
+        candidate_org_path=org.path,
+        status="open",
+        created_at=now,
+        due_expr=info.due_expr,
     )
     if info.due_expr:
         iso = run.evaluate(task.spiff_id, info.due_expr)
@@ -117,8 +132,15 @@ def _candidate_org(case: Case, run: Run, task: ReadyTask) -> Organization:
 
 def _task_event(kind: str, row: HumanTask, case: Case, actor: Actor, now: datetime, extra: dict) -> None:
     payload = {"task_id": row.id, "element": row.element_id, "title": row.title, **extra}
-    audit.record(kind, actor=actor, at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=case.definition_id, payload=payload)
+    audit.record(
+        kind,
+        actor=actor,
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload=payload,
+    )
 
 
 def _iso(value) -> str | None:

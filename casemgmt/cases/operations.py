@@ -25,13 +25,27 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
     """Open a case for a bad review and run its process to the first user tasks."""
     definition = bundles.get_active(evaluation.region_id)
     r = route(evaluation)
-    case = Case(region_id=evaluation.region_id, evaluation=evaluation, handling_org=r.handling,
-                definition=definition, status="open", opened_at=now, case_no=f"tmp-{evaluation.id}")
+    case = Case(
+        region_id=evaluation.region_id,
+        evaluation=evaluation,
+        handling_org=r.handling,
+        definition=definition,
+        status="open",
+        opened_at=now,
+        case_no=f"tmp-{evaluation.id}",
+    )
     db.session.add(case)
     db.session.flush()
     case.case_no = f"ZG{now:%Y%m%d}{case.id:07d}"
-    audit.record("case_opened", actor=actor, at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=definition.id, payload=_opening_payload(case, r, definition))
+    audit.record(
+        "case_opened",
+        actor=actor,
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=definition.id,
+        payload=_opening_payload(case, r, definition),
+    )
     run = engine.start(bundles.bundle_of(definition), _initial_data(case, r), run_context(case, actor, now))
     instance = ProcessInstance(case=case, definition=definition, state="", updated_at=now)
     db.session.add(instance)
@@ -43,9 +57,16 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
 def _initial_data(case: Case, r) -> dict:
     ev = case.evaluation
     return {
-        "case_id": case.id, "case_no": case.case_no, "region": case.region.code, "level": ev.level,
-        "is_real_name": ev.is_real_name, "reasons": list(ev.reasons or []), "item_code": ev.item_code,
-        "channel": ev.channel, "handling_org": r.handling.code, "supervisor_org": r.supervisor.code,
+        "case_id": case.id,
+        "case_no": case.case_no,
+        "region": case.region.code,
+        "level": ev.level,
+        "is_real_name": ev.is_real_name,
+        "reasons": list(ev.reasons or []),
+        "item_code": ev.item_code,
+        "channel": ev.channel,
+        "handling_org": r.handling.code,
+        "supervisor_org": r.supervisor.code,
         "coordinator_org": r.coordinator.code,
     }
 
@@ -53,9 +74,16 @@ def _initial_data(case: Case, r) -> dict:
 def _opening_payload(case: Case, r, definition) -> dict:
     ev = case.evaluation
     return {
-        "case_no": case.case_no, "evaluation_id": ev.id, "record_no": ev.record_no, "item_code": ev.item_code,
-        "level": ev.level, "reasons": ev.reasons, "channel": ev.channel, "handling_org": r.handling.code,
-        "supervisor_org": r.supervisor.code, "definition_version": definition.version,
+        "case_no": case.case_no,
+        "evaluation_id": ev.id,
+        "record_no": ev.record_no,
+        "item_code": ev.item_code,
+        "level": ev.level,
+        "reasons": ev.reasons,
+        "channel": ev.channel,
+        "handling_org": r.handling.code,
+        "supervisor_org": r.supervisor.code,
+        "definition_version": definition.version,
         "definition_sha256": definition.sha256,
     }
 
@@ -90,8 +118,15 @@ def release_task(task_id: int, user: User, now: datetime, reason: str = "") -> H
     return row
 
 
-def reassign_task(task_id: int, user: User, now: datetime, reason: str, *, assignee: User | None = None,
-                  org: Organization | None = None) -> HumanTask:
+def reassign_task(
+    task_id: int,
+    user: User,
+    now: datetime,
+    reason: str,
+    *,
+    assignee: User | None = None,
+    org: Organization | None = None,
+) -> HumanTask:
     """Let a supervisor hand a task to another person or unit, with a reason."""
     ensure_role(user, "supervisor", "coordinator")
     row = get_task(task_id)
@@ -144,8 +179,15 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
 
 def _audit(row: HumanTask, kind: str, actor: Actor, now: datetime, extra: dict) -> None:
     payload = {"task_id": row.id, "element": row.element_id, "title": row.title, **extra}
-    audit.record(kind, actor=actor, at=now, region_id=row.region_id, case_id=row.case_id,
-                 definition_id=row.case.definition_id, payload=payload)
+    audit.record(
+        kind,
+        actor=actor,
+        at=now,
+        region_id=row.region_id,
+        case_id=row.case_id,
+        definition_id=row.case.definition_id,
+        payload=payload,
+    )
 
 
 def next_task_for(user: User, case_id: int) -> HumanTask | None:
@@ -181,8 +223,15 @@ def add_comment(case: Case, user: User, body: str, now: datetime) -> CaseComment
     comment = CaseComment(case_id=case.id, author_id=user.id, body=text, created_at=now)
     db.session.add(comment)
     db.session.flush()
-    audit.record("comment_added", actor=Actor.of(user), at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=case.definition_id, payload={"comment_id": comment.id, "body": text})
+    audit.record(
+        "comment_added",
+        actor=Actor.of(user),
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload={"comment_id": comment.id, "body": text},
+    )
     return comment
 
 

@@ -64,8 +64,9 @@ def inbox_query(user: User, *, view: str = "my_roles", now: datetime | None = No
     return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
 
 
-def list_inbox(user: User, *, view: str = "my_roles", now: datetime | None = None, limit: int = 50,
-               offset: int = 0) -> list[HumanTask]:
+def list_inbox(
+    user: User, *, view: str = "my_roles", now: datetime | None = None, limit: int = 50, offset: int = 0
+) -> list[HumanTask]:
     """Return one page of the user's inbox view."""
     stmt = inbox_query(user, view=view, now=now).options(joinedload(HumanTask.case).joinedload(Case.evaluation))
     return list(db.session.scalars(stmt.limit(min(limit, PAGE_SIZE_MAX)).offset(offset)))

@@ -37,8 +37,11 @@ def late_task(now: datetime):
     """Return the condition "the case has a task that passed its deadline" (open, escalated or done late)."""
     return exists().where(
         HumanTask.case_id == Case.id,
-        or_((HumanTask.status == "open") & (HumanTask.due_at < now), HumanTask.escalated_at.is_not(None),
-            (HumanTask.status == "completed") & (HumanTask.completed_at > HumanTask.due_at)),
+        or_(
+            (HumanTask.status == "open") & (HumanTask.due_at < now),
+            HumanTask.escalated_at.is_not(None),
+            (HumanTask.status == "completed") & (HumanTask.completed_at > HumanTask.due_at),
+        ),
     )
 
 
@@ -88,8 +91,9 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=SHANGHAI)
 
 
-def search_cases(user: User, flt: CaseFilter, now: datetime, page: int = 1,
-                 size: int = PAGE_SIZE) -> tuple[list[Case], int]:
+def search_cases(
+    user: User, flt: CaseFilter, now: datetime, page: int = 1, size: int = PAGE_SIZE
+) -> tuple[list[Case], int]:
     """Return one page of matching cases and how many match in all."""
     stmt = search_query(user, flt, now)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -30,13 +30,26 @@ def file_appeal(case: Case, user: User, data: dict, now: datetime) -> Appeal:
     ensure_unit_role(user, case.handling_org, "officer", "supervisor")
     clean = forms.validate_form(_form(case), data)
     actor = Actor.of(user)
-    appeal = Appeal(case_id=case.id, region_id=case.region_id, reason=clean["appeal_reason"],
-                    evidence=clean.get("appeal_evidence") or [], filed_by=user.username, filed_at=now,
-                    status="pending")
+    appeal = Appeal(
+        case_id=case.id,
+        region_id=case.region_id,
+        reason=clean["appeal_reason"],
+        evidence=clean.get("appeal_evidence") or [],
+        filed_by=user.username,
+        filed_at=now,
+        status="pending",
+    )
     db.session.add(appeal)
     db.session.flush()
-    audit.record("appeal_filed", actor=actor, at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=case.definition_id, payload={"appeal_id": appeal.id, "data": clean})
+    audit.record(
+        "appeal_filed",
+        actor=actor,
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload={"appeal_id": appeal.id, "data": clean},
+    )
     if not instances.deliver(case, MESSAGE, {"appeal_id": appeal.id, **clean}, "appeal", actor, now):
         raise TaskNotOpen(_closed_message(case))
     return appeal
@@ -72,6 +85,12 @@ def rule_appeal(case: Case, appeal_id: object, upheld: bool, ruling: str, actor:
 
 @topic("rule_appeal", "记录申诉复核结论（appeal_upheld、appeal_ruling）")
 def rule_appeal_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
-    appeal = rule_appeal(ctx.case, (data.get("appeal") or {}).get("appeal_id"), data.get("appeal_upheld") is True,
-                         str(data.get("appeal_ruling") or ""), ctx.actor, ctx.now)
+    appeal = rule_appeal(
+        ctx.case,
+        (data.get("appeal") or {}).get("appeal_id"),
+        data.get("appeal_upheld") is True,
+        str(data.get("appeal_ruling") or ""),
+        ctx.actor,
+        ctx.now,
+    )
     return {"appeal_status": appeal.status if appeal else None}

@@ -18,15 +18,24 @@ from casemgmt.topics import TopicContext, topic
 RESULT_LABELS = {"reached": "已联系上", "not_reached": "未联系上", "refused": "拒绝回访"}
 
 
-def add_attempt(case: Case, result: str, attempted_at: datetime, note: str, actor: Actor, now: datetime, *,
-                source: str) -> CallbackAttempt:
+def add_attempt(
+    case: Case, result: str, attempted_at: datetime, note: str, actor: Actor, now: datetime, *, source: str
+) -> CallbackAttempt:
     """Record one callback attempt with the next attempt number."""
     if result not in CALLBACK_RESULTS:
         raise InvalidInput("回访结果不正确", details={"result": ["可选：" + "、".join(CALLBACK_RESULTS)]})
     count = db.session.scalar(select(func.count()).where(CallbackAttempt.case_id == case.id)) or 0
-    attempt = CallbackAttempt(case_id=case.id, region_id=case.region_id, attempt_no=count + 1, result=result,
-                              attempted_at=attempted_at, recorded_at=now, recorded_by=actor.username,
-                              note=note[:2000], source=source)
+    attempt = CallbackAttempt(
+        case_id=case.id,
+        region_id=case.region_id,
+        attempt_no=count + 1,
+        result=result,
+        attempted_at=attempted_at,
+        recorded_at=now,
+        recorded_by=actor.username,
+        note=note[:2000],
+        source=source,
+    )
     db.session.add(attempt)
     db.session.flush()
     return attempt
@@ -53,18 +62,33 @@ def log_attempt(case: Case, user: User, data: dict, now: datetime) -> CallbackAt
     if case.status != "open":
         raise TaskNotOpen("该工单已办结，不能再记录回访")
     attempt = add_attempt(case, data["result"], data["attempted_at"], data["note"], Actor.of(user), now, source="api")
-    audit.record("callback_logged", actor=Actor.of(user), at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=case.definition_id,
-                 payload={"attempt_no": attempt.attempt_no, "result": attempt.result,
-                          "attempted_at": attempt.attempted_at.isoformat(), "note": attempt.note})
+    audit.record(
+        "callback_logged",
+        actor=Actor.of(user),
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload={
+            "attempt_no": attempt.attempt_no,
+            "result": attempt.result,
+            "attempted_at": attempt.attempted_at.isoformat(),
+            "note": attempt.note,
+        },
+    )
     return attempt
 
 
 @topic("record_callback", "记录一次回访：回访结果、时间和情况")
 def record_callback_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
     at = data.get("callback_at")
-    attempt = add_attempt(ctx.case, str(data.get("callback_result") or ""),
-                          datetime.fromisoformat(at) if at else ctx.now,
-                          str(data.get("callback_note") or data.get("facts") or ""), ctx.actor, ctx.now,
-                          source="form")
+    attempt = add_attempt(
+        ctx.case,
+        str(data.get("callback_result") or ""),
+        datetime.fromisoformat(at) if at else ctx.now,
+        str(data.get("callback_note") or data.get("facts") or ""),
+        ctx.actor,
+        ctx.now,
+        source="form",
+    )
     return {"callback_attempts": attempt.attempt_no}

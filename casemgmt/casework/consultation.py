@@ -23,12 +23,16 @@ from casemgmt.topics import TopicContext, topic
 def convene(case: Case, org_codes: list, actor: Actor, now: datetime) -> Consultation:
     """Record a consultation of the given departments of the case's region."""
     codes = [str(code) for code in org_codes or []]
-    known = set(db.session.scalars(select(Organization.code).where(Organization.region_id == case.region_id,
-                                                                    Organization.code.in_(codes))))
+    known = set(
+        db.session.scalars(
+            select(Organization.code).where(Organization.region_id == case.region_id, Organization.code.in_(codes))
+        )
+    )
     if not codes or len(set(codes)) != len(codes) or set(codes) - known:
         raise OperationFailed(f"会商部门不正确：{', '.join(sorted(set(codes) - known)) or '未选择或重复'}")
-    consultation = Consultation(case_id=case.id, region_id=case.region_id, orgs=codes, convened_by=actor.username,
-                                convened_at=now, replies=[])
+    consultation = Consultation(
+        case_id=case.id, region_id=case.region_id, orgs=codes, convened_by=actor.username, convened_at=now, replies=[]
+    )
     db.session.add(consultation)
     db.session.flush()
     return consultation
@@ -64,8 +68,9 @@ def merge(case: Case, now: datetime) -> tuple[list[dict], int]:
 
 def list_consultations(case: Case) -> list[Consultation]:
     """Return a case's consultations, oldest first."""
-    return list(db.session.scalars(select(Consultation).where(Consultation.case_id == case.id)
-                                   .order_by(Consultation.id)))
+    return list(
+        db.session.scalars(select(Consultation).where(Consultation.case_id == case.id).order_by(Consultation.id))
+    )
 
 
 @topic("open_consultation", "发起会商：记录参加会商的部门（consult_orgs）")

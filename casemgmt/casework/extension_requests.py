@@ -40,15 +40,28 @@ def request_extension(case: Case, user: User, data: dict, now: datetime) -> Exte
         message = f"延长期限最长不得超过 {cap} 个工作日，本次申请 {clean['extension_workdays']} 个工作日，不予受理"
         raise InvalidInput(message, details={"extension_workdays": [f"不得超过 {cap} 个工作日"]})
     actor = Actor.of(user)
-    request = ExtensionRequest(case_id=case.id, region_id=case.region_id, task_element=row.element_id,
-                               workdays=clean["extension_workdays"], reason=clean["extension_reason"],
-                               requested_by=user.username, requested_at=now, status="pending",
-                               old_due_date=row.due_date)
+    request = ExtensionRequest(
+        case_id=case.id,
+        region_id=case.region_id,
+        task_element=row.element_id,
+        workdays=clean["extension_workdays"],
+        reason=clean["extension_reason"],
+        requested_by=user.username,
+        requested_at=now,
+        status="pending",
+        old_due_date=row.due_date,
+    )
     db.session.add(request)
     db.session.flush()
-    audit.record("extension_requested", actor=actor, at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=case.definition_id, payload={"request_id": request.id, "task": row.element_id,
-                                                            "due_date": _iso(row.due_date), "data": clean})
+    audit.record(
+        "extension_requested",
+        actor=actor,
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload={"request_id": request.id, "task": row.element_id, "due_date": _iso(row.due_date), "data": clean},
+    )
     payload = {"request_id": request.id, "task": row.element_id, **clean}
     if not instances.deliver(case, MESSAGE, payload, "extension", actor, now):
         raise TaskNotOpen("本次整改已申请过延期，不能再次申请")
@@ -91,8 +104,15 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def decide_extension(case: Case, request_id: object, approved: bool, opinion: str, actor: Actor, now: datetime,
-                     timer_moves: list[tuple[str, str]]) -> ExtensionRequest | None:
+def decide_extension(
+    case: Case,
+    request_id: object,
+    approved: bool,
+    opinion: str,
+    actor: Actor,
+    now: datetime,
+    timer_moves: list[tuple[str, str]],
+) -> ExtensionRequest | None:
     """Record the approver's decision; an approval moves the task's due date, its ledger entry and its timers."""
     request = _pending(case, request_id)
     if request is None:
@@ -116,19 +136,29 @@ def _pending(case: Case, request_id: object) -> ExtensionRequest | None:
 
 
 def _open_row(case: Case, element_id: str) -> HumanTask | None:
-    stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.element_id == element_id,
-                                   HumanTask.status == "open")
+    stmt = select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.element_id == element_id, HumanTask.status == "open"
+    )
     return db.session.scalar(stmt.order_by(HumanTask.id.desc()).limit(1))
 
 
 @topic("decide_extension", "记录延期审批结论；同意的，自当前期限起顺延并调整逾期计时")
 def decide_extension_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
-    request = decide_extension(ctx.case, (data.get("extension") or {}).get("request_id"),
-                               data.get("extension_approved") is True, str(data.get("extension_opinion") or ""),
-                               ctx.actor, ctx.now, ctx.timer_moves)
+    request = decide_extension(
+        ctx.case,
+        (data.get("extension") or {}).get("request_id"),
+        data.get("extension_approved") is True,
+        str(data.get("extension_opinion") or ""),
+        ctx.actor,
+        ctx.now,
+        ctx.timer_moves,
+    )
     if request is None:
         return {"extension_status": None, "extension_due_date": None}
     if request.new_due_at is None or request.status != "approved":
         return {"extension_status": request.status, "extension_due_date": None}
-    return {"extension_status": request.status, "extension_due_date": request.new_due_date.isoformat(),
-            "extension_due_at": request.new_due_at.isoformat()}
+    return {
+        "extension_status": request.status,
+        "extension_due_date": request.new_due_date.isoformat(),
+        "extension_due_at": request.new_due_at.isoformat(),
+    }

@@ -16,15 +16,29 @@ from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, Organizati
 from casemgmt.topics import TopicContext, topic
 
 #: the fields of a rectification form that go into the entry's closure record
-CLOSURE_FIELDS = ("rectification_measures", "progress_notes", "rectified", "rectified_at", "delay_reason",
-                  "rectification_evidence")
+CLOSURE_FIELDS = (
+    "rectification_measures",
+    "progress_notes",
+    "rectified",
+    "rectified_at",
+    "delay_reason",
+    "rectification_evidence",
+)
 
 
 def open_entry(case: Case, task_element: str, now: datetime) -> LedgerEntry:
     """Put a case on the ledger; its deadline is the one of `task_element` once that task exists."""
-    entry = LedgerEntry(case_id=case.id, region_id=case.region_id, org_id=case.handling_org_id,
-                        task_element=task_element, opened_at=now, status="open", owner="", measures="",
-                        extended_workdays=0)
+    entry = LedgerEntry(
+        case_id=case.id,
+        region_id=case.region_id,
+        org_id=case.handling_org_id,
+        task_element=task_element,
+        opened_at=now,
+        status="open",
+        owner="",
+        measures="",
+        extended_workdays=0,
+    )
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -86,8 +100,9 @@ def list_entries(user: User, status: str | None = None) -> list[LedgerEntry]:
     return list(db.session.scalars(stmt.order_by(LedgerEntry.due_at.asc().nulls_last(), LedgerEntry.id)))
 
 
-def add_note(entry_id: int, user: User, now: datetime, note: str, *, owner: str | None = None,
-             measures: str | None = None) -> LedgerEntry:
+def add_note(
+    entry_id: int, user: User, now: datetime, note: str, *, owner: str | None = None, measures: str | None = None
+) -> LedgerEntry:
     """Add a progress note to an open entry (and name its owner or measures); officers of the unit or above."""
     entry = get_entry(entry_id, user)
     if not user.has_role("officer", "supervisor", "coordinator"):
@@ -99,10 +114,15 @@ def add_note(entry_id: int, user: User, now: datetime, note: str, *, owner: str 
     entry.owner = owner.strip() if owner is not None else entry.owner
     entry.measures = measures.strip() if measures is not None else entry.measures
     db.session.add(LedgerNote(entry_id=entry.id, author=user.username, note=note.strip(), at=now))
-    audit.record("ledger_note_added", actor=Actor.of(user), at=now, region_id=entry.region_id, case_id=entry.case_id,
-                 definition_id=entry.case.definition_id,
-                 payload={"ledger_id": entry.id, "note": note.strip(), "owner": entry.owner,
-                          "measures": entry.measures})
+    audit.record(
+        "ledger_note_added",
+        actor=Actor.of(user),
+        at=now,
+        region_id=entry.region_id,
+        case_id=entry.case_id,
+        definition_id=entry.case.definition_id,
+        payload={"ledger_id": entry.id, "note": note.strip(), "owner": entry.owner, "measures": entry.measures},
+    )
     db.session.flush()
     return entry
 

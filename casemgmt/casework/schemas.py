@@ -13,9 +13,11 @@ class CallbackAttemptSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    result = fields.String(required=True, validate=validate.OneOf(CALLBACK_RESULTS, error="可选：reached、not_reached、"
-                                                                                     "refused"),
-                           error_messages=MSG_REQUIRED)
+    result = fields.String(
+        required=True,
+        validate=validate.OneOf(CALLBACK_RESULTS, error="可选：reached、not_reached、refused"),
+        error_messages=MSG_REQUIRED,
+    )
     attempted_at = fields.AwareDateTime(required=True, error_messages=AWARE)
     note = fields.String(load_default="", validate=validate.Length(max=2000), error_messages=MSG_REQUIRED)
 
@@ -38,5 +40,3 @@ class LedgerNoteSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000), error_messages=MSG_REQUIRED)
     owner = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
     measures = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
-
-

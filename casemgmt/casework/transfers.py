@@ -22,10 +22,19 @@ MESSAGE = "transfer_requested"
 
 def _new(case: Case, reason: str, actor: Actor, now: datetime, at_steps: list[str] | None = None) -> Transfer:
     if at_steps is None:
-        at_steps = sorted(db.session.scalars(select(HumanTask.element_id).where(HumanTask.case_id == case.id,
-                                                                                HumanTask.status == "open")))
-    transfer = Transfer(case_id=case.id, region_id=case.region_id, reason=reason, at_steps=at_steps,
-                        requested_by=actor.username, requested_at=now)
+        at_steps = sorted(
+            db.session.scalars(
+                select(HumanTask.element_id).where(HumanTask.case_id == case.id, HumanTask.status == "open")
+            )
+        )
+    transfer = Transfer(
+        case_id=case.id,
+        region_id=case.region_id,
+        reason=reason,
+        at_steps=at_steps,
+        requested_by=actor.username,
+        requested_at=now,
+    )
     db.session.add(transfer)
     db.session.flush()
     return transfer
@@ -39,11 +48,18 @@ def transfer_case(case: Case, user: User, reason: str, now: datetime) -> Transfe
         raise InvalidInput("移交须说明涉嫌违纪违法的具体情况", details={"reason": ["必填"]})
     actor = Actor.of(user)
     transfer = _new(case, reason.strip(), actor, now)
-    audit.record("transfer_requested", actor=actor, at=now, region_id=case.region_id, case_id=case.id,
-                 definition_id=case.definition_id,
-                 payload={"transfer_id": transfer.id, "reason": transfer.reason, "at_steps": transfer.at_steps})
-    if not instances.deliver(case, MESSAGE, {"transfer_id": transfer.id, "reason": transfer.reason}, "transfer",
-                             actor, now):
+    audit.record(
+        "transfer_requested",
+        actor=actor,
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload={"transfer_id": transfer.id, "reason": transfer.reason, "at_steps": transfer.at_steps},
+    )
+    if not instances.deliver(
+        case, MESSAGE, {"transfer_id": transfer.id, "reason": transfer.reason}, "transfer", actor, now
+    ):
         raise TaskNotOpen("该工单的流程不受理移交（已办结或流程中没有移交环节）")
     return transfer
 

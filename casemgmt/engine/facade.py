@@ -258,8 +258,9 @@ class Run:
             if only_provisional and not task.internal_data.get("zg_provisional"):
                 continue
             old = task.internal_data.get("event_value")
-            new, due = self.evaluate_as_of(str(task.id), task.task_spec.event_definition.expression,
-                                           datetime.fromisoformat(started))
+            new, due = self.evaluate_as_of(
+                str(task.id), task.task_spec.event_definition.expression, datetime.fromisoformat(started)
+            )
             task.internal_data["event_value"] = new
             task.internal_data["zg_provisional"] = bool(due and due.provisional)
             if new != old:

@@ -38,8 +38,14 @@ def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeRe
     records.mark_rated(region, evaluation)
     actor = Actor.of(submitter, "channel")
     if not is_bad:
-        audit.record("evaluation_received", actor=actor, at=now, region_id=region.id,
-                     chain=f"evaluation:{evaluation.id}", payload=_summary(evaluation))
+        audit.record(
+            "evaluation_received",
+            actor=actor,
+            at=now,
+            region_id=region.id,
+            chain=f"evaluation:{evaluation.id}",
+            payload=_summary(evaluation),
+        )
         return IntakeResult(evaluation, None, created=True)
     case = open_case(evaluation, actor, now)
     return IntakeResult(evaluation, case, created=True)
@@ -84,15 +90,28 @@ def _check_reasons(region: Region, payload: dict, is_bad: bool) -> None:
         raise InvalidInput("差评须勾选或填写原因", details={"reasons": ["本地区规定差评必须说明原因"]})
 
 
-def _new_evaluation(region: Region, org: Organization, p: dict, is_bad: bool, submitter: User,
-                    now: datetime) -> Evaluation:
+def _new_evaluation(
+    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User, now: datetime
+) -> Evaluation:
     ev = p["evaluator"]
     evaluation = Evaluation(
-        region_id=region.id, external_id=p.get("external_id"), record_no=p["record_no"], item_code=p["item_code"],
-        org=org, staff_no=p.get("staff_no"), channel=p["channel"], level=p["level"], is_bad=is_bad,
-        reasons=p["reasons"], comment=p["comment"], evaluator_name=ev.get("name", ""),
-        evaluator_phone=ev.get("phone", ""), is_real_name=bool(ev.get("real_name")),
-        evaluated_at=p["evaluated_at"], received_at=now, submitted_by_id=submitter.id,
+        region_id=region.id,
+        external_id=p.get("external_id"),
+        record_no=p["record_no"],
+        item_code=p["item_code"],
+        org=org,
+        staff_no=p.get("staff_no"),
+        channel=p["channel"],
+        level=p["level"],
+        is_bad=is_bad,
+        reasons=p["reasons"],
+        comment=p["comment"],
+        evaluator_name=ev.get("name", ""),
+        evaluator_phone=ev.get("phone", ""),
+        is_real_name=bool(ev.get("real_name")),
+        evaluated_at=p["evaluated_at"],
+        received_at=now,
+        submitted_by_id=submitter.id,
     )
     db.session.add(evaluation)
     db.session.flush()
@@ -100,5 +119,10 @@ def _new_evaluation(region: Region, org: Organization, p: dict, is_bad: bool, su
 
 
 def _summary(evaluation: Evaluation) -> dict:
-    return {"evaluation_id": evaluation.id, "record_no": evaluation.record_no, "level": evaluation.level,
-            "channel": evaluation.channel, "external_id": evaluation.external_id}
+    return {
+        "evaluation_id": evaluation.id,
+        "record_no": evaluation.record_no,
+        "level": evaluation.level,
+        "channel": evaluation.channel,
+        "external_id": evaluation.external_id,
+    }

@@ -33,16 +33,26 @@ def register_service_record(payload: dict, submitter: User, now: datetime) -> tu
     existing = _record(region, payload["record_no"])
     if existing is not None:
         return existing, False
-    org = db.session.scalar(select(Organization).where(Organization.region_id == region.id,
-                                                      Organization.code == payload["org_code"]))
-    item = db.session.scalar(select(ServiceItem.id).where(ServiceItem.region_id == region.id,
-                                                         ServiceItem.code == payload["item_code"]))
+    org = db.session.scalar(
+        select(Organization).where(Organization.region_id == region.id, Organization.code == payload["org_code"])
+    )
+    item = db.session.scalar(
+        select(ServiceItem.id).where(ServiceItem.region_id == region.id, ServiceItem.code == payload["item_code"])
+    )
     if org is None or item is None:
         field = "org_code" if org is None else "item_code"
         raise InvalidInput("未知的机构或事项", details={field: [f"本地区没有 {payload[field]}"]})
-    record = ServiceRecord(region_id=region.id, record_no=payload["record_no"], item_code=payload["item_code"],
-                           org_id=org.id, channel=payload["channel"], completed_at=payload["completed_at"],
-                           evaluator_phone=payload["evaluator_phone"], status="awaiting", registered_at=now)
+    record = ServiceRecord(
+        region_id=region.id,
+        record_no=payload["record_no"],
+        item_code=payload["item_code"],
+        org_id=org.id,
+        channel=payload["channel"],
+        completed_at=payload["completed_at"],
+        evaluator_phone=payload["evaluator_phone"],
+        status="awaiting",
+        registered_at=now,
+    )
     db.session.add(record)
     db.session.flush()
     return record, True
@@ -73,8 +83,11 @@ def mark_rated(region: Region, evaluation: Evaluation) -> None:
     """Note that the service behind an evaluation was rated (regions that register services only)."""
     if not _has_rules(region):
         return
-    record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.region_id == evaluation.region_id,
-                                                           ServiceRecord.record_no == evaluation.record_no))
+    record = db.session.scalar(
+        select(ServiceRecord).where(
+            ServiceRecord.region_id == evaluation.region_id, ServiceRecord.record_no == evaluation.record_no
+        )
+    )
     if record is not None and record.status in OPEN:
         record.status, record.evaluation_id, record.settled_at = "rated", evaluation.id, evaluation.received_at
 
@@ -104,14 +117,16 @@ def _sweep(region: Region, rule: dict, now: datetime, actor: Actor, counts: dict
 
 
 def _open_records(region: Region, status: str, condition) -> list[ServiceRecord]:
-    stmt = select(ServiceRecord).where(ServiceRecord.region_id == region.id, ServiceRecord.status == status,
-                                       condition)
+    stmt = select(ServiceRecord).where(ServiceRecord.region_id == region.id, ServiceRecord.status == status, condition)
     return list(db.session.scalars(stmt.order_by(ServiceRecord.completed_at, ServiceRecord.id)))
 
 
 def _was_rated(record: ServiceRecord) -> bool:
-    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.region_id == record.region_id,
-                                                            Evaluation.record_no == record.record_no).limit(1))
+    evaluation = db.session.scalar(
+        select(Evaluation)
+        .where(Evaluation.region_id == record.region_id, Evaluation.record_no == record.record_no)
+        .limit(1)
+    )
     if evaluation is not None:
         record.status, record.evaluation_id, record.settled_at = "rated", evaluation.id, evaluation.received_at
     return evaluation is not None
@@ -129,8 +144,14 @@ def _remind(record: ServiceRecord, actor: Actor, now: datetime) -> None:
     if record.evaluator_phone:
         body = f"您办理的业务（办件编号 {record.record_no}）已办结，欢迎对政务服务作出评价。"
         db.session.add(OutboxMessage(channel="sms", recipient=record.evaluator_phone, body=body, created_at=now))
-    audit.record("rating_reminded", actor=actor, at=now, region_id=record.region_id,
-                 chain=f"service_record:{record.id}", payload={"record_no": record.record_no})
+    audit.record(
+        "rating_reminded",
+        actor=actor,
+        at=now,
+        region_id=record.region_id,
+        chain=f"service_record:{record.id}",
+        payload={"record_no": record.record_no},
+    )
 
 
 def _settle(record: ServiceRecord, rule: dict, actor: Actor, now: datetime) -> str:
@@ -140,16 +161,31 @@ def _settle(record: ServiceRecord, rule: dict, actor: Actor, now: datetime) -> s
     else:
         record.status = "defaulted"
         record.evaluation_id = _default_evaluation(record, rule["settle_as"], now).id
-    audit.record(f"rating_{record.status}", actor=actor, at=now, region_id=record.region_id,
-                 chain=f"service_record:{record.id}",
-                 payload={"record_no": record.record_no, "level": rule["settle_as"], "rule": rule.get("text")})
+    audit.record(
+        f"rating_{record.status}",
+        actor=actor,
+        at=now,
+        region_id=record.region_id,
+        chain=f"service_record:{record.id}",
+        payload={"record_no": record.record_no, "level": rule["settle_as"], "rule": rule.get("text")},
+    )
     return record.status
 
 
 def _default_evaluation(record: ServiceRecord, level: str, now: datetime) -> Evaluation:
-    evaluation = Evaluation(region_id=record.region_id, record_no=record.record_no, item_code=record.item_code,
-                            org_id=record.org_id, channel=DEFAULT_CHANNEL, level=level, is_bad=False, reasons=[],
-                            comment="期限内未评价，按规定默认评价", evaluated_at=now, received_at=now)
+    evaluation = Evaluation(
+        region_id=record.region_id,
+        record_no=record.record_no,
+        item_code=record.item_code,
+        org_id=record.org_id,
+        channel=DEFAULT_CHANNEL,
+        level=level,
+        is_bad=False,
+        reasons=[],
+        comment="期限内未评价，按规定默认评价",
+        evaluated_at=now,
+        received_at=now,
+    )
     db.session.add(evaluation)
     db.session.flush()
     return evaluation

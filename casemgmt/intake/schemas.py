@@ -8,8 +8,20 @@ from casemgmt.errors import AWARE, MSG_REQUIRED
 from casemgmt.models import LEVELS
 
 CHANNELS = (
-    "window_device", "tablet", "qr_static", "qr_dynamic", "sms", "hotline", "online_hall", "mobile_app",
-    "terminal", "paper", "suggestion_box", "email", "survey", "api",
+    "window_device",
+    "tablet",
+    "qr_static",
+    "qr_dynamic",
+    "sms",
+    "hotline",
+    "online_hall",
+    "mobile_app",
+    "terminal",
+    "paper",
+    "suggestion_box",
+    "email",
+    "survey",
+    "api",
 )
 
 
@@ -39,16 +51,26 @@ class EvaluationSchema(Schema):
         load_default="api", validate=validate.OneOf(CHANNELS, error="未知的评价渠道"), error_messages=MSG_REQUIRED
     )
     level = fields.String(
-        required=True, validate=validate.OneOf(LEVELS, error="必须是以下之一：" + "、".join(LEVELS)),
+        required=True,
+        validate=validate.OneOf(LEVELS, error="必须是以下之一：" + "、".join(LEVELS)),
         error_messages=MSG_REQUIRED,
     )
-    reasons = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
-                          validate=validate.Length(max=20), error_messages=MSG_REQUIRED)
+    reasons = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=validate.Length(max=20),
+        error_messages=MSG_REQUIRED,
+    )
     comment = fields.String(load_default="", validate=validate.Length(max=2000), error_messages=MSG_REQUIRED)
     evaluator = fields.Nested(EvaluatorSchema, load_default=dict, error_messages=MSG_REQUIRED)
-    evaluated_at = fields.AwareDateTime(required=True, error_messages={
-        **MSG_REQUIRED, "invalid": "必须是带时区的 ISO 时间，如 2025-09-26T10:00:00+08:00",
-        "invalid_awareness": "必须带时区偏移，如 +08:00"})
+    evaluated_at = fields.AwareDateTime(
+        required=True,
+        error_messages={
+            **MSG_REQUIRED,
+            "invalid": "必须是带时区的 ISO 时间，如 2025-09-26T10:00:00+08:00",
+            "invalid_awareness": "必须带时区偏移，如 +08:00",
+        },
+    )
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128))
 
     @validates("reasons")
@@ -65,8 +87,14 @@ class ServiceRecordSchema(Schema):
     record_no = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
     item_code = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
     org_code = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
-    channel = fields.String(load_default="window_device", validate=validate.OneOf(CHANNELS, error="未知的办理渠道"),
-                            error_messages=MSG_REQUIRED)
+    channel = fields.String(
+        load_default="window_device",
+        validate=validate.OneOf(CHANNELS, error="未知的办理渠道"),
+        error_messages=MSG_REQUIRED,
+    )
     completed_at = fields.AwareDateTime(required=True, error_messages=AWARE)
-    evaluator_phone = fields.String(load_default="", validate=validate.Regexp(
-        r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$|^$", error="不是有效的电话号码"), error_messages=MSG_REQUIRED)
+    evaluator_phone = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$|^$", error="不是有效的电话号码"),
+        error_messages=MSG_REQUIRED,
+    )

@@ -18,9 +18,7 @@ class CalendarYear(db.Model):
 
     __tablename__ = "calendar_years"
     __table_args__ = (
-        UniqueConstraint(
-            "scope", "year", "version", name="uq_calendar_years_scope_year_version"
-        ),
+        UniqueConstraint("scope", "year", "version", name="uq_calendar_years_scope_year_version"),
         Index("ix_calendar_years_scope_year_is_current", "scope", "year", "is_current"),
     )
 
@@ -50,11 +48,7 @@ class CalendarDay(db.Model):
     """A day that differs from the plain Monday-to-Friday week."""
 
     __tablename__ = "calendar_days"
-    __table_args__ = (
-        UniqueConstraint(
-            "calendar_year_id", "day", name="uq_calendar_days_calendar_year_id_day"
-        ),
-    )
+    __table_args__ = (UniqueConstraint("calendar_year_id", "day", name="uq_calendar_days_calendar_year_id_day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     calendar_year_id: Mapped[int] = mapped_column(ForeignKey("calendar_years.id"))

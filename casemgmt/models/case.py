@@ -95,8 +95,13 @@ class HumanTask(db.Model):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
-        Index("ix_human_tasks_status_role_org", "status", "candidate_role", "candidate_org_path",
-              postgresql_ops={"candidate_org_path": "varchar_pattern_ops"}),
+        Index(
+            "ix_human_tasks_status_role_org",
+            "status",
+            "candidate_role",
+            "candidate_org_path",
+            postgresql_ops={"candidate_org_path": "varchar_pattern_ops"},
+        ),
         Index("ix_human_tasks_assignee_status", "assignee_id", "status", "due_at"),
         #: matches the inbox's ORDER BY due_at, id, so a page stops after LIMIT matching rows
         Index("ix_human_tasks_region_status_due", "region_id", "status", "due_at", "id"),

@@ -56,14 +56,20 @@ def notify_supervisor(ctx: TopicContext, data: dict, params: dict) -> dict:
     return {"supervisor_message_id": message.id}
 
 
-@topic("report_to", "报送：参数 to 列出机构名（流程变量 <名>_org 或地区设置中的机构，"
-                    "如 supervisor、efficiency_office），template 为报送内容")
+@topic(
+    "report_to",
+    "报送：参数 to 列出机构名（流程变量 <名>_org 或地区设置中的机构，"
+    "如 supervisor、efficiency_office），template 为报送内容",
+)
 def report_to(ctx: TopicContext, data: dict, params: dict) -> dict:
     names = [n.strip() for n in (params.get("to") or "").split(",") if n.strip()]
     codes = [str(data.get(f"{n}_org") or regions.named_org_code(ctx.case.region, n) or n) for n in names]
     default = "差评工单 {case_no} 的评价结果不予采纳（{revoked_reason}），特此报送。"
-    body = fill_template(params.get("template") or default,
-                         ctx.case, {"revoked_reason": ctx.case.evaluation.revoked_reason or "", **data})
+    body = fill_template(
+        params.get("template") or default,
+        ctx.case,
+        {"revoked_reason": ctx.case.evaluation.revoked_reason or "", **data},
+    )
     for code in codes:
         queue_message(ctx.case, "internal", code, body, ctx.now)
     return {"reported_to": codes}

@@ -94,13 +94,24 @@ def deploy(region: Region, files: dict[str, str], actor: Actor, now: datetime, c
     if active is not None:
         active.is_active = False
     definition = ProcessDefinition(
-        region_id=region.id, process_id=MAIN_PROCESS, version=(last or 0) + 1, sha256=sha, files=files,
-        is_active=True, deployed_at=now, deployed_by=actor.username, comment=comment,
+        region_id=region.id,
+        process_id=MAIN_PROCESS,
+        version=(last or 0) + 1,
+        sha256=sha,
+        files=files,
+        is_active=True,
+        deployed_at=now,
+        deployed_by=actor.username,
+        comment=comment,
     )
     db.session.add(definition)
     db.session.flush()
     audit.record(
-        "definition_deployed", actor=actor, at=now, region_id=region.id, definition_id=definition.id,
+        "definition_deployed",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        definition_id=definition.id,
         payload={"version": definition.version, "sha256": sha, "comment": comment, "files": sorted(files)},
     )
     return definition

@@ -15,13 +15,27 @@ from casemgmt.engine.validate.common import BPMN, CAMUNDA, DMN_NAMESPACES
 
 _CONTAINERS = frozenset(
     f"{{{BPMN}}}{tag}"
-    for tag in ("definitions", "process", "subProcess", "adHocSubProcess", "transaction", "collaboration",
-                "laneSet", "childLaneSet", "lane")
+    for tag in (
+        "definitions",
+        "process",
+        "subProcess",
+        "adHocSubProcess",
+        "transaction",
+        "collaboration",
+        "laneSet",
+        "childLaneSet",
+        "lane",
+    )
 )
 _DMN_ELEMENTS = frozenset({"decision", "input", "output", "rule"})
 _PREFIXES = {BPMN: "", CAMUNDA: "camunda:", "http://www.w3.org/2001/XMLSchema-instance": "xsi:"}
-_DI_NAMESPACES = frozenset({"http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
-                            "http://www.omg.org/spec/DD/20100524/DI"})
+_DI_NAMESPACES = frozenset(
+    {
+        "http://www.omg.org/spec/BPMN/20100524/DI",
+        "http://www.omg.org/spec/DD/20100524/DC",
+        "http://www.omg.org/spec/DD/20100524/DI",
+    }
+)
 LABELS = {
     "@name": "名称",
     "@camunda:dueDate": "截止时间",
@@ -112,8 +126,9 @@ def elements(files: dict[str, str]) -> dict[str, _Element]:
                 facets: Facets = {}
                 _collect(node, "", facets)
                 flat = {key: ", ".join(sorted(values)) for key, values in facets.items()}
-                found[node.get("id")] = _Element(node.get("id"), etree.QName(node).localname, node.get("name") or "",
-                                                 name, flat)
+                found[node.get("id")] = _Element(
+                    node.get("id"), etree.QName(node).localname, node.get("name") or "", name, flat
+                )
     return found
 
 
@@ -123,8 +138,9 @@ def _changes(old: _Element, new: _Element) -> list[dict]:
         result.append({"field": "type", "label": LABELS["type"], "old": old.type, "new": new.type})
     for key in sorted(set(old.facets) | set(new.facets)):
         if old.facets.get(key) != new.facets.get(key):
-            result.append({"field": key, "label": LABELS.get(key, key), "old": old.facets.get(key),
-                           "new": new.facets.get(key)})
+            result.append(
+                {"field": key, "label": LABELS.get(key, key), "old": old.facets.get(key), "new": new.facets.get(key)}
+            )
     return result
 
 

@@ -39,8 +39,15 @@ def _open_sample(region: Region, files: dict[str, str], user: User, now: datetim
     if active is not None:
         active.is_active = False
     trial = ProcessDefinition(
-        region_id=region.id, process_id=MAIN_PROCESS, version=0, sha256=bundles.bundle_sha256(files), files=files,
-        is_active=True, deployed_at=now, deployed_by=user.username, comment="试运行",
+        region_id=region.id,
+        process_id=MAIN_PROCESS,
+        version=0,
+        sha256=bundles.bundle_sha256(files),
+        files=files,
+        is_active=True,
+        deployed_at=now,
+        deployed_by=user.username,
+        comment="试运行",
     )
     db.session.add(trial)
     db.session.flush()
@@ -65,9 +72,15 @@ def _payload(region: Region, sample: dict, now: datetime) -> dict:
     item = db.session.scalar(select(ServiceItem).where(ServiceItem.region_id == region.id).order_by(ServiceItem.code))
     org = _default_org(region, item)
     payload = {
-        "region": region.code, "record_no": "DRY-RUN", "item_code": item.code if item else "-",
-        "org_code": org.code if org else "-", "channel": "window_device", "level": "very_dissatisfied",
-        "reasons": ["试运行"], "evaluated_at": now.isoformat(), **sample,
+        "region": region.code,
+        "record_no": "DRY-RUN",
+        "item_code": item.code if item else "-",
+        "org_code": org.code if org else "-",
+        "channel": "window_device",
+        "level": "very_dissatisfied",
+        "reasons": ["试运行"],
+        "evaluated_at": now.isoformat(),
+        **sample,
     }
     try:
         return EvaluationSchema().load(payload)
@@ -89,16 +102,25 @@ def _start_data(run: Run) -> dict:
 
 def _task(row) -> dict:
     return {
-        "element_id": row.element_id, "title": row.title, "form_key": row.form_key, "role": row.candidate_role,
-        "org": row.candidate_org.code, "due_expr": row.due_expr, "due_at": _iso(row.due_at),
-        "due_date": _iso(row.due_date), "provisional": row.is_provisional,
+        "element_id": row.element_id,
+        "title": row.title,
+        "form_key": row.form_key,
+        "role": row.candidate_role,
+        "org": row.candidate_org.code,
+        "due_expr": row.due_expr,
+        "due_at": _iso(row.due_at),
+        "due_date": _iso(row.due_date),
+        "provisional": row.is_provisional,
     }
 
 
 def _timers(run: Run) -> list[dict]:
     return [
-        {"element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name,
-         "due_at": task.internal_data.get("event_value")}
+        {
+            "element_id": task.task_spec.bpmn_id,
+            "name": task.task_spec.bpmn_name,
+            "due_at": task.internal_data.get("event_value"),
+        }
         for task in run.wf.event_manager.tasks.values()
         if isinstance(task.internal_data.get("event_value"), str)
     ]
@@ -106,8 +128,10 @@ def _timers(run: Run) -> list[dict]:
 
 def _operations(case: Case) -> list[dict]:
     stmt = select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.kind == "operation")
-    return [{"operation": e.payload.get("operation"), "params": e.payload.get("params")}
-            for e in db.session.scalars(stmt.order_by(AuditEvent.seq))]
+    return [
+        {"operation": e.payload.get("operation"), "params": e.payload.get("params")}
+        for e in db.session.scalars(stmt.order_by(AuditEvent.seq))
+    ]
 
 
 def _deadlines(run: Run, now: datetime) -> list[dict]:
@@ -137,8 +161,12 @@ def _deadline(run: Run, anchor: str, element: str, name: str, expr: str, now: da
         iso, due = run.evaluate_as_of(anchor, expr, now)
     except DomainError as err:
         return {**entry, "note": f"到达该步骤时才能计算：{err.message}"}
-    return {**entry, "due_at": iso, "due_date": _iso(due.due_date) if due else None,
-            "provisional": bool(due and due.provisional)}
+    return {
+        **entry,
+        "due_at": iso,
+        "due_date": _iso(due.due_date) if due else None,
+        "provisional": bool(due and due.provisional),
+    }
 
 
 def _iso(value) -> str | None:

@@ -43,9 +43,14 @@ class CaseMove:
 def running_cases(region: Region, target: ProcessDefinition) -> list[Case]:
     """Return the region's open cases that run on another version than `target`."""
     stmt = (
-        select(Case).join(ProcessInstance, ProcessInstance.case_id == Case.id)
-        .where(Case.region_id == region.id, Case.status == "open", ProcessInstance.is_completed.is_(False),
-               ProcessInstance.definition_id != target.id)
+        select(Case)
+        .join(ProcessInstance, ProcessInstance.case_id == Case.id)
+        .where(
+            Case.region_id == region.id,
+            Case.status == "open",
+            ProcessInstance.is_completed.is_(False),
+            ProcessInstance.definition_id != target.id,
+        )
         .order_by(Case.id)
     )
     return list(db.session.scalars(stmt))
@@ -59,8 +64,9 @@ def preview_migration(region: Region, target: ProcessDefinition, actor: Actor, n
         db.session.rollback()
 
 
-def migrate_cases(region: Region, target: ProcessDefinition, case_ids: list[int] | None, actor: Actor,
-                  now: datetime) -> list[CaseMove]:
+def migrate_cases(
+    region: Region, target: ProcessDefinition, case_ids: list[int] | None, actor: Actor, now: datetime
+) -> list[CaseMove]:
     """Move the chosen running cases (all movable ones when None) to `target`, one audited savepoint each."""
     cases = running_cases(region, target)
     if case_ids is not None:
@@ -70,9 +76,18 @@ def migrate_cases(region: Region, target: ProcessDefinition, case_ids: list[int]
         cases = [case for case in cases if case.id in set(case_ids)]
     results = [_move(case.id, target, actor, now) for case in cases]
     moved = [r.case_no for r in results if r.moved]
-    audit.record("cases_migrated", actor=actor, at=now, region_id=region.id, definition_id=target.id,
-                 payload={"to_version": target.version, "moved": moved,
-                          "refused": {r.case_no: r.blockers for r in results if not r.moved}})
+    audit.record(
+        "cases_migrated",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        definition_id=target.id,
+        payload={
+            "to_version": target.version,
+            "moved": moved,
+            "refused": {r.case_no: r.blockers for r in results if not r.moved},
+        },
+    )
     return results
 
 
@@ -93,14 +108,21 @@ def _move(case_id: int, target: ProcessDefinition, actor: Actor, now: datetime) 
     return result
 
 
-def _try(case: Case, instance: ProcessInstance, target: ProcessDefinition, actor: Actor, now: datetime,
-         apply: bool) -> CaseMove:
+def _try(
+    case: Case, instance: ProcessInstance, target: ProcessDefinition, actor: Actor, now: datetime, apply: bool
+) -> CaseMove:
     source = instance.definition
     run = load_run(case, instance, actor, now)
     assessment = assess(run, bundles.bundle_of(target))
     rows = open_rows(instance.id)
-    result = CaseMove(case.id, case.case_no, source.version, assessment.movable, assessment.blockers,
-                      assessment.warnings + _form_warnings(rows, source, target))
+    result = CaseMove(
+        case.id,
+        case.case_no,
+        source.version,
+        assessment.movable,
+        assessment.blockers,
+        assessment.warnings + _form_warnings(rows, source, target),
+    )
     if not assessment.movable:
         return result
     try:
@@ -124,19 +146,41 @@ def _form_warnings(rows: list[HumanTask], source: ProcessDefinition, target: Pro
     return warnings
 
 
-def _save(case: Case, instance: ProcessInstance, moved, rows: list[HumanTask], source: ProcessDefinition,
-          target: ProcessDefinition, result: CaseMove, actor: Actor, now: datetime) -> None:
+def _save(
+    case: Case,
+    instance: ProcessInstance,
+    moved,
+    rows: list[HumanTask],
+    source: ProcessDefinition,
+    target: ProcessDefinition,
+    result: CaseMove,
+    actor: Actor,
+    now: datetime,
+) -> None:
     instance.definition = target
     case.definition = target
     for row in rows:
         row.title = moved.bundle.user_tasks[row.element_id].title
     kept = [{"element": r.element_id, "due_at": r.due_at.isoformat() if r.due_at else None} for r in rows]
-    kept += [{"element": t.task_spec.bpmn_id, "timer_at": t.internal_data.get("event_value")}
-             for t in moved.wf.event_manager.tasks.values()]
+    kept += [
+        {"element": t.task_spec.bpmn_id, "timer_at": t.internal_data.get("event_value")}
+        for t in moved.wf.event_manager.tasks.values()
+    ]
     audit.record(
-        "case_migrated", actor=actor, at=now, region_id=case.region_id, case_id=case.id, definition_id=target.id,
-        payload={"from_version": source.version, "to_version": target.version, "from_sha256": source.sha256,
-                 "to_sha256": target.sha256, "kept_deadlines": kept, "warnings": result.warnings},
+        "case_migrated",
+        actor=actor,
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=target.id,
+        payload={
+            "from_version": source.version,
+            "to_version": target.version,
+            "from_sha256": source.sha256,
+            "to_sha256": target.sha256,
+            "kept_deadlines": kept,
+            "warnings": result.warnings,
+        },
     )
     save_run(case, instance, moved, actor, now)
     result.moved = True

@@ -64,13 +64,20 @@ def get_region(code: str) -> Region:
 def describe(region: Region) -> dict:
     """Return the region's settings as shown to clients: labels and scores per level, windows, bad levels."""
     labels = rating_labels(region)
-    levels = [{"level": level, "label": labels[level], "score": score_of(region, level),
-               "is_bad": level in LEVELS[-2:]} for level in LEVELS]
+    levels = [
+        {"level": level, "label": labels[level], "score": score_of(region, level), "is_bad": level in LEVELS[-2:]}
+        for level in LEVELS
+    ]
     settings = settings_of(region)
-    return {"code": region.code, "name": region.name, "levels": levels,
-            "bad_review_requires_reason": bool(settings.get("bad_review_requires_reason")),
-            "unrated": unrated_rule(region), "late_rating": late_rating_rule(region),
-            "appeal_window_text": settings.get("appeal_window_text")}
+    return {
+        "code": region.code,
+        "name": region.name,
+        "levels": levels,
+        "bad_review_requires_reason": bool(settings.get("bad_review_requires_reason")),
+        "unrated": unrated_rule(region),
+        "late_rating": late_rating_rule(region),
+        "appeal_window_text": settings.get("appeal_window_text"),
+    }
 
 
 @topic("load_region_orgs", "读取地区设置中的机构（如 12345 热线），作为流程变量 <名称>_org")

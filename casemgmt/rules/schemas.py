@@ -15,8 +15,7 @@ class UploadSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    files = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
-                        error_messages=MSG_REQUIRED)
+    files = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict, error_messages=MSG_REQUIRED)
     remove = fields.List(fields.String(), load_default=list, validate=validate.Length(max=100))
     base = fields.Integer(load_default=None, allow_none=True, strict=False, validate=validate.Range(min=1))
     comment = fields.String(load_default="", validate=validate.Length(max=500))
@@ -39,8 +38,9 @@ class MigrationSchema(Schema):
         unknown = RAISE
 
     to = fields.Integer(required=True, strict=True, validate=validate.Range(min=1), error_messages=MSG_REQUIRED)
-    cases = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True,
-                        validate=validate.Length(min=1, max=10_000))
+    cases = fields.List(
+        fields.Integer(strict=True), load_default=None, allow_none=True, validate=validate.Length(min=1, max=10_000)
+    )
     all = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -54,8 +54,9 @@ class CalendarChangeSchema(Schema):
         unknown = RAISE
 
     scope = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=MSG_REQUIRED)
-    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100),
-                          error_messages=MSG_REQUIRED)
+    year = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=2000, max=2100), error_messages=MSG_REQUIRED
+    )
     days = fields.List(fields.Dict(), load_default=None, allow_none=True, validate=validate.Length(max=400))
     notice = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20_000))
     note = fields.String(load_default="", validate=validate.Length(max=500))

@@ -34,8 +34,13 @@ def load_region(code: str, bpmn_root: Path, forms_root: Path, actor: Actor, now:
         region.name, region.settings = spec["name"], settings
         db.session.add(region)
         db.session.flush()
-        audit.record("region_saved", actor=actor, at=now, region_id=region.id,
-                     payload={"code": code, "name": spec["name"], "settings": settings})
+        audit.record(
+            "region_saved",
+            actor=actor,
+            at=now,
+            region_id=region.id,
+            payload={"code": code, "name": spec["name"], "settings": settings},
+        )
     bundles.deploy(region, bundles.collect_files(bpmn_root, forms_root, code), actor, now, comment="随版本发布的规则")
     return region
 
@@ -49,8 +54,9 @@ def load_bundled(bpmn_root: Path, forms_root: Path, actor: Actor, now: datetime)
     return codes
 
 
-def upsert_org(region: Region, code: str, parent_code: str | None, kind: str, name: str, actor: Actor,
-               now: datetime) -> Organization:
+def upsert_org(
+    region: Region, code: str, parent_code: str | None, kind: str, name: str, actor: Actor, now: datetime
+) -> Organization:
     """Create or update one organization of the tree, keeping its materialized path."""
     parent = _org(region, parent_code) if parent_code else None
     org = _org(region, code)
@@ -62,8 +68,13 @@ def upsert_org(region: Region, code: str, parent_code: str | None, kind: str, na
         return org
     org.parent, org.kind, org.name, org.path = parent, kind, name, path
     db.session.flush()
-    audit.record("org_saved", actor=actor, at=now, region_id=region.id,
-                 payload={"code": code, "parent": parent_code, "kind": kind, "name": name})
+    audit.record(
+        "org_saved",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        payload={"code": code, "parent": parent_code, "kind": kind, "name": name},
+    )
     return org
 
 
@@ -85,8 +96,9 @@ def load_demo(actor: Actor, now: datetime) -> int:
             _upsert_item(region, item_code, name, lead, actor, now)
         for username, display, org_code, roles, pii in data["users"]:
             if db.session.scalar(select(User.id).where(User.username == username)) is None:
-                create_user(username, display, code, org_code, roles, actor, now, password=demo["password"],
-                            can_view_pii=pii)
+                create_user(
+                    username, display, code, org_code, roles, actor, now, password=demo["password"], can_view_pii=pii
+                )
                 made += 1
     return made
 
@@ -101,5 +113,10 @@ def _upsert_item(region: Region, code: str, name: str, lead: str | None, actor: 
         db.session.add(item)
     item.name, item.lead_org_id = name, lead_id
     db.session.flush()
-    audit.record("service_item_saved", actor=actor, at=now, region_id=region.id,
-                 payload={"code": code, "name": name, "lead_org": lead})
+    audit.record(
+        "service_item_saved",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        payload={"code": code, "name": name, "lead_org": lead},
+    )

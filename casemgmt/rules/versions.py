@@ -55,8 +55,11 @@ def get_version(region: Region, number: int) -> ProcessDefinition:
 
 def compose_files(region: Region, uploads: dict[str, str], remove: list[str], base: int | None) -> dict[str, str]:
     """Lay uploaded files over a version's files (the active one by default), dropping `remove`."""
-    problems = {name: ["文件名只能是 名称.bpmn、名称.dmn 或 forms/表单键.json"] for name in uploads
-                if not _FILE_NAME.fullmatch(name)}
+    problems = {
+        name: ["文件名只能是 名称.bpmn、名称.dmn 或 forms/表单键.json"]
+        for name in uploads
+        if not _FILE_NAME.fullmatch(name)
+    }
     problems |= {name: ["文件超过 2 MiB"] for name, text in uploads.items() if _size(text) > MAX_FILE_BYTES}
     if problems:
         raise InvalidInput("上传的文件有误", details={"files": problems})
@@ -86,8 +89,9 @@ def check_files(files: dict[str, str]) -> list[dict]:
     return []
 
 
-def deploy_version(region: Region, files: dict[str, str], actor: Actor, now: datetime,
-                   comment: str) -> tuple[ProcessDefinition, bool]:
+def deploy_version(
+    region: Region, files: dict[str, str], actor: Actor, now: datetime, comment: str
+) -> tuple[ProcessDefinition, bool]:
     """Deploy files as the region's new active version; return it and whether it is new."""
     before = bundles.get_active(region.id, required=False)
     definition = bundles.deploy(region, files, actor, now, comment=comment)
@@ -102,8 +106,17 @@ def rollback_version(region: Region, number: int, actor: Actor, now: datetime, c
         raise InvalidInput(f"第 {number} 版与当前版本相同，无需回滚", details={"version": [str(number)]})
     definition = bundles.deploy(region, dict(old.files), actor, now, comment=f"回滚到第 {number} 版：{comment}")
     audit.record(
-        "definition_rolled_back", actor=actor, at=now, region_id=region.id, definition_id=definition.id,
-        payload={"from_version": active.version if active else None, "to_version": number,
-                 "new_version": definition.version, "sha256": definition.sha256, "comment": comment},
+        "definition_rolled_back",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        definition_id=definition.id,
+        payload={
+            "from_version": active.version if active else None,
+            "to_version": number,
+            "new_version": definition.version,
+            "sha256": definition.sha256,
+            "comment": comment,
+        },
     )
     return definition

@@ -26,21 +26,26 @@ def unit_statistics(user: User, start: datetime, end: datetime) -> list[dict]:
     ensure_role(user, "supervisor", "coordinator", "auditor", "admin")
     region = user.region
     in_range = (Evaluation.region_id == region.id, Evaluation.evaluated_at >= start, Evaluation.evaluated_at < end)
-    rows: dict[int, dict] = defaultdict(lambda: {"total": 0, "bad": 0, "bad_counted": 0, "not_counted": [],
-                                                 "levels": defaultdict(int)})
+    rows: dict[int, dict] = defaultdict(
+        lambda: {"total": 0, "bad": 0, "bad_counted": 0, "not_counted": [], "levels": defaultdict(int)}
+    )
     stmt = select(Evaluation.org_id, Evaluation.level, func.count()).where(*in_range)
     for org_id, level, count in db.session.execute(stmt.group_by(Evaluation.org_id, Evaluation.level)):
         rows[org_id]["total"] += count
         rows[org_id]["levels"][level] += count
-    bad = list(db.session.scalars(select(Evaluation).where(*in_range, Evaluation.is_bad.is_(True))
-                                  .order_by(Evaluation.id)))
+    bad = list(
+        db.session.scalars(select(Evaluation).where(*in_range, Evaluation.is_bad.is_(True)).order_by(Evaluation.id))
+    )
     satisfied = _satisfied_after_handling([e.id for e in bad]) if _skips_satisfied(region) else set()
     for evaluation in bad:
         _count_bad(rows[evaluation.org_id], evaluation, satisfied)
     orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(list(rows))))}
     wide = user.has_role(*REGION_WIDE_ROLES)
-    return [_row(orgs[org_id], data, region) for org_id, data in sorted(rows.items(), key=lambda kv: orgs[kv[0]].path)
-            if wide or in_subtree(user, orgs[org_id].path)]
+    return [
+        _row(orgs[org_id], data, region)
+        for org_id, data in sorted(rows.items(), key=lambda kv: orgs[kv[0]].path)
+        if wide or in_subtree(user, orgs[org_id].path)
+    ]
 
 
 def _skips_satisfied(region: Region) -> bool:
@@ -55,8 +60,9 @@ def _count_bad(row: dict, evaluation: Evaluation, satisfied: set[int]) -> None:
     if reason is None:
         row["bad_counted"] += 1
         return
-    row["not_counted"].append({"evaluation_id": evaluation.id, "record_no": evaluation.record_no,
-                               "level": evaluation.level, "reason": reason})
+    row["not_counted"].append(
+        {"evaluation_id": evaluation.id, "record_no": evaluation.record_no, "level": evaluation.level, "reason": reason}
+    )
     row["levels"][evaluation.level] -= 1  # a review that does not count does not score either
 
 
@@ -64,9 +70,12 @@ def _satisfied_after_handling(evaluation_ids: list[int]) -> set[int]:
     """Return the bad reviews whose case's last satisfaction answer was "yes"."""
     if not evaluation_ids:
         return set()
-    stmt = (select(Case.evaluation_id, HumanTask.data).join(HumanTask, HumanTask.case_id == Case.id)
-            .where(Case.evaluation_id.in_(evaluation_ids), HumanTask.status == "completed")
-            .order_by(HumanTask.completed_at, HumanTask.id))
+    stmt = (
+        select(Case.evaluation_id, HumanTask.data)
+        .join(HumanTask, HumanTask.case_id == Case.id)
+        .where(Case.evaluation_id.in_(evaluation_ids), HumanTask.status == "completed")
+        .order_by(HumanTask.completed_at, HumanTask.id)
+    )
     last: dict[int, str] = {}
     for evaluation_id, data in db.session.execute(stmt):
         if isinstance(data, dict) and "satisfied" in data:

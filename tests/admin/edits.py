@@ -39,9 +39,12 @@ def set_attribute(text: str, element_id: str, name: str, value: str) -> str:
     match = start_tag(text, element_id)
     tag = match.group(0)
     pattern = rf'(\s{re.escape(name)}=")[^"]*(")'
-    new_tag = re.sub(pattern, rf"\g<1>{value}\g<2>", tag) if re.search(pattern, tag) else tag.replace(
-        f' id="{element_id}"', f' id="{element_id}" {name}="{value}"')
-    return text[: match.start()] + new_tag + text[match.end():]
+    new_tag = (
+        re.sub(pattern, rf"\g<1>{value}\g<2>", tag)
+        if re.search(pattern, tag)
+        else tag.replace(f' id="{element_id}"', f' id="{element_id}" {name}="{value}"')
+    )
+    return text[: match.start()] + new_tag + text[match.end() :]
 
 
 def deploy(api, files: dict[str, str], comment: str, region: str = "liaoning", user: str = "ln-admin"):
@@ -60,7 +63,8 @@ def use_national_rules(api, region: str = "liaoning", user: str = "ln-admin") ->
     if current == wanted:
         return active(api, region, user)
     remove = sorted(set(current) - set(wanted))
-    response = api.post(url(region, "/deploy"), user, json={"files": wanted, "remove": remove,
-                                                           "comment": "测试：使用国家基线规则"})
+    response = api.post(
+        url(region, "/deploy"), user, json={"files": wanted, "remove": remove, "comment": "测试：使用国家基线规则"}
+    )
     assert response.status_code == 201, response.get_json()
     return active(api, region, user)

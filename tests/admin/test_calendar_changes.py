@@ -14,8 +14,13 @@ def national(api) -> dict:
     """The region runs the national template, so these tests do not depend on its own pack."""
     return use_national_rules(api)
 
-CLOSED_MONDAY = {"scope": "liaoning", "year": 2025,
-                 "days": [{"day": "2025-09-29", "kind": "closed", "name": "系统升级停止办公"}], "note": "停办一天"}
+
+CLOSED_MONDAY = {
+    "scope": "liaoning",
+    "year": 2025,
+    "days": [{"day": "2025-09-29", "kind": "closed", "name": "系统升级停止办公"}],
+    "note": "停办一天",
+}
 
 
 def test_a_preview_lists_the_deadlines_that_would_move_and_changes_nothing(api, clock):
@@ -91,8 +96,12 @@ def test_a_hall_closure_moves_the_deadlines_of_cases_handled_in_that_hall_only(a
     clock.set("2025-09-26T10:00:00+08:00")
     shenyang = api.bad_review()
     dalian = api.bad_review(org_code="ln-dl-hall", record_no="DL-1")
-    closure = {"scope": "org:ln-sy-hall", "year": 2025, "note": "大厅改造",
-               "days": [{"day": "2025-09-29", "kind": "closed", "name": "大厅改造停止办公"}]}
+    closure = {
+        "scope": "org:ln-sy-hall",
+        "year": 2025,
+        "note": "大厅改造",
+        "days": [{"day": "2025-09-29", "kind": "closed", "name": "大厅改造停止办公"}],
+    }
     preview = api.post(url("liaoning", "/calendar/preview"), "ln-admin", json=closure).get_json()
     assert {d["case_no"] for d in preview["deadlines"]} == {shenyang["case_no"]}
     assert api.post(url("liaoning", "/calendar"), "ln-admin", json=closure).status_code == 201

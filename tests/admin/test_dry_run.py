@@ -18,8 +18,9 @@ def national(api) -> dict:
 
 
 def _counts() -> tuple[int, ...]:
-    counts = tuple(db.session.query(m).count() for m in (Case, Evaluation, ProcessDefinition, AuditEvent,
-                                                         OutboxMessage))
+    counts = tuple(
+        db.session.query(m).count() for m in (Case, Evaluation, ProcessDefinition, AuditEvent, OutboxMessage)
+    )
     db.session.remove()
     return counts
 
@@ -30,8 +31,9 @@ def test_a_dry_run_shows_the_first_tasks_with_due_dates_and_saves_nothing(api, c
     name = file_with(files, "Task_Callback")
     edited = set_attribute(files[name], "Task_Callback", "camunda:dueDate", "${workdays(1)}")
     before = _counts()
-    response = api.post(url("liaoning", "/dry-run"), "ln-admin", json={"files": {name: edited},
-                                                                      "sample": {"org_code": "ln-sy-scjg"}})
+    response = api.post(
+        url("liaoning", "/dry-run"), "ln-admin", json={"files": {name: edited}, "sample": {"org_code": "ln-sy-scjg"}}
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     calendar = load_calendar("liaoning")
@@ -60,8 +62,9 @@ def test_a_dry_run_takes_a_sample_and_refuses_a_good_review(api):
 def test_a_deadline_that_needs_form_data_is_noted_not_failed(api):
     files = active(api)["files"]
     name = file_with(files, "Task_Callback")
-    edited = set_attribute(files[name], "Task_Feedback", "camunda:dueDate",
-                           "${workdays(1) if handling == 'explanation' else workdays(5)}")
+    edited = set_attribute(
+        files[name], "Task_Feedback", "camunda:dueDate", "${workdays(1) if handling == 'explanation' else workdays(5)}"
+    )
     body = api.post(url("liaoning", "/dry-run"), "ln-admin", json={"files": {name: edited}}).get_json()
     feedback = next(d for d in body["deadlines"] if d["element_id"] == "Task_Feedback")
     assert "到达该步骤时才能计算" in feedback["note"] and "handling" in feedback["note"]

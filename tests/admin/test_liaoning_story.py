@@ -46,8 +46,9 @@ def test_a_new_callback_deadline_applies_to_new_cases_and_migration_keeps_the_ol
     assert old_task["due_date"] == _due_date("2025-09-26T10:00:00+08:00", old_days)
 
     new_days = 1 if old_days != 1 else 3
-    edited = set_attribute(current["files"][name], old_task["element_id"], "camunda:dueDate",
-                           f"${{workdays({new_days})}}")
+    edited = set_attribute(
+        current["files"][name], old_task["element_id"], "camunda:dueDate", f"${{workdays({new_days})}}"
+    )
     clock.set("2025-09-26T14:00:00+08:00")  # the old case's deadlines (and its overdue timer) are still ahead
     response = deploy(api, {name: edited}, f"回访时限改为 {new_days} 个工作日")
     assert response.status_code == 201, response.get_json()
@@ -58,8 +59,10 @@ def test_a_new_callback_deadline_applies_to_new_cases_and_migration_keeps_the_ol
     assert new_task["due_date"] == _due_date("2025-09-26T14:00:00+08:00", new_days)
     assert new_task["due_date"] != _due_date("2025-09-26T14:00:00+08:00", old_days)
     assert _callback_task(api, old_case["case_id"])["due_date"] == old_task["due_date"]
-    versions = {c: api.get(f"/api/v1/cases/{c}", "ln-auditor").get_json()["definition"]["version"]
-                for c in (old_case["case_id"], new_case["case_id"])}
+    versions = {
+        c: api.get(f"/api/v1/cases/{c}", "ln-auditor").get_json()["definition"]["version"]
+        for c in (old_case["case_id"], new_case["case_id"])
+    }
     assert versions == {old_case["case_id"]: current["version"], new_case["case_id"]: new_version}
 
     preview = api.get(url("liaoning", f"/migration/preview?to={new_version}"), "ln-admin").get_json()
@@ -69,20 +72,27 @@ def test_a_new_callback_deadline_applies_to_new_cases_and_migration_keeps_the_ol
     timer_before = db.session.query(ProcessInstance).filter_by(case_id=old_case["case_id"]).one().next_timer_at
     db.session.remove()
 
-    migrated = api.post(url("liaoning", "/migration"), "ln-admin",
-                        json={"to": new_version, "cases": [old_case["case_id"]]})
+    migrated = api.post(
+        url("liaoning", "/migration"), "ln-admin", json={"to": new_version, "cases": [old_case["case_id"]]}
+    )
     assert migrated.status_code == 200, migrated.get_json()
     assert migrated.get_json()["moved"] == 1
     after = _callback_task(api, old_case["case_id"])
-    assert (after["id"], after["due_date"], after["due_at"]) == (old_task["id"], old_task["due_date"],
-                                                                 old_task["due_at"])
+    assert (after["id"], after["due_date"], after["due_at"]) == (
+        old_task["id"],
+        old_task["due_date"],
+        old_task["due_at"],
+    )
     case = api.get(f"/api/v1/cases/{old_case['case_id']}", "ln-auditor").get_json()
     assert case["definition"]["version"] == new_version
     instance = db.session.query(ProcessInstance).filter_by(case_id=old_case["case_id"]).one()
     assert instance.next_timer_at == timer_before and instance.definition.version == new_version
     event = db.session.query(AuditEvent).filter_by(case_id=old_case["case_id"], kind="case_migrated").one()
     assert (event.actor, event.payload["from_version"], event.payload["to_version"]) == (
-        "ln-admin", current["version"], new_version)
+        "ln-admin",
+        current["version"],
+        new_version,
+    )
 
     clock.set("2025-09-26T16:00:00+08:00")
     form = next(f for n, f in active(api)["files"].items() if n == f"forms/{after['form_key']}.json")

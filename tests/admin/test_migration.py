@@ -134,8 +134,11 @@ def test_only_open_cases_on_other_versions_are_listed_and_unknown_ids_are_refuse
     version = _deploy_edit(api, lambda t: set_attribute(t, "Task_Callback", "name", "电话回访"))
     on_new = api.bad_review(record_no="LN-3")
     assert set(_preview(api, version)) == {running["case_id"]}
-    refused = api.post(url("liaoning", "/migration"), "ln-admin",
-                       json={"to": version, "cases": [running["case_id"], on_new["case_id"], 999999]})
+    refused = api.post(
+        url("liaoning", "/migration"),
+        "ln-admin",
+        json={"to": version, "cases": [running["case_id"], on_new["case_id"], 999999]},
+    )
     assert refused.status_code == 400
     assert refused.get_json()["details"]["cases"] == sorted([on_new["case_id"], 999999])
 

@@ -16,6 +16,7 @@ def national(api) -> dict:
     """The region runs the national template, so these tests do not depend on its own pack."""
     return use_national_rules(api)
 
+
 MODELER = Path(__file__).parent / "modeler" / "bad_review.bpmn"
 MIB = 1024 * 1024
 
@@ -38,42 +39,86 @@ def _flow_condition(text: str, condition: str) -> str:
 
 
 def _doctype(entity: str) -> callable:
-    return lambda t: t.replace('<?xml version="1.0" encoding="UTF-8"?>\n',
-                               f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE bpmn:definitions [{entity}]>\n')
+    return lambda t: t.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE bpmn:definitions [{entity}]>\n',
+    )
 
 
 LAUGHS = '<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
 HOSTILE = {
-    "condition_subclasses": (lambda t: _flow_condition(t, "().__class__.__base__.__subclasses__()"),
-                             "Flow_Outcome_Revocation", "expression_refused"),
-    "condition_import": (lambda t: _flow_condition(t, "__import__('os').system('id') == 0"),
-                         "Flow_Outcome_Revocation", "expression_refused"),
-    "timer_globals": (lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">workdays.__globals__</bpmn:timeDate>", 1),
-                      "Timer_CallbackOverdue", "expression_refused"),
-    "timer_not_a_deadline": (lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">3</bpmn:timeDate>", 1),
-                             "Timer_CallbackOverdue", "timer"),
-    "due_date_escape": (lambda t: set_attribute(t, "Task_Callback", "camunda:dueDate",
-                                                "${[c for c in ().__class__.__mro__]}"),
-                        "Task_Callback", "expression_refused"),
-    "due_date_out_of_range": (lambda t: set_attribute(t, "Task_Callback", "camunda:dueDate", "${workdays(400)}"),
-                              "Task_Callback", "due_date"),
+    "condition_subclasses": (
+        lambda t: _flow_condition(t, "().__class__.__base__.__subclasses__()"),
+        "Flow_Outcome_Revocation",
+        "expression_refused",
+    ),
+    "condition_import": (
+        lambda t: _flow_condition(t, "__import__('os').system('id') == 0"),
+        "Flow_Outcome_Revocation",
+        "expression_refused",
+    ),
+    "timer_globals": (
+        lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">workdays.__globals__</bpmn:timeDate>", 1),
+        "Timer_CallbackOverdue",
+        "expression_refused",
+    ),
+    "timer_not_a_deadline": (
+        lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">3</bpmn:timeDate>", 1),
+        "Timer_CallbackOverdue",
+        "timer",
+    ),
+    "due_date_escape": (
+        lambda t: set_attribute(t, "Task_Callback", "camunda:dueDate", "${[c for c in ().__class__.__mro__]}"),
+        "Task_Callback",
+        "expression_refused",
+    ),
+    "due_date_out_of_range": (
+        lambda t: set_attribute(t, "Task_Callback", "camunda:dueDate", "${workdays(400)}"),
+        "Task_Callback",
+        "due_date",
+    ),
     "entity_expansion": (_doctype(LAUGHS), None, "doctype"),
     "xxe": (_doctype('<!ENTITY xxe SYSTEM "file:///etc/passwd">'), None, "doctype"),
-    "duplicate_ids": (lambda t: t.replace('id="Gateway_ValidOutcome"', 'id="Gateway_Outcome"', 1),
-                      "Gateway_Outcome", "duplicate_id"),
-    "script_task": (lambda t: t.replace('<bpmn:serviceTask id="Task_NotifyUnit"', '<bpmn:scriptTask id="Task_Script" '
-                                        'scriptFormat="python"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>'
-                                        '<bpmn:serviceTask id="Task_NotifyUnit"', 1),
-                    "Task_Script", "script_refused"),
-    "unknown_operation": (lambda t: set_attribute(t, "Task_NotifyUnit", "camunda:topic", "drop_tables"),
-                          "Task_NotifyUnit", "service_task"),
-    "unknown_form": (lambda t: set_attribute(t, "Task_Callback", "camunda:formKey", "no_such_form"),
-                     "Task_Callback", "form_key"),
-    "no_role": (lambda t: t.replace(' camunda:candidateGroups="officer" camunda:dueDate="${workdays(3)}"',
-                                    ' camunda:dueDate="${workdays(3)}"', 1),
-                "Task_Callback", "role"),
-    "schema_violation": (lambda t: set_attribute(t, "Timer_CallbackOverdue", "cancelActivity", "sometimes"),
-                         "Timer_CallbackOverdue", "bpmn_schema"),
+    "duplicate_ids": (
+        lambda t: t.replace('id="Gateway_ValidOutcome"', 'id="Gateway_Outcome"', 1),
+        "Gateway_Outcome",
+        "duplicate_id",
+    ),
+    "script_task": (
+        lambda t: t.replace(
+            '<bpmn:serviceTask id="Task_NotifyUnit"',
+            '<bpmn:scriptTask id="Task_Script" '
+            'scriptFormat="python"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>'
+            '<bpmn:serviceTask id="Task_NotifyUnit"',
+            1,
+        ),
+        "Task_Script",
+        "script_refused",
+    ),
+    "unknown_operation": (
+        lambda t: set_attribute(t, "Task_NotifyUnit", "camunda:topic", "drop_tables"),
+        "Task_NotifyUnit",
+        "service_task",
+    ),
+    "unknown_form": (
+        lambda t: set_attribute(t, "Task_Callback", "camunda:formKey", "no_such_form"),
+        "Task_Callback",
+        "form_key",
+    ),
+    "no_role": (
+        lambda t: t.replace(
+            ' camunda:candidateGroups="officer" camunda:dueDate="${workdays(3)}"',
+            ' camunda:dueDate="${workdays(3)}"',
+            1,
+        ),
+        "Task_Callback",
+        "role",
+    ),
+    "schema_violation": (
+        lambda t: set_attribute(t, "Timer_CallbackOverdue", "cancelActivity", "sometimes"),
+        "Timer_CallbackOverdue",
+        "bpmn_schema",
+    ),
 }
 
 

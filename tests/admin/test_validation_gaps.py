@@ -14,17 +14,31 @@ def _timer(text: str) -> list:
     return _validate(_with_main(TIMER, f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{text}</bpmn:timeDate>'))
 
 
-@pytest.mark.parametrize("text", ["workdays(n_days)", "workdays(2) if level == 'x' else hours(4)",
-                                  "'2030-01-01T00:00:00+08:00'", "calendar_days(0)"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "workdays(n_days)",
+        "workdays(2) if level == 'x' else hours(4)",
+        "'2030-01-01T00:00:00+08:00'",
+        "calendar_days(0)",
+    ],
+)
 def test_time_dates_that_compute_an_instant_are_accepted(text: str) -> None:
     assert _timer(text) == []
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("workdays(400)", "0 到 366"), ("hours(99999)", "0 到 8784"), ("workdays(-1)", "负数"),
-    ("workdays('3')", "整数"), ("workdays(3, 4)", "一个参数"), ("3", "timeDate 必须调用"),
-    ("'2030-01-01T00:00:00'", "带时区"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("workdays(400)", "0 到 366"),
+        ("hours(99999)", "0 到 8784"),
+        ("workdays(-1)", "负数"),
+        ("workdays('3')", "整数"),
+        ("workdays(3, 4)", "一个参数"),
+        ("3", "timeDate 必须调用"),
+        ("'2030-01-01T00:00:00'", "带时区"),
+    ],
+)
 def test_time_dates_that_cannot_compute_an_instant_are_refused_by_name(text: str, words: str) -> None:
     (problem,) = _timer(text)
     assert (problem.element, problem.code) == ("Timer_callback", "timer") and words in problem.message
@@ -44,10 +58,15 @@ def test_a_schema_violation_names_the_element_and_line() -> None:
 
 
 def test_a_file_refused_for_other_reasons_gets_no_schema_noise() -> None:
-    files = _with_main(TIMER, TIMER.replace("workdays(3)", "__import__('os')")
-                       .replace("<bpmn:timeDate", "<bpmn:timeDate bogus='1'", 1))
-    assert {p.code for p in validate_bundle(files, form_keys={"callback_verification", "overdue_review"},
-                                            operations={"notify_evaluator", "close_case"})} == {"expression_refused"}
+    files = _with_main(
+        TIMER, TIMER.replace("workdays(3)", "__import__('os')").replace("<bpmn:timeDate", "<bpmn:timeDate bogus='1'", 1)
+    )
+    assert {
+        p.code
+        for p in validate_bundle(
+            files, form_keys={"callback_verification", "overdue_review"}, operations={"notify_evaluator", "close_case"}
+        )
+    } == {"expression_refused"}
 
 
 def test_a_task_without_candidate_groups_takes_its_role_from_its_lane() -> None:
@@ -55,10 +74,13 @@ def test_a_task_without_candidate_groups_takes_its_role_from_its_lane() -> None:
     from casemgmt.rules.bundles import collect_files
 
     files = collect_files(Path("bpmn"), Path("forms"), "national")
-    text = files["bad_review.bpmn"].replace('<bpmn:lane id="Lane_Officer" name="承办单位">',
-                                            '<bpmn:lane id="Lane_Officer" name="officer">')
-    text = text.replace('camunda:formKey="callback_verification" camunda:candidateGroups="officer"',
-                        'camunda:formKey="callback_verification"')
+    text = files["bad_review.bpmn"].replace(
+        '<bpmn:lane id="Lane_Officer" name="承办单位">', '<bpmn:lane id="Lane_Officer" name="officer">'
+    )
+    text = text.replace(
+        'camunda:formKey="callback_verification" camunda:candidateGroups="officer"',
+        'camunda:formKey="callback_verification"',
+    )
     assert text.count('name="officer"') == 1 and 'callback_verification" camunda:dueDate' in text
     bundle = parse_bundle("lane", {**files, "bad_review.bpmn": text})
     assert bundle.user_tasks["Task_Callback"].role == "officer"

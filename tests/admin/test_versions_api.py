@@ -63,13 +63,15 @@ def test_the_diff_lists_added_and_removed_elements_by_id(api):
     assert [(e["id"], e["name"]) for e in body["removed"]] == [("End_CallbackSupervised", "督办已处理")]
     changed = {e["id"]: e for e in body["changed"]}
     assert changed["Flow_CallbackSupervised"]["changes"] == [
-        {"field": "@targetRef", "label": "终点", "old": "End_CallbackSupervised", "new": "End_Supervised"}]
+        {"field": "@targetRef", "label": "终点", "old": "End_CallbackSupervised", "new": "End_Supervised"}
+    ]
 
 
 def test_rollback_deploys_a_new_version_equal_to_the_old_one_and_audits_it(api):
     before, deployed = _rename_callback(api, "电话回访核实")
-    response = api.post(url("liaoning", f"/versions/{before['version']}/rollback"), "ln-admin",
-                        json={"comment": "改名有误"})
+    response = api.post(
+        url("liaoning", f"/versions/{before['version']}/rollback"), "ln-admin", json={"comment": "改名有误"}
+    )
     assert response.status_code == 201, response.get_json()
     rolled = response.get_json()
     assert rolled["version"] == deployed["version"] + 1 and rolled["is_active"]
@@ -94,10 +96,20 @@ def test_a_deploy_needs_a_reason(api):
 
 def test_another_regions_admin_gets_404_on_every_admin_route(api):
     version = active(api)["version"]
-    routes = [("GET", "/versions"), ("GET", f"/versions/{version}"), ("GET", f"/versions/{version}/diff/{version}"),
-              ("POST", "/validate"), ("POST", "/dry-run"), ("POST", "/deploy"),
-              ("POST", f"/versions/{version}/rollback"), ("GET", "/migration/preview"), ("POST", "/migration"),
-              ("GET", "/calendar"), ("POST", "/calendar/preview"), ("POST", "/calendar")]
+    routes = [
+        ("GET", "/versions"),
+        ("GET", f"/versions/{version}"),
+        ("GET", f"/versions/{version}/diff/{version}"),
+        ("POST", "/validate"),
+        ("POST", "/dry-run"),
+        ("POST", "/deploy"),
+        ("POST", f"/versions/{version}/rollback"),
+        ("GET", "/migration/preview"),
+        ("POST", "/migration"),
+        ("GET", "/calendar"),
+        ("POST", "/calendar/preview"),
+        ("POST", "/calendar"),
+    ]
     for method, path in routes:
         response = api.call(method, url("liaoning", path), "sm-admin", json={"comment": "x", "files": {}})
         assert response.status_code == 404, (method, path, response.get_json())
@@ -116,8 +128,9 @@ def test_a_version_that_does_not_exist_is_404(api):
     assert api.get(url("liaoning", "/versions/1/diff/99"), "ln-admin").status_code == 404
 
 
-@pytest.mark.parametrize(("region", "admin"), [("liaoning", "ln-admin"), ("sanming", "sm-admin"),
-                                               ("xian", "xa-admin"), ("nea", "nea-admin")])
+@pytest.mark.parametrize(
+    ("region", "admin"), [("liaoning", "ln-admin"), ("sanming", "sm-admin"), ("xian", "xa-admin"), ("nea", "nea-admin")]
+)
 def test_every_bundled_region_validates_and_dry_runs_its_own_rules(api, region, admin):
     checked = api.post(url(region, "/validate"), admin, json={}).get_json()
     assert checked["valid"], checked["problems"]

@@ -8,17 +8,34 @@ from casemgmt.db import db
 from casemgmt.models import AuditEvent, CalendarYear, ProcessDefinition
 from tests.admin_ui.conftest import BASE, active_files, post_json
 
-PAGES = ["/", "/modeler", "/modeler?file=bad_review.bpmn", "/decisions", "/decisions?new=routing_rules",
-         "/decisions/new.dmn?name=routing_rules", "/forms", "/forms/callback_verification", "/forms/site_visit",
-         "/versions", "/versions/1/files/bad_review.bpmn", "/versions/1/diff/1", "/migration", "/migration?to=1",
-         "/calendar", "/calendar?scope=national&year=2025"]
+PAGES = [
+    "/",
+    "/modeler",
+    "/modeler?file=bad_review.bpmn",
+    "/decisions",
+    "/decisions?new=routing_rules",
+    "/decisions/new.dmn?name=routing_rules",
+    "/forms",
+    "/forms/callback_verification",
+    "/forms/site_visit",
+    "/versions",
+    "/versions/1/files/bad_review.bpmn",
+    "/versions/1/diff/1",
+    "/migration",
+    "/migration?to=1",
+    "/calendar",
+    "/calendar?scope=national&year=2025",
+]
 JSON_POSTS = ["/rules/validate", "/rules/dry-run", "/rules/deploy", "/forms/callback_verification/preview"]
 FORM_POSTS = ["/upload", "/versions/1/rollback", "/migration", "/calendar/preview", "/calendar"]
 
 
 def _counts() -> tuple[int, int, int]:
-    counts = (db.session.query(ProcessDefinition).count(), db.session.query(AuditEvent).count(),
-              db.session.query(CalendarYear).count())
+    counts = (
+        db.session.query(ProcessDefinition).count(),
+        db.session.query(AuditEvent).count(),
+        db.session.query(CalendarYear).count(),
+    )
     db.session.remove()
     return counts
 
@@ -73,8 +90,16 @@ def test_json_writes_of_another_region_or_role_are_refused_in_json_and_change_no
 
 @pytest.mark.parametrize("path", FORM_POSTS)
 def test_form_writes_of_another_region_or_role_are_refused_and_change_nothing(signed_in, path):
-    data = {"comment": "越权尝试", "scope": "liaoning", "year": "2025", "day": "2025-10-10", "kind": "closed",
-            "name": "停办", "to": "1", "cases": "1"}
+    data = {
+        "comment": "越权尝试",
+        "scope": "liaoning",
+        "year": "2025",
+        "day": "2025-10-10",
+        "kind": "closed",
+        "name": "停办",
+        "to": "1",
+        "cases": "1",
+    }
     sessions = [(signed_in(user), status) for user, status in (("sm-admin", 404), ("ln-auditor", 403))]
     before = _counts()
     for session, status in sessions:

@@ -16,8 +16,13 @@ def _callback_due(api, case_id: int) -> str:
 
 
 def _closed(day: str) -> dict:
-    return {"scope": "liaoning", "year": day[:4], "day": [day, ""], "kind": ["closed", "holiday"],
-            "name": ["系统升级停止办公", ""]}
+    return {
+        "scope": "liaoning",
+        "year": day[:4],
+        "day": [day, ""],
+        "kind": ["closed", "holiday"],
+        "name": ["系统升级停止办公", ""],
+    }
 
 
 def test_the_calendar_page_shows_the_regions_year_and_the_national_one_read_only(admin):
@@ -62,23 +67,31 @@ def test_applying_recomputes_the_open_deadlines_and_audits_the_change(admin, api
 
 def test_a_pasted_notice_is_read_into_rows_and_previewed(admin):
     notice = "2025-10-10 地方停办\n上班 2025-10-12"
-    response = admin.post(f"{BASE}/calendar/preview", {"scope": "liaoning", "year": "2025", "source": "notice",
-                                                      "notice": notice})
+    response = admin.post(
+        f"{BASE}/calendar/preview", {"scope": "liaoning", "year": "2025", "source": "notice", "notice": notice}
+    )
     assert response.status_code == 200, response.text[-1500:]
     assert 'value="2025-10-10"' in response.text and 'value="2025-10-12"' in response.text
     assert "地方停办" in response.text.split('id="preview"', 1)[1]
 
 
 def test_bad_rows_and_bad_notices_are_named_and_nothing_is_saved(admin):
-    bad = {"scope": "liaoning", "year": "2025", "day": ["2026-01-01", "2025-10-10"], "kind": ["holiday", "holiday"],
-           "name": ["元旦", ""]}
+    bad = {
+        "scope": "liaoning",
+        "year": "2025",
+        "day": ["2026-01-01", "2025-10-10"],
+        "kind": ["holiday", "holiday"],
+        "name": ["元旦", ""],
+    }
     response = admin.post(f"{BASE}/calendar/preview", bad)
     assert response.status_code == 400
     assert "第 1 行" in response.text and "不在 2025 年内" in response.text
     assert "第 2 行" in response.text and "放假日应填写节日名称" in response.text
     assert 'value="2026-01-01"' in response.text  # what was typed is kept
-    notice = admin.post(f"{BASE}/calendar/preview", {"scope": "liaoning", "year": "2025", "source": "notice",
-                                                     "notice": "国庆节：10月放假"})
+    notice = admin.post(
+        f"{BASE}/calendar/preview",
+        {"scope": "liaoning", "year": "2025", "source": "notice", "notice": "国庆节：10月放假"},
+    )
     assert notice.status_code == 400 and "第 1 行无法识别" in notice.text
     applied = admin.post(f"{BASE}/calendar", bad)
     assert applied.status_code == 400

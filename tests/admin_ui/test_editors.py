@@ -57,7 +57,7 @@ def test_validation_names_the_element_and_says_what_is_wrong_in_chinese(admin):
 
 def test_a_doctype_or_entity_is_refused(admin):
     text = active_files()[MAIN]
-    xxe = text.replace('?>', '?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+    xxe = text.replace("?>", '?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
     body = post_json(admin, f"{BASE}/rules/validate", {"files": {MAIN: xxe}}).get_json()
     assert body["valid"] is False and any(p["code"] == "doctype" for p in body["problems"])
     assert "root:" not in str(body)
@@ -86,8 +86,9 @@ def test_a_deploy_needs_a_reason_and_becomes_an_audited_immutable_version(admin)
     edited, new_due = _edited()
     refused = post_json(admin, f"{BASE}/rules/deploy?active=1", {"files": {MAIN: edited}, "base": 1})
     assert refused.status_code == 400 and "comment" in refused.get_json()["details"]
-    response = post_json(admin, f"{BASE}/rules/deploy?active=1",
-                         {"files": {MAIN: edited}, "base": 1, "comment": "回访时限延长一天"})
+    response = post_json(
+        admin, f"{BASE}/rules/deploy?active=1", {"files": {MAIN: edited}, "base": 1, "comment": "回访时限延长一天"}
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["version"] == 2 and "已部署为第 2 版" in response.get_json()["message"]
     assert _definitions() == [(1, False, "seed", _definitions()[0][3]), (2, True, "ln-admin", "回访时限延长一天")]
@@ -103,8 +104,9 @@ def test_an_editor_opened_before_someone_elses_deploy_is_refused(admin):
     first = post_json(admin, f"{BASE}/rules/deploy?active=1", {"files": {MAIN: edited}, "comment": "第一次"})
     assert first.status_code == 201
     stale = set_due_date(active_files()[MAIN], "Task_Callback", "${workdays(5)}")
-    response = post_json(admin, f"{BASE}/rules/deploy?active=1", {"files": {MAIN: stale}, "base": 1,
-                                                                   "comment": "基于旧版本的修改"})
+    response = post_json(
+        admin, f"{BASE}/rules/deploy?active=1", {"files": {MAIN: stale}, "base": 1, "comment": "基于旧版本的修改"}
+    )
     assert response.status_code == 409 and "第 2 版" in response.get_json()["message"]
     assert [v for v, *_ in _definitions()] == [1, 2]
 
@@ -127,8 +129,13 @@ def test_files_over_two_mebibytes_and_bad_names_are_refused(admin):
 
 
 def _upload(admin, files: list[tuple[bytes, str]], action: str, comment: str = "", active: str = "1"):
-    data = {"files": [(io.BytesIO(raw), name) for raw, name in files], "action": action, "comment": comment,
-            "active": active, "csrf_token": admin.token}
+    data = {
+        "files": [(io.BytesIO(raw), name) for raw, name in files],
+        "action": action,
+        "comment": comment,
+        "active": active,
+        "csrf_token": admin.token,
+    }
     return admin.client.post(f"{BASE}/upload", data=data, content_type="multipart/form-data")
 
 

@@ -79,8 +79,9 @@ def test_a_new_decision_table_validates_deploys_and_opens_from_the_new_version(a
     assert dmn.mimetype == "application/xml" and 'decision id="routing_rules"' in dmn.text
     checked = post_json(admin, f"{BASE}/rules/validate", {"files": {"routing_rules.dmn": dmn.text}}).get_json()
     assert checked["valid"] is True, checked["problems"]
-    response = post_json(admin, f"{BASE}/rules/deploy?active=1",
-                         {"files": {"routing_rules.dmn": dmn.text}, "comment": "新增分派决策表"})
+    response = post_json(
+        admin, f"{BASE}/rules/deploy?active=1", {"files": {"routing_rules.dmn": dmn.text}, "comment": "新增分派决策表"}
+    )
     assert response.status_code == 201
     page = admin.get(f"{BASE}/decisions").text
     assert f'data-xml="{BASE}/versions/2/files/routing_rules.dmn"' in page

@@ -17,8 +17,11 @@ def _deploy_longer_callback(admin) -> tuple[str, str]:
     text = active_files()[MAIN]
     old_due = due_date_of(text, "Task_Callback")
     new_due = one_more_day(old_due)
-    response = post_json(admin, f"{BASE}/rules/deploy?active=1",
-                         {"files": {MAIN: set_due_date(text, "Task_Callback", new_due)}, "comment": "回访时限延长一天"})
+    response = post_json(
+        admin,
+        f"{BASE}/rules/deploy?active=1",
+        {"files": {MAIN: set_due_date(text, "Task_Callback", new_due)}, "comment": "回访时限延长一天"},
+    )
     assert response.status_code == 201, response.get_json()
     return old_due, new_due
 
@@ -50,8 +53,7 @@ def test_the_diff_lists_the_changed_due_date_and_marks_the_element_on_both_diagr
 
 def test_a_diff_shows_added_and_removed_elements(admin):
     text = active_files()[MAIN]
-    note = ('<bpmn:textAnnotation id="Note_Rule"><bpmn:text>依据第十条</bpmn:text></bpmn:textAnnotation>'
-            "</bpmn:process>")
+    note = '<bpmn:textAnnotation id="Note_Rule"><bpmn:text>依据第十条</bpmn:text></bpmn:textAnnotation></bpmn:process>'
     added = text.replace("</bpmn:process>", note, 1)
     response = post_json(admin, f"{BASE}/rules/deploy?active=1", {"files": {MAIN: added}, "comment": "加注释"})
     assert response.status_code == 201

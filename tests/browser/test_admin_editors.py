@@ -70,8 +70,9 @@ def test_a_file_from_the_desktop_is_loaded_into_the_modeler_and_validated(page, 
     download.value.save_as(saved)
     text = saved.read_text(encoding="utf-8")
     assert 'id="Task_Callback"' in text
-    saved.write_text(text.replace('camunda:candidateGroups="officer"', 'camunda:candidateGroups="nobody"', 1),
-                     encoding="utf-8")
+    saved.write_text(
+        text.replace('camunda:candidateGroups="officer"', 'camunda:candidateGroups="nobody"', 1), encoding="utf-8"
+    )
     page.locator("#file-upload").set_input_files(str(saved))
     page.get_by_text("文件已载入编辑器").wait_for()
     page.get_by_role("button", name="校验").click()

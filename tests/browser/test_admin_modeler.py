@@ -47,8 +47,7 @@ def _wait_until(page, condition, timeout_ms: int = 5000) -> None:
     assert condition()
 
 
-def test_an_admin_changes_the_callback_deadline_in_the_modeler_and_only_new_cases_get_it(
-        page, live_server, api, clock):
+def test_an_admin_changes_the_callback_deadline_in_the_modeler_and_only_new_cases_get_it(page, live_server, api, clock):
     clock.set("2025-09-26T10:00:00+08:00")
     old_case = api.bad_review(record_no="LN-BEFORE")
     old_due = _callback(api, old_case["case_id"])["due_date"]
@@ -96,8 +95,10 @@ def test_an_admin_changes_the_callback_deadline_in_the_modeler_and_only_new_case
     new_task = _callback(api, new_case["case_id"])
     assert new_task["due_date"] != old_due
     assert _callback(api, old_case["case_id"])["due_date"] == old_due
-    versions = {c: api.get(f"/api/v1/cases/{c}", "ln-auditor").get_json()["definition"]["version"]
-                for c in (old_case["case_id"], new_case["case_id"])}
+    versions = {
+        c: api.get(f"/api/v1/cases/{c}", "ln-auditor").get_json()["definition"]["version"]
+        for c in (old_case["case_id"], new_case["case_id"])
+    }
     assert versions == {old_case["case_id"]: 1, new_case["case_id"]: 2}
 
     page.goto(f"{live_server}/admin/liaoning/versions")

@@ -39,7 +39,8 @@ def _cases(api, clock) -> dict:
 
 
 def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_sees_the_path(
-        page, live_server, api, clock):
+    page, live_server, api, clock
+):
     late = _cases(api, clock)
     _log_in(page, live_server, "sm-officer")
     page.get_by_role("link", name="本单位任务").click()

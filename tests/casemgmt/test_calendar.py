@@ -245,9 +245,7 @@ def test_a_notice_crossing_into_last_year_keeps_only_what_changes_a_working_day(
 def test_the_plain_form_gives_ranges_and_make_up_days():
     days = parse_notice("2025-01-28~2025-02-04 春节\n上班 2025-01-26, 2025-02-08", 2025)
     holidays = [e["day"] for e in days if e["kind"] == "holiday"]
-    assert holidays == [f"2025-01-{d}" for d in (28, 29, 30, 31)] + [
-        f"2025-02-0{d}" for d in (1, 2, 3, 4)
-    ]
+    assert holidays == [f"2025-01-{d}" for d in (28, 29, 30, 31)] + [f"2025-02-0{d}" for d in (1, 2, 3, 4)]
     assert {e["name"] for e in days if e["kind"] == "holiday"} == {"春节"}
     assert [e["day"] for e in days if e["kind"] == "workday"] == [
         "2025-01-26",

@@ -35,9 +35,7 @@ def test_seeding_loads_every_shipped_year_once(db):
     assert seed_national(now=NOW) == [2023, 2024, 2025, 2026]
     assert seed_national(now=NOW) == []
     assert years_with_data() == {2023, 2024, 2025, 2026}
-    row = db.session.scalars(
-        select(CalendarYear).where(CalendarYear.year == 2025)
-    ).one()
+    row = db.session.scalars(select(CalendarYear).where(CalendarYear.year == 2025)).one()
     assert (row.scope, row.version, row.is_current) == ("national", 1, True)
     assert row.created_by == "system"
     assert "国办发明电〔2024〕12号" in row.note
@@ -90,16 +88,12 @@ def test_a_region_may_add_a_holiday_and_a_working_day(app):
 
 def test_a_new_version_replaces_the_current_one(db):
     first = import_year("liaoning", 2025, [closed("2025-10-09")], "li", NOW)
-    second = import_year(
-        "liaoning", 2025, [closed("2025-10-10")], "wang", NOW, note="更正"
-    )
+    second = import_year("liaoning", 2025, [closed("2025-10-10")], "wang", NOW, note="更正")
     assert (first.version, second.version) == (1, 2)
     assert (first.is_current, second.is_current) == (False, True)
     assert second.created_by == "wang" and second.note == "更正"
     current = db.session.scalars(
-        select(CalendarYear).where(
-            CalendarYear.scope == "liaoning", CalendarYear.is_current
-        )
+        select(CalendarYear).where(CalendarYear.scope == "liaoning", CalendarYear.is_current)
     ).all()
     assert current == [second]
     assert [d.day for d in second.days] == [date(2025, 10, 10)]
@@ -132,9 +126,7 @@ def test_the_cache_notices_a_version_written_by_another_process(db):
     before = load_calendar("liaoning")
     values = {"scope": "liaoning", "year": 2025, "version": 1, "is_current": True}
     inserted = db.session.execute(
-        CalendarYear.__table__.insert().values(
-            **values, created_at=NOW, created_by="x", note=""
-        )
+        CalendarYear.__table__.insert().values(**values, created_at=NOW, created_by="x", note="")
     )
     db.session.execute(
         CalendarDay.__table__.insert().values(

@@ -17,10 +17,11 @@ from tests.web.flows import FORMS, callback, complete, only_task
 
 HOSTILE = {
     "condition": ("outcome == 'explanation'", "__import__('os').system('touch /tmp/zg-pwned')"),
-    "timer": ("<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays(1)</bpmn:timeDate>",
-              "<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays.__globals__['os']</bpmn:timeDate>"),
-    "due": ('camunda:dueDate="${workdays(1)}"',
-            'camunda:dueDate="${().__class__.__base__.__subclasses__()}"'),
+    "timer": (
+        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">workdays(1)</bpmn:timeDate>',
+        "<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays.__globals__['os']</bpmn:timeDate>",
+    ),
+    "due": ('camunda:dueDate="${workdays(1)}"', 'camunda:dueDate="${().__class__.__base__.__subclasses__()}"'),
 }
 
 
@@ -39,8 +40,9 @@ def tamper(files: dict[str, str], kind: str) -> dict[str, str]:
 def test_a_hostile_expression_is_refused_at_deploy_naming_the_file_and_element(seeded_app, kind):
     region = db.session.query(Region).filter_by(code="liaoning").one()
     with pytest.raises(DiagramInvalid) as refused:
-        bundles.deploy(region, tamper(liaoning_files(seeded_app), kind), Actor.system("admin"),
-                       datetime(2025, 9, 1, tzinfo=UTC))
+        bundles.deploy(
+            region, tamper(liaoning_files(seeded_app), kind), Actor.system("admin"), datetime(2025, 9, 1, tzinfo=UTC)
+        )
     problems = refused.value.details
     assert problems and all(p["file"] == "bad_review.bpmn" and p["element"] for p in problems)
 
@@ -50,9 +52,18 @@ def test_a_hostile_condition_that_skipped_deploy_is_refused_at_run_time_and_noth
     files = tamper(liaoning_files(seeded_app), "condition")
     active = bundles.get_active(region.id)
     active.is_active = False
-    db.session.add(ProcessDefinition(region_id=region.id, process_id="bad_review", version=99, is_active=True,
-                                     sha256=bundles.bundle_sha256(files), files=files, deployed_by="intruder",
-                                     deployed_at=datetime(2025, 9, 1, tzinfo=UTC)))
+    db.session.add(
+        ProcessDefinition(
+            region_id=region.id,
+            process_id="bad_review",
+            version=99,
+            is_active=True,
+            sha256=bundles.bundle_sha256(files),
+            files=files,
+            deployed_by="intruder",
+            deployed_at=datetime(2025, 9, 1, tzinfo=UTC),
+        )
+    )
     db.session.commit()
     case = api.bad_review()
     task = only_task(api, case["case_id"], "ln-officer")
@@ -69,13 +80,18 @@ def _drive(seeded_app, restore: bool) -> list[tuple[str, dict]]:
     now = datetime(2025, 9, 26, 2, 0, tzinfo=UTC)
     ctx = RunContext(now=now, calendar=calendar, call_operation=lambda name, data, params: {f"did_{name}": True})
     run = engine.start(bundle, {"handling_org": "ln-sy-scjg", "case_no": "T1"}, ctx)
-    steps = [callback("ledger"), FORMS["rectification"], {**FORMS["feedback"], "satisfied": "no"},
-             FORMS["dissatisfaction_review"]]
+    steps = [
+        callback("ledger"),
+        FORMS["rectification"],
+        {**FORMS["feedback"], "satisfied": "no"},
+        FORMS["dissatisfaction_review"],
+    ]
     trace = []
     for data in steps:
         if restore:
-            run = engine.load(bundle, run.dump(), RunContext(now=now, calendar=calendar,
-                                                             call_operation=ctx.call_operation))
+            run = engine.load(
+                bundle, run.dump(), RunContext(now=now, calendar=calendar, call_operation=ctx.call_operation)
+            )
         [ready] = run.ready_user_tasks()
         trace.append((ready.info.element_id, run.next_timer_at()))
         run.complete(ready.spiff_id, data)
@@ -89,8 +105,12 @@ def _drive(seeded_app, restore: bool) -> list[tuple[str, dict]]:
 def test_a_workflow_saved_and_restored_after_every_step_continues_identically(seeded_app):
     assert _drive(seeded_app, restore=True) == _drive(seeded_app, restore=False)
     trace = _drive(seeded_app, restore=True)
-    assert [t[0] for t in trace[:4]] == ["Task_Callback", "Task_Rectification", "Task_Feedback",
-                                         "Task_DissatisfactionReview"]
+    assert [t[0] for t in trace[:4]] == [
+        "Task_Callback",
+        "Task_Rectification",
+        "Task_Feedback",
+        "Task_DissatisfactionReview",
+    ]
     assert trace[4] == ("completed", True)
 
 

@@ -42,15 +42,25 @@ def _write_corpus() -> None:
     key = bundle_sha256(files)
     bundle = engine.bundle(key, lambda: files)
     run = engine.start(bundle, {"handling_org": "ln-sy-scjg"}, _ctx())
-    steps = [("at_callback", callback("ledger")), ("at_rectification", FORMS["rectification"]),
-             ("at_feedback", FORMS["feedback"])]
+    steps = [
+        ("at_callback", callback("ledger")),
+        ("at_rectification", FORMS["rectification"]),
+        ("at_feedback", FORMS["feedback"]),
+    ]
     for name, data in steps:
         ready = [t.info.element_id for t in run.ready_user_tasks()]
         state = run.dump()
         probe = engine.load(bundle, state, _ctx())
         probe.complete(probe.ready_user_tasks()[0].spiff_id, data)
-        item = {"spiff": "3.2.0", "bundle_key": key, "files": files, "state": state, "ready": ready,
-                "next_data": data, "then_ready": [t.info.element_id for t in probe.ready_user_tasks()]}
+        item = {
+            "spiff": "3.2.0",
+            "bundle_key": key,
+            "files": files,
+            "state": state,
+            "ready": ready,
+            "next_data": data,
+            "then_ready": [t.info.element_id for t in probe.ready_user_tasks()],
+        }
         (CORPUS / f"v1_{name}.json").write_text(json.dumps(item, ensure_ascii=False, indent=1), encoding="utf-8")
         run.complete(run.ready_user_tasks()[0].spiff_id, data)
 

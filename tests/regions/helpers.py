@@ -13,8 +13,11 @@ FILE = {"id": "f-1", "name": "证明材料.pdf"}
 FORMS = {
     **flows.FORMS,
     "rectification": {**flows.FORMS["rectification"], "rectification_evidence": [FILE]},
-    "callback_attempt": {"callback_result": "reached", "callback_at": "2025-09-27T09:00:00+08:00",
-                         "callback_note": "第二次致电，评价人接听"},
+    "callback_attempt": {
+        "callback_result": "reached",
+        "callback_at": "2025-09-27T09:00:00+08:00",
+        "callback_note": "第二次致电，评价人接听",
+    },
     "consultation_reply": {"consult_opinion": "本部门同意联合整改", "consult_measures": "下周起共享材料"},
 }
 

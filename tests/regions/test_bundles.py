@@ -35,7 +35,8 @@ def test_a_region_overriding_one_form_inherits_every_other_file(tmp_path):
     assert set(files) == set(national)
     assert json.loads(files["forms/feedback.json"])["title"] == "反馈评价人（示例）"
     assert {k: v for k, v in files.items() if k != "forms/feedback.json"} == {
-        k: v for k, v in national.items() if k != "forms/feedback.json"}
+        k: v for k, v in national.items() if k != "forms/feedback.json"
+    }
 
 
 @pytest.mark.parametrize("region", REGIONS)

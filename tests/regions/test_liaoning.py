@@ -33,8 +33,11 @@ def _ledger(api, clock, at: str) -> int:
 
 
 def _request(api, cid: int, workdays: int, user: str = "ln-officer"):
-    return api.post(f"/api/v1/cases/{cid}/extension-requests", user,
-                    json={"data": {"extension_workdays": workdays, "extension_reason": "需协调省级系统改造"}})
+    return api.post(
+        f"/api/v1/cases/{cid}/extension-requests",
+        user,
+        json={"data": {"extension_workdays": workdays, "extension_reason": "需协调省级系统改造"}},
+    )
 
 
 def test_the_unit_calls_back_within_1_working_day_per_article_11_across_spring_festival_2025(api, clock):
@@ -52,11 +55,13 @@ def test_a_misjudged_review_is_not_adopted_and_reported_to_the_bureau_per_articl
     cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
     do(api, cid, "ln-officer", "Task_Callback", callback("misjudged"))
     record = task(api, cid, "ln-officer", "Task_NonAdoption")
-    response = api.post(f"/api/v1/tasks/{record['id']}/complete", "ln-officer",
-                        json={"data": {"non_adoption_reason": "评价人选错事项"}})
+    response = api.post(
+        f"/api/v1/tasks/{record['id']}/complete", "ln-officer", json={"data": {"non_adoption_reason": "评价人选错事项"}}
+    )
     assert response.status_code == 400 and "non_adoption_evidence" in response.get_json()["details"]
-    complete(api, record["id"], "ln-officer",
-             {"non_adoption_reason": "评价人选错事项", "non_adoption_evidence": [FILE]})
+    complete(
+        api, record["id"], "ln-officer", {"non_adoption_reason": "评价人选错事项", "non_adoption_evidence": [FILE]}
+    )
     shown = case(api, cid, "ln-auditor")
     assert (shown["status"], shown["evaluation"]["revoked_reason"]) == ("revoked", "经核实为误评：评价人选错事项")
     assert [m.recipient for m in outbox(cid) if "不予采纳" in m.body and m.channel == "internal"] == ["ln-sy"]
@@ -94,19 +99,27 @@ def test_an_approved_extension_counts_from_the_current_due_date_and_the_evaluato
     assert _request(api, cid, 3).status_code == 409  # one request per rectification
     approval = task(api, cid, "ln-sy-coordinator", "Task_ExtensionApproval")
     assert (approval["candidate_role"], approval["candidate_org"], approval["due_date"]) == (
-        "coordinator", "ln-sy", "2025-12-31")
+        "coordinator",
+        "ln-sy",
+        "2025-12-31",
+    )
     clock.set("2025-12-30T10:00:00+08:00")
     complete(api, approval["id"], "ln-sy-coordinator", {"extension_approved": True, "extension_opinion": "同意"})
     rectification = task(api, cid, "ln-officer", "Task_Rectification")
     assert rectification["due_date"] == "2026-01-08"
     [request] = casework(api, cid, "ln-auditor")["extension_requests"]
     assert (request["status"], request["old_due_date"], request["new_due_date"], request["decided_by"]) == (
-        "approved", "2025-12-31", "2026-01-08", "ln-sy-coordinator")
+        "approved",
+        "2025-12-31",
+        "2026-01-08",
+        "ln-sy-coordinator",
+    )
     [entry] = casework(api, cid, "ln-auditor")["ledger"]
     assert (entry["due_date"], entry["extended_workdays"]) == ("2026-01-08", 5)
     assert [m.body for m in outbox(cid, channel="sms") if "延长至" in m.body] == [
         f"您反映的问题（工单 {case(api, cid, 'ln-auditor')['case_no']}）情况复杂，经批准整改期限延长至 2026-01-08，"
-        "我们将按期整改并向您反馈。"]
+        "我们将按期整改并向您反馈。"
+    ]
     run_timers(api.app, "2026-01-01T00:00:01+08:00")
     assert elements(api, cid, "ln-supervisor") == ["Task_Rectification"], "the old deadline no longer escalates"
     run_timers(api.app, "2026-01-09T00:00:01+08:00")
@@ -118,8 +131,13 @@ def test_an_approved_extension_counts_from_the_current_due_date_and_the_evaluato
 def test_a_refused_extension_keeps_the_deadline_and_tells_the_evaluator_nothing(api, clock):
     cid = _ledger(api, clock, "2025-09-29T10:00:00+08:00")
     _request(api, cid, 10)
-    do(api, cid, "ln-coordinator", "Task_ExtensionApproval", {"extension_approved": False,
-                                                              "extension_opinion": "理由不充分"})
+    do(
+        api,
+        cid,
+        "ln-coordinator",
+        "Task_ExtensionApproval",
+        {"extension_approved": False, "extension_opinion": "理由不充分"},
+    )
     assert task(api, cid, "ln-officer", "Task_Rectification")["due_date"] == "2025-10-27"
     assert casework(api, cid, "ln-auditor")["extension_requests"][0]["status"] == "refused"
     assert not [m for m in outbox(cid, channel="sms") if "延长" in m.body]
@@ -132,17 +150,28 @@ def test_ratings_score_10_8_6_3_0_and_a_revoked_review_does_not_count_per_articl
     """第十条: 五个等级对应分值分别为10分、8分、6分、3分、0分."""
     body = api.get("/api/v1/regions/liaoning/settings", "ln-officer").get_json()
     assert [(x["label"], x["score"]) for x in body["levels"]] == [
-        ("非常满意", 10), ("满意", 8), ("基本满意", 6), ("不满意", 3), ("非常不满意", 0)]
+        ("非常满意", 10),
+        ("满意", 8),
+        ("基本满意", 6),
+        ("不满意", 3),
+        ("非常不满意", 0),
+    ]
     clock.set("2025-09-26T10:00:00+08:00")
     for n, level in enumerate(("very_satisfied", "satisfied", "basic")):
         api.post("/api/v1/evaluations", "ln-channel", json=api.evaluation(record_no=f"G{n}", level=level))
     counted = _open(api, clock, "2025-09-26T10:00:00+08:00", record_no="B1", level="dissatisfied")
     revoked = _open(api, clock, "2025-09-26T10:00:00+08:00", record_no="B2")
     do(api, revoked, "ln-officer", "Task_Callback", callback("malicious"))
-    do(api, revoked, "ln-officer", "Task_NonAdoption", {"non_adoption_reason": "同一号码批量差评",
-                                                        "non_adoption_evidence": [FILE]})
-    stats = api.get("/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00",
-                    "ln-supervisor").get_json()["units"]
+    do(
+        api,
+        revoked,
+        "ln-officer",
+        "Task_NonAdoption",
+        {"non_adoption_reason": "同一号码批量差评", "non_adoption_evidence": [FILE]},
+    )
+    stats = api.get(
+        "/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00", "ln-supervisor"
+    ).get_json()["units"]
     [unit] = stats
     assert (unit["org"], unit["total"], unit["bad"], unit["bad_counted"]) == ("ln-sy-scjg", 5, 2, 1)
     assert unit["average_score"] == 6.75  # (10 + 8 + 6 + 3) / 4: the revoked 0 is left out
@@ -154,8 +183,14 @@ def test_a_service_unrated_after_5_working_days_defaults_to_satisfied_per_articl
     """第七条: 24小时内未作出评价的短信提醒; 第十条: 5个工作日内未进行评价的，默认为“满意”.
     Served Thu 2025-09-25: 09-26, Sun 09-28 (调休), 09-29, 09-30, (10-01..08 off), 10-09."""
     clock.set("2025-09-25T10:00:00+08:00")
-    record = {"region": REGION, "record_no": "LN-REC-0100", "item_code": "LN-0001", "org_code": "ln-sy-scjg",
-              "completed_at": "2025-09-25T10:00:00+08:00", "evaluator_phone": "13900002222"}
+    record = {
+        "region": REGION,
+        "record_no": "LN-REC-0100",
+        "item_code": "LN-0001",
+        "org_code": "ln-sy-scjg",
+        "completed_at": "2025-09-25T10:00:00+08:00",
+        "evaluator_phone": "13900002222",
+    }
     assert api.post("/api/v1/service-records", "ln-channel", json=record).status_code == 201
 
     def sweep(at: str) -> str:
@@ -166,8 +201,9 @@ def test_a_service_unrated_after_5_working_days_defaults_to_satisfied_per_articl
     assert "已提醒 1 件" in sweep("2025-09-26T10:00:00+08:00")
     assert "默认评价 0 件" in sweep("2025-10-09T23:59:00+08:00")
     assert "默认评价 1 件" in sweep("2025-10-10T00:00:01+08:00")
-    stats = api.get("/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-11-01T00:00:00%2B08:00",
-                    "ln-auditor").get_json()["units"]
+    stats = api.get(
+        "/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-11-01T00:00:00%2B08:00", "ln-auditor"
+    ).get_json()["units"]
     assert [(u["org"], u["total"], u["bad"], u["average_score"]) for u in stats] == [("ln-sy-scjg", 1, 0, 8.0)]
 
 

@@ -41,8 +41,9 @@ def test_the_office_sets_the_ledger_deadline_and_it_counts_working_days_across_s
     Thu 2024-02-08: 02-09, (02-10..17 off), Sun 02-18 (调休), 02-19..23, 02-26..03-01, 03-04..08, 03-11..13."""
     cid = _open(api, clock, "2024-02-08T09:00:00+08:00")
     callback_task = task(api, cid, "nea-officer", "Task_Callback")
-    response = api.post(f"/api/v1/tasks/{callback_task['id']}/complete", "nea-officer",
-                        json={"data": callback("ledger")})
+    response = api.post(
+        f"/api/v1/tasks/{callback_task['id']}/complete", "nea-officer", json={"data": callback("ledger")}
+    )
     assert response.status_code == 400 and "rectification_workdays" in response.get_json()["details"]
     do(api, cid, "nea-officer", "Task_Callback", callback("ledger", rectification_workdays=20))
     assert task(api, cid, "nea-officer", "Task_Rectification")["due_date"] == "2024-03-13"
@@ -67,13 +68,24 @@ def test_the_result_is_told_to_the_evaluator_and_uploaded_to_the_qualification_s
 def test_a_rating_not_given_on_site_may_follow_within_7_calendar_days_per_3_1(api, clock):
     """三.(一): 没有在许可服务现场作出评价的企业和群众可在7日内补充评价 (calendar days: holidays count)."""
     clock.set("2025-09-30T10:00:00+08:00")
-    record = {"region": REGION, "record_no": "NEA-REC-0100", "item_code": "NEA-0001", "org_code": "nea-db-zz",
-              "channel": "window_device", "completed_at": "2025-09-30T10:00:00+08:00"}
+    record = {
+        "region": REGION,
+        "record_no": "NEA-REC-0100",
+        "item_code": "NEA-0001",
+        "org_code": "nea-db-zz",
+        "channel": "window_device",
+        "completed_at": "2025-09-30T10:00:00+08:00",
+    }
     assert api.post("/api/v1/service-records", "nea-officer", json=record).status_code == 403
     assert api.post("/api/v1/service-records", "nea-channel", json=record).status_code == 201
     assert api.post("/api/v1/service-records", "nea-channel", json=record).status_code == 200
-    late = api.evaluation(REGION, record_no="NEA-REC-0100", level="satisfied", channel="qr_static",
-                          evaluated_at="2025-10-08T00:00:01+08:00")
+    late = api.evaluation(
+        REGION,
+        record_no="NEA-REC-0100",
+        level="satisfied",
+        channel="qr_static",
+        evaluated_at="2025-10-08T00:00:01+08:00",
+    )
     refused = api.post("/api/v1/evaluations", "nea-channel", json=late)
     assert refused.status_code == 400 and "7日内补充评价" in refused.get_json()["message"]
     assert refused.get_json()["details"]["evaluated_at"] == ["补充评价须在 2025-10-07T16:00:00+00:00 之前"]
@@ -87,7 +99,12 @@ def test_nea_rates_with_its_own_labels_per_2_1(api):
     """二.(一): “很好”、“好”、“一般”、“差”、“很差”五个等级，后两个等级为差评."""
     body = api.get("/api/v1/regions/nea/settings", "nea-officer").get_json()
     assert [(x["label"], x["is_bad"]) for x in body["levels"]] == [
-        ("很好", False), ("好", False), ("一般", False), ("差", True), ("很差", True)]
+        ("很好", False),
+        ("好", False),
+        ("一般", False),
+        ("差", True),
+        ("很差", True),
+    ]
     assert body["late_rating"]["calendar_days"] == 7
     assert api.get("/api/v1/regions/sanming/settings", "nea-officer").status_code == 404
 

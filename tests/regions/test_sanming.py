@@ -47,18 +47,31 @@ def test_a_real_name_review_needs_the_evaluator_reached_and_every_callback_attem
     do(api, cid, "sm-officer", "Task_Callback", callback("explanation", callback_result="not_reached"))
     retry = task(api, cid, "sm-officer", "Task_CallbackRetry")
     assert retry["due_date"] == "2025-09-28"  # one working day: Sun 09-28 is a make-up day
-    logged = api.post(f"/api/v1/cases/{cid}/callbacks", "sm-officer",
-                      json={"result": "refused", "attempted_at": "2025-09-27T11:00:00+08:00", "note": "家属代接"})
+    logged = api.post(
+        f"/api/v1/cases/{cid}/callbacks",
+        "sm-officer",
+        json={"result": "refused", "attempted_at": "2025-09-27T11:00:00+08:00", "note": "家属代接"},
+    )
     assert logged.status_code == 201 and logged.get_json()["attempt_no"] == 2
-    assert api.post(f"/api/v1/cases/{cid}/callbacks", "sm-officer",
-                    json={"result": "maybe", "attempted_at": "2025-09-27T11:00:00"}).status_code == 400
+    assert (
+        api.post(
+            f"/api/v1/cases/{cid}/callbacks",
+            "sm-officer",
+            json={"result": "maybe", "attempted_at": "2025-09-27T11:00:00"},
+        ).status_code
+        == 400
+    )
     complete(api, retry["id"], "sm-officer", {**FORMS["callback_attempt"], "callback_result": "not_reached"})
     again = task(api, cid, "sm-officer", "Task_CallbackRetry")
     complete(api, again["id"], "sm-officer", FORMS["callback_attempt"])
     assert elements(api, cid, "sm-officer") == ["Task_Explanation"]
     attempts = casework(api, cid, "sm-auditor")["callbacks"]
     assert [(a["attempt_no"], a["result"], a["source"]) for a in attempts] == [
-        (1, "not_reached", "form"), (2, "refused", "api"), (3, "not_reached", "form"), (4, "reached", "form")]
+        (1, "not_reached", "form"),
+        (2, "refused", "api"),
+        (3, "not_reached", "form"),
+        (4, "reached", "form"),
+    ]
 
 
 def test_an_anonymous_review_not_reached_goes_on_to_handling(api, clock):
@@ -73,22 +86,36 @@ def test_a_misjudged_review_is_checked_by_the_service_centre_in_3_working_days_a
     body = api.bad_review(REGION, record_no="SM-REC-0002", evaluated_at="2025-09-26T10:00:00+08:00")
     do(api, cid, "sm-officer", "Task_Callback", callback("misjudged", evidence=[FILE]))
     review = task(api, cid, "sm-centre", "Task_RevocationReview")
-    assert (review["candidate_role"], review["candidate_org"], review["due_date"]) == ("coordinator", "sm-hall",
-                                                                                       "2025-09-30")
+    assert (review["candidate_role"], review["candidate_org"], review["due_date"]) == (
+        "coordinator",
+        "sm-hall",
+        "2025-09-30",
+    )
     clock.set("2025-09-29T10:00:00+08:00")
-    complete(api, review["id"], "sm-centre", {"approved": True, "opinion": "评价人误操作，已确认",
-                                              "reported_to": ["reform_office", "efficiency_office"]})
+    complete(
+        api,
+        review["id"],
+        "sm-centre",
+        {"approved": True, "opinion": "评价人误操作，已确认", "reported_to": ["reform_office", "efficiency_office"]},
+    )
     shown = case(api, cid, "sm-auditor")
     assert (shown["status"], shown["outcome"], shown["open_tasks"]) == ("revoked", "misjudged", [])
     assert shown["evaluation"]["revoked_reason"] == "经核实为误评：评价人误操作，已确认"
     reports = [(m.recipient, m.channel) for m in outbox(cid) if "不予采纳" in m.body]
     assert ("sm", "internal") in reports and ("sm-xnb", "internal") in reports
-    stats = api.get("/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00",
-                    "sm-auditor").get_json()["units"]
+    stats = api.get(
+        "/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00", "sm-auditor"
+    ).get_json()["units"]
     [unit] = [u for u in stats if u["org"] == "sm-scjg"]
     assert (unit["bad"], unit["bad_counted"]) == (2, 1)
-    assert unit["not_counted"] == [{"evaluation_id": shown["evaluation"]["id"], "record_no": "SM-REC-0001",
-                                    "level": "very_dissatisfied", "reason": "经核实为误评：评价人误操作，已确认"}]
+    assert unit["not_counted"] == [
+        {
+            "evaluation_id": shown["evaluation"]["id"],
+            "record_no": "SM-REC-0001",
+            "level": "very_dissatisfied",
+            "reason": "经核实为误评：评价人误操作，已确认",
+        }
+    ]
     assert body["case_id"] != cid
 
 
@@ -111,17 +138,29 @@ def test_a_complex_case_goes_on_the_ledger_with_10_working_days_per_2_3_1_across
     assert rectification["due_date"] == "2025-10-20"
     [entry] = casework(api, cid, "sm-auditor")["ledger"]
     assert (entry["status"], entry["org"], entry["due_date"], entry["task_id"]) == (
-        "open", "sm-scjg", "2025-10-20", rectification["id"])
+        "open",
+        "sm-scjg",
+        "2025-10-20",
+        rectification["id"],
+    )
     clock.set("2025-10-10T09:00:00+08:00")
-    noted = api.post(f"/api/v1/ledger/{entry['id']}/notes", "sm-officer",
-                     json={"note": "已完成系统改造方案", "owner": "陈静", "measures": "改造预约系统"})
+    noted = api.post(
+        f"/api/v1/ledger/{entry['id']}/notes",
+        "sm-officer",
+        json={"note": "已完成系统改造方案", "owner": "陈静", "measures": "改造预约系统"},
+    )
     assert noted.status_code == 201
     assert api.post(f"/api/v1/ledger/{entry['id']}/notes", "sm-auditor", json={"note": "x"}).status_code == 403
     run_timers(api.app, "2025-10-21T00:00:01+08:00")
     assert task(api, cid, "sm-supervisor", "Task_SuperviseRectification")["due_date"] == "2025-10-22"
     clock.set("2025-10-21T10:00:00+08:00")
-    do(api, cid, "sm-officer", "Task_Rectification",
-       {**FORMS["rectification"], "rectified": False, "rectified_at": None, "delay_reason": "需跨年度采购设备"})
+    do(
+        api,
+        cid,
+        "sm-officer",
+        "Task_Rectification",
+        {**FORMS["rectification"], "rectified": False, "rectified_at": None, "delay_reason": "需跨年度采购设备"},
+    )
     entry = api.get(f"/api/v1/ledger/{entry['id']}", "sm-supervisor").get_json()
     assert (entry["status"], entry["owner"], entry["measures"]) == ("closed", "陈静", "改造预约系统")
     assert entry["closure"]["delay_reason"] == "需跨年度采购设备"
@@ -161,8 +200,11 @@ def test_an_appeal_after_the_5_working_day_window_is_refused_with_a_clear_messag
     cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
     run_timers(api.app, "2025-10-11T00:00:01+08:00")
     clock.set("2025-10-11T09:00:00+08:00")
-    response = api.post(f"/api/v1/cases/{cid}/appeals", "sm-officer",
-                        json={"data": {"appeal_reason": "误评", "appeal_evidence": [FILE]}})
+    response = api.post(
+        f"/api/v1/cases/{cid}/appeals",
+        "sm-officer",
+        json={"data": {"appeal_reason": "误评", "appeal_evidence": [FILE]}},
+    )
     assert response.status_code == 409
     assert "申诉期已过" in response.get_json()["message"] and "5个工作日" in response.get_json()["message"]
     assert casework(api, cid, "sm-auditor")["appeals"] == []
@@ -170,13 +212,19 @@ def test_an_appeal_after_the_5_working_day_window_is_refused_with_a_clear_messag
 
 def test_a_rejected_appeal_lets_the_case_continue(api, clock):
     cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
-    api.post(f"/api/v1/cases/{cid}/appeals", "sm-officer",
-             json={"data": {"appeal_reason": "误评", "appeal_evidence": [FILE]}})
+    api.post(
+        f"/api/v1/cases/{cid}/appeals",
+        "sm-officer",
+        json={"data": {"appeal_reason": "误评", "appeal_evidence": [FILE]}},
+    )
     do(api, cid, "sm-coordinator", "Task_AppealReview", {"appeal_upheld": False, "appeal_ruling": "差评属实"})
     assert elements(api, cid, "sm-officer") == ["Task_Callback"]
     assert casework(api, cid, "sm-auditor")["appeals"][0]["status"] == "rejected"
-    second = api.post(f"/api/v1/cases/{cid}/appeals", "sm-officer",
-                      json={"data": {"appeal_reason": "再次申诉", "appeal_evidence": [FILE]}})
+    second = api.post(
+        f"/api/v1/cases/{cid}/appeals",
+        "sm-officer",
+        json={"data": {"appeal_reason": "再次申诉", "appeal_evidence": [FILE]}},
+    )
     assert second.status_code == 409
     do(api, cid, "sm-officer", "Task_Callback", callback("immediate_fix"))
     do(api, cid, "sm-officer", "Task_ImmediateFix", FORMS["immediate_fix"])
@@ -190,11 +238,18 @@ def test_the_lead_department_convenes_a_consultation_answered_within_10_working_
     cid = _open(api, clock, "2026-02-12T09:00:00+08:00")
     do(api, cid, "sm-officer", "Task_Callback", callback("consultation"))
     clock.set("2026-02-12T15:00:00+08:00")
-    do(api, cid, "sm-officer", "Task_ConveneConsultation", {"consult_orgs": ["sm-zjj", "sm-zrzy"],
-                                                            "consult_topic": "预售许可与不动产登记材料互认"})
+    do(
+        api,
+        cid,
+        "sm-officer",
+        "Task_ConveneConsultation",
+        {"consult_orgs": ["sm-zjj", "sm-zrzy"], "consult_topic": "预售许可与不动产登记材料互认"},
+    )
     replies = {user: inbox_task(api, user, "Task_ConsultationReply") for user in ("sm-zjj-officer", "sm-zrzy-officer")}
-    assert {(t["candidate_org"], t["due_date"]) for t in replies.values()} == {("sm-zjj", "2026-02-24"),
-                                                                              ("sm-zrzy", "2026-02-24")}
+    assert {(t["candidate_org"], t["due_date"]) for t in replies.values()} == {
+        ("sm-zjj", "2026-02-24"),
+        ("sm-zrzy", "2026-02-24"),
+    }
     assert api.get("/api/v1/tasks", "sm-officer").get_json()["tasks"] == []
     clock.set("2026-02-25T10:00:00+08:00")
     for user, row in replies.items():
@@ -229,15 +284,20 @@ def test_a_bad_review_whose_evaluator_was_satisfied_is_not_counted_per_2_3_1(api
     do(api, cid, "sm-officer", "Task_Callback", callback("explanation"))
     do(api, cid, "sm-officer", "Task_Explanation", FORMS["explanation"])
     do(api, cid, "sm-officer", "Task_Feedback", FORMS["feedback"])
-    stats = api.get("/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00",
-                    "sm-supervisor").get_json()["units"]
+    stats = api.get(
+        "/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00", "sm-supervisor"
+    ).get_json()["units"]
     [unit] = [u for u in stats if u["org"] == "sm-scjg"]
     assert (unit["bad"], unit["bad_counted"]) == (1, 0)
     assert unit["not_counted"][0]["reason"] == "整改后评价人表示满意，按规定不予计算"
     assert unit["average_score"] is None  # Sanming does not score
     assert api.get("/api/v1/stats/units?from=x&to=y", "sm-supervisor").status_code == 400
-    assert api.get("/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00",
-                   "sm-officer").status_code == 403
+    assert (
+        api.get(
+            "/api/v1/stats/units?from=2025-09-01T00:00:00%2B08:00&to=2025-10-01T00:00:00%2B08:00", "sm-officer"
+        ).status_code
+        == 403
+    )
 
 
 def test_suspected_misconduct_is_transferred_from_any_step_and_the_case_goes_on(api, clock):
@@ -254,8 +314,13 @@ def test_suspected_misconduct_is_transferred_from_any_step_and_the_case_goes_on(
 
 
 def test_sanming_sets_no_rule_for_unrated_services_so_none_are_registered(api):
-    record = {"region": REGION, "record_no": "SM-REC-0100", "item_code": "SM-0001", "org_code": "sm-scjg",
-              "completed_at": "2025-09-25T10:00:00+08:00"}
+    record = {
+        "region": REGION,
+        "record_no": "SM-REC-0100",
+        "item_code": "SM-0001",
+        "org_code": "sm-scjg",
+        "completed_at": "2025-09-25T10:00:00+08:00",
+    }
     response = api.post("/api/v1/service-records", "sm-channel", json=record)
     assert response.status_code == 400 and response.get_json()["details"] == {"region": ["sanming"]}
     assert api.get("/api/v1/regions/sanming/settings", "sm-officer").get_json()["unrated"] is None

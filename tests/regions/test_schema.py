@@ -5,8 +5,16 @@ from alembic.migration import MigrationContext
 
 from casemgmt.db import db
 
-TABLES = {"callback_attempts", "ledger_entries", "ledger_notes", "extension_requests", "appeals", "consultations",
-          "transfers", "service_records"}
+TABLES = {
+    "callback_attempts",
+    "ledger_entries",
+    "ledger_notes",
+    "extension_requests",
+    "appeals",
+    "consultations",
+    "transfers",
+    "service_records",
+}
 
 
 def _touches_our_tables(diff) -> bool:

@@ -33,8 +33,9 @@ def test_a_review_request_with_evidence_goes_to_the_approval_bureau_and_an_inval
     cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
     do(api, cid, "xa-officer", "Task_Callback", callback("misjudged"))
     request = task(api, cid, "xa-officer", "Task_ReviewRequest")
-    response = api.post(f"/api/v1/tasks/{request['id']}/complete", "xa-officer",
-                        json={"data": {"review_reason": "评价对象错误"}})
+    response = api.post(
+        f"/api/v1/tasks/{request['id']}/complete", "xa-officer", json={"data": {"review_reason": "评价对象错误"}}
+    )
     assert response.status_code == 400 and "review_evidence" in response.get_json()["details"]
     complete(api, request["id"], "xa-officer", {"review_reason": "评价对象错误", "review_evidence": [FILE]})
     review = task(api, cid, "xa-coordinator", "Task_RevocationReview")
@@ -75,8 +76,16 @@ def test_the_approval_bureau_convenes_a_consultation_answered_within_15_working_
     run_timers(api.app, "2024-10-24T00:00:01+08:00")
     assert task(api, cid, "xa-supervisor", "Task_SuperviseConsultation")
     clock.set("2024-10-24T10:00:00+08:00")
-    complete(api, answer["id"], "xa-coordinator", {"answer_content": "已协调两部门一次办结", "answer_channel": "phone",
-                                                   "answered_at": "2024-10-24T09:30:00+08:00"})
+    complete(
+        api,
+        answer["id"],
+        "xa-coordinator",
+        {
+            "answer_content": "已协调两部门一次办结",
+            "answer_channel": "phone",
+            "answered_at": "2024-10-24T09:30:00+08:00",
+        },
+    )
     callback_task = inbox_task(api, "xa-hotline", "Task_SatisfactionCallback")
     assert callback_task["candidate_org"] == "xa-12345" and "Task_Feedback" not in elements(api, cid, "xa-officer")
     [record] = casework(api, cid, "xa-auditor")["consultations"]
@@ -89,8 +98,12 @@ def test_a_platform_fault_goes_to_its_builder_and_12345_calls_back_on_satisfacti
     do(api, cid, "xa-officer", "Task_Callback", callback("platform"))
     fix = inbox_task(api, "xa-platform-officer", "Task_PlatformFix")
     assert fix["candidate_org"] == "xa-platform"
-    complete(api, fix["id"], "xa-platform-officer", {"platform_measures": "修复上传控件",
-                                                     "platform_fixed_at": "2025-09-30T10:00:00+08:00"})
+    complete(
+        api,
+        fix["id"],
+        "xa-platform-officer",
+        {"platform_measures": "修复上传控件", "platform_fixed_at": "2025-09-30T10:00:00+08:00"},
+    )
     do(api, cid, "xa-officer", "Task_Feedback", FEEDBACK)
     satisfaction = inbox_task(api, "xa-hotline", "Task_SatisfactionCallback")
     assert api.post(f"/api/v1/tasks/{satisfaction['id']}/claim", "xa-officer").status_code == 403
@@ -104,8 +117,12 @@ def test_an_evaluator_unhappy_at_the_12345_callback_is_reviewed(api, clock):
     assert task(api, cid, "xa-officer", "Task_Rectification")["due_date"] == "2025-09-30"
     do(api, cid, "xa-officer", "Task_Rectification", FORMS["rectification"])
     do(api, cid, "xa-officer", "Task_Feedback", FEEDBACK)
-    complete(api, inbox_task(api, "xa-hotline", "Task_SatisfactionCallback")["id"], "xa-hotline",
-             {**SATISFACTION, "satisfied": "no"})
+    complete(
+        api,
+        inbox_task(api, "xa-hotline", "Task_SatisfactionCallback")["id"],
+        "xa-hotline",
+        {**SATISFACTION, "satisfied": "no"},
+    )
     assert task(api, cid, "xa-supervisor", "Task_DissatisfactionReview")
 
 
@@ -113,13 +130,20 @@ def test_an_unrated_service_is_reminded_and_recorded_as_unrated_after_5_working_
     """第十条: 办结24小时内未评价的，短信提醒5个工作日内评价；超过5个工作日未评价的，记录为“未评”.
     Reminded Fri 2025-09-26: Sun 09-28 (调休), 09-29, 09-30, (10-01..08 off), 10-09, 10-10."""
     clock.set("2025-09-25T10:00:00+08:00")
-    record = {"region": REGION, "record_no": "XA-REC-0100", "item_code": "XA-0001", "org_code": "xa-scjg",
-              "completed_at": "2025-09-25T10:00:00+08:00", "evaluator_phone": "13900001111"}
+    record = {
+        "region": REGION,
+        "record_no": "XA-REC-0100",
+        "item_code": "XA-0001",
+        "org_code": "xa-scjg",
+        "completed_at": "2025-09-25T10:00:00+08:00",
+        "evaluator_phone": "13900001111",
+    }
     assert api.post("/api/v1/service-records", "xa-channel", json=record).status_code == 201
     rated = {**record, "record_no": "XA-REC-0101"}
     api.post("/api/v1/service-records", "xa-channel", json=rated)
-    api.post("/api/v1/evaluations", "xa-channel",
-             json=api.evaluation(REGION, record_no="XA-REC-0101", level="satisfied"))
+    api.post(
+        "/api/v1/evaluations", "xa-channel", json=api.evaluation(REGION, record_no="XA-REC-0101", level="satisfied")
+    )
 
     def sweep(at: str) -> str:
         result = api.app.test_cli_runner().invoke(args=["api", "sweep-unrated", "--now", at])
@@ -144,7 +168,8 @@ def test_a_bad_review_must_carry_a_reason_and_suspected_misconduct_is_transferre
     kinds = [e["kind"] for e in history(api, cid, "xa-auditor")]
     assert kinds[-2:] == ["transfer_requested", "operation"]
     assert [m.body for m in outbox(cid) if m.recipient == "discipline"] == [
-        f"差评工单 {case(api, cid, 'xa-auditor')['case_no']} 涉嫌违纪违法，移交处理。事由：涉嫌吃拿卡要"]
+        f"差评工单 {case(api, cid, 'xa-auditor')['case_no']} 涉嫌违纪违法，移交处理。事由：涉嫌吃拿卡要"
+    ]
 
 
 def test_a_review_found_valid_can_go_to_the_ledger_with_the_deadline_the_unit_sets(api, clock):

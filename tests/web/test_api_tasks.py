@@ -95,11 +95,18 @@ def test_a_supervisor_reassigns_a_task_with_a_reason_and_it_is_audited(api):
     task = only_task(api, case["case_id"], "ln-officer")
     no_reason = api.post(f"/api/v1/tasks/{task['id']}/reassign", "ln-supervisor", json={"reason": ""})
     assert no_reason.status_code == 400
-    response = api.post(f"/api/v1/tasks/{task['id']}/reassign", "ln-supervisor",
-                        json={"reason": "王晓明休假", "assignee": "ln-officer2"})
+    response = api.post(
+        f"/api/v1/tasks/{task['id']}/reassign",
+        "ln-supervisor",
+        json={"reason": "王晓明休假", "assignee": "ln-officer2"},
+    )
     assert response.status_code == 200 and response.get_json()["assignee"] == "ln-officer2"
-    assert api.post(f"/api/v1/tasks/{task['id']}/reassign", "ln-officer",
-                    json={"reason": "x", "assignee": "ln-officer"}).status_code == 403
+    assert (
+        api.post(
+            f"/api/v1/tasks/{task['id']}/reassign", "ln-officer", json={"reason": "x", "assignee": "ln-officer"}
+        ).status_code
+        == 403
+    )
     events = api.get(f"/api/v1/cases/{case['case_id']}/history", "ln-auditor").get_json()["events"]
     [event] = [e for e in events if e["kind"] == "task_reassigned"]
     assert event["payload"]["reason"] == "王晓明休假" and event["actor"] == "ln-supervisor"

@@ -27,10 +27,13 @@ def test_two_concurrent_completions_of_one_task_one_wins_one_gets_409(api):
     client_a, client_b = api.app.test_client(), api.app.test_client()
     headers = {u: {"Authorization": f"Bearer {api.token(u)}"} for u in ("ln-officer", "ln-officer2")}
     url = f"/api/v1/tasks/{task['id']}/complete"
-    results = race(api, [
-        lambda: client_a.post(url, headers=headers["ln-officer"], json={"data": callback("explanation")}),
-        lambda: client_b.post(url, headers=headers["ln-officer2"], json={"data": callback("immediate_fix")}),
-    ])
+    results = race(
+        api,
+        [
+            lambda: client_a.post(url, headers=headers["ln-officer"], json={"data": callback("explanation")}),
+            lambda: client_b.post(url, headers=headers["ln-officer2"], json={"data": callback("immediate_fix")}),
+        ],
+    )
     codes = sorted(r.status_code for r in results)
     assert codes == [200, 409], [r.get_json() for r in results]
     following = only_task(api, case["case_id"], "ln-officer")

@@ -83,8 +83,13 @@ def test_a_deadline_reaching_a_year_without_data_is_provisional_until_that_year_
     assert (rectification["due_date"], rectification["provisional"]) == ("2027-01-07", True)
 
     actor = Actor.system("admin")
-    import_year("national", 2027, [{"day": "2027-01-01", "kind": "holiday", "name": "元旦"}], "admin",
-                datetime.fromisoformat("2026-12-25T00:00:00+08:00"))
+    import_year(
+        "national",
+        2027,
+        [{"day": "2027-01-01", "kind": "holiday", "name": "元旦"}],
+        "admin",
+        datetime.fromisoformat("2026-12-25T00:00:00+08:00"),
+    )
     changes = recompute_deadlines(actor, clock())
     db.session.commit()
     assert {c.what for c in changes} == {"task:Task_Rectification", "timer:Timer_RectificationOverdue"}

@@ -47,7 +47,7 @@ def row_errors(details: object) -> tuple[dict[int, list[str]], list[str]]:
     """Split a calendar error's details into messages per table row and the other messages."""
     rows: dict[int, list[str]] = {}
     general: list[str] = []
-    for key, messages in (details.items() if isinstance(details, dict) else []):
+    for key, messages in details.items() if isinstance(details, dict) else []:
         texts = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
         match = _ROW.match(str(key))
         if match:
@@ -65,9 +65,18 @@ def _page(place: Region, scope: str, year: int, days: list[dict] | None, **conte
     if days is None:
         days = overview["scopes"][scope]["days"] if scope in overview["scopes"] else []
     context.setdefault("errors", ({}, []))
-    return render_template("admin/calendar.html", place=place, scope=scope, year=year, days=days,
-                           overview=overview, kinds=DAY_KINDS, blank_rows=BLANK_ROWS,
-                           notice_example=NOTICE_EXAMPLE, **context)
+    return render_template(
+        "admin/calendar.html",
+        place=place,
+        scope=scope,
+        year=year,
+        days=days,
+        overview=overview,
+        kinds=DAY_KINDS,
+        blank_rows=BLANK_ROWS,
+        notice_example=NOTICE_EXAMPLE,
+        **context,
+    )
 
 
 @bp.get("/admin/<region>/calendar")
@@ -88,8 +97,7 @@ def calendar_preview(place: Region):
     try:
         if notice is not None:
             days = calendar_changes.days_of(scope, year, None, notice)
-        preview = calendar_changes.preview_calendar_change(place, scope, year, days, actor, now(),
-                                                           _national_regions())
+        preview = calendar_changes.preview_calendar_change(place, scope, year, days, actor, now(), _national_regions())
     except InvalidInput as err:
         db.session.rollback()
         return _page(place, scope, year, days, errors=row_errors(err.details), notice=notice or ""), 400
@@ -103,12 +111,28 @@ def calendar_apply(place: Region):
     scope, year = request.form.get("scope", ""), _year(request.form.get("year"))
     days = posted_days()
     try:
-        result = calendar_changes.apply_calendar_change(place, scope, year, days, Actor.of(g.user, "admin"), now(),
-                                                        _national_regions(), request.form.get("note", "").strip()[:500])
+        result = calendar_changes.apply_calendar_change(
+            place,
+            scope,
+            year,
+            days,
+            Actor.of(g.user, "admin"),
+            now(),
+            _national_regions(),
+            request.form.get("note", "").strip()[:500],
+        )
     except InvalidInput as err:
         db.session.rollback()
         return _page(place, scope, year, days, errors=row_errors(err.details)), 400
     db.session.commit()
-    flash(_("Calendar %(scope)s %(year)s saved as version %(v)s; %(n)s open deadlines recomputed.", scope=scope,
-            year=year, v=result["version"], n=result["deadlines_moved"]), "success")
+    flash(
+        _(
+            "Calendar %(scope)s %(year)s saved as version %(v)s; %(n)s open deadlines recomputed.",
+            scope=scope,
+            year=year,
+            v=result["version"],
+            n=result["deadlines_moved"],
+        ),
+        "success",
+    )
     return _page(place, scope, year, days, applied=result)

@@ -43,8 +43,9 @@ def _editor(place: Region, template: str, suffix: str, **context):
     if name is not None:
         file_of(definition, name)
     active = bundles.get_active(place.id)
-    return render_template(template, place=place, definition=definition, active=active, names=names, name=name,
-                           **context)
+    return render_template(
+        template, place=place, definition=definition, active=active, names=names, name=name, **context
+    )
 
 
 @bp.get("/admin/<region>/modeler")
@@ -82,8 +83,9 @@ def form_list(place: Region):
     if request.args.get("key"):
         return redirect(url_for("admin.form_editor", region=place.code, key=request.args["key"].strip()))
     definition = bundles.get_active(place.id)
-    return render_template("admin/forms.html", place=place, active=definition,
-                           forms=sorted(bundles.forms_of(definition).items()))
+    return render_template(
+        "admin/forms.html", place=place, active=definition, forms=sorted(bundles.forms_of(definition).items())
+    )
 
 
 @bp.get("/admin/<region>/forms/<key>")
@@ -96,10 +98,20 @@ def form_editor(place: Region, key: str):
     name = f"{bundles.FORM_PREFIX}{key}.json"
     text = definition.files.get(name) or json.dumps(
         {"key": key, "title": "", "fields": [{"name": "note", "label": "", "type": "text", "required": True}]},
-        ensure_ascii=False, indent=2)
+        ensure_ascii=False,
+        indent=2,
+    )
     preview = form_preview_of(key, text)
-    return render_template("admin/form_editor.html", place=place, active=definition, key=key, name=name, text=text,
-                           is_new=name not in definition.files, **preview)
+    return render_template(
+        "admin/form_editor.html",
+        place=place,
+        active=definition,
+        key=key,
+        name=name,
+        text=text,
+        is_new=name not in definition.files,
+        **preview,
+    )
 
 
 def form_preview_of(key: str, text: str) -> dict:
@@ -113,8 +125,9 @@ def form_preview_of(key: str, text: str) -> dict:
         problems.append(_("The key must equal the file name: %(key)s", key=key))
     if problems:
         return {"problems": problems, "html": ""}
-    html = render_template("admin/_form_preview.html", definition=definition,
-                           conditions=required_conditions(definition))
+    html = render_template(
+        "admin/_form_preview.html", definition=definition, conditions=required_conditions(definition)
+    )
     return {"problems": [], "html": html}
 
 
@@ -133,8 +146,7 @@ def validate(place: Region):
     files = versions.compose_files(place, data["files"], data["remove"], data["base"])
     problems = versions.check_files(files)
     html = render_template("admin/_problems.html", problems=problems)
-    return jsonify({"valid": not problems, "problems": problems, "html": html,
-                    "sha256": bundles.bundle_sha256(files)})
+    return jsonify({"valid": not problems, "problems": problems, "html": html, "sha256": bundles.bundle_sha256(files)})
 
 
 @bp.post("/admin/<region>/rules/dry-run")
@@ -156,10 +168,19 @@ def deploy(place: Region):
     files = versions.compose_files(place, data["files"], data["remove"], data["base"])
     definition, created = versions.deploy_version(place, files, _actor(), now(), data["comment"])
     db.session.commit()
-    message = (_("Deployed as version %(v)s.", v=definition.version) if created
-               else _("Nothing changed: version %(v)s stays active.", v=definition.version))
-    return jsonify({"version": definition.version, "created": created, "message": message,
-                    "versions_url": url_for("admin.version_list", region=place.code)}), 201 if created else 200
+    message = (
+        _("Deployed as version %(v)s.", v=definition.version)
+        if created
+        else _("Nothing changed: version %(v)s stays active.", v=definition.version)
+    )
+    return jsonify(
+        {
+            "version": definition.version,
+            "created": created,
+            "message": message,
+            "versions_url": url_for("admin.version_list", region=place.code),
+        }
+    ), 201 if created else 200
 
 
 @bp.post("/admin/<region>/upload")
@@ -180,12 +201,21 @@ def upload(place: Region):
         db.session.rollback()
         return render_overview(place, list(err.details or []), checked=True), 422
     db.session.commit()
-    flash(_("Deployed as version %(v)s.", v=definition.version) if created
-          else _("Nothing changed: version %(v)s stays active.", v=definition.version), "success")
+    flash(
+        _("Deployed as version %(v)s.", v=definition.version)
+        if created
+        else _("Nothing changed: version %(v)s stays active.", v=definition.version),
+        "success",
+    )
     return redirect(url_for("admin.version_list", region=place.code))
 
 
 def render_overview(place: Region, problems: list[dict], checked: bool) -> str:
     """Render the overview with the problems of an upload."""
-    return render_template("admin/overview.html", place=place, active=bundles.get_active(place.id, required=False),
-                           problems=problems, checked=checked)
+    return render_template(
+        "admin/overview.html",
+        place=place,
+        active=bundles.get_active(place.id, required=False),
+        problems=problems,
+        checked=checked,
+    )

@@ -42,17 +42,25 @@ def version_diff(place: Region, old: int, new: int):
     """Compare two versions element by element, side by side on their diagrams."""
     before, after = versions.get_version(place, old), versions.get_version(place, new)
     diff = diff_files(before.files, after.files)
-    names = sorted({n for n in (*before.files, *after.files) if n.endswith(".bpmn")},
-                   key=lambda n: (n != MAIN_FILE, n))
+    names = sorted({n for n in (*before.files, *after.files) if n.endswith(".bpmn")}, key=lambda n: (n != MAIN_FILE, n))
     name = request.args.get("file") or (names[0] if names else "")
     if name not in names:
         raise InvalidInput(_("Neither version has the diagram %(name)s.", name=name))
-    return render_template("admin/diff.html", place=place, before=before, after=after, diff=diff, names=names,
-                           name=name, marks=_marks(diff, name))
+    return render_template(
+        "admin/diff.html",
+        place=place,
+        before=before,
+        after=after,
+        diff=diff,
+        names=names,
+        name=name,
+        marks=_marks(diff, name),
+    )
 
 
 def _marks(diff: dict, name: str) -> dict:
     """Return the element ids to colour on each side for one diagram file."""
+
     def ids(kind: str) -> list[str]:
         return [e["id"] for e in diff[kind] if e["file"] == name]
 
@@ -76,8 +84,14 @@ def migration(place: Region):
     target = version_or_active(place, request.args.get("to", type=int))
     number = target.version
     moves = case_migration.preview_migration(place, target, _actor(), now())
-    return render_template("admin/migration.html", place=place, number=number, moves=moves,
-                           choices=versions.list_versions(place), results=None)
+    return render_template(
+        "admin/migration.html",
+        place=place,
+        number=number,
+        moves=moves,
+        choices=versions.list_versions(place),
+        results=None,
+    )
 
 
 @bp.post("/admin/<region>/migration")
@@ -93,7 +107,15 @@ def migrate(place: Region):
     results = case_migration.migrate_cases(place, target, ids, _actor(), now())
     db.session.commit()
     moved = sum(r.moved for r in results)
-    flash(_("%(moved)s of %(total)s cases moved to version %(v)s.", moved=moved, total=len(results), v=number),
-          "success" if moved == len(results) else "warn")
-    return render_template("admin/migration.html", place=place, number=number, moves=[], results=results,
-                           choices=versions.list_versions(place))
+    flash(
+        _("%(moved)s of %(total)s cases moved to version %(v)s.", moved=moved, total=len(results), v=number),
+        "success" if moved == len(results) else "warn",
+    )
+    return render_template(
+        "admin/migration.html",
+        place=place,
+        number=number,
+        moves=[],
+        results=results,
+        choices=versions.list_versions(place),
+    )

@@ -28,8 +28,7 @@ from casemgmt.rules import bundles, versions
 from web import errors
 from web.ui import local_time, login_required
 
-bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/admin/static")
+bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static", static_url_path="/admin/static")
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 #: libraries installed from the npm registry by `make setup`; only these folders are served
 VENDOR = {
@@ -130,8 +129,11 @@ def vendor(package: str, filename: str):
 def admin_helpers() -> dict:
     """Tell templates whether to offer the rules pages, and whether the modeler bundle is built."""
     user = g.get("user")
-    return {"may_administer": bool(user and user.has_role("admin")), "modeler_built": MODELER_BUNDLE.is_file(),
-            "iso_time": iso_time}
+    return {
+        "may_administer": bool(user and user.has_role("admin")),
+        "modeler_built": MODELER_BUNDLE.is_file(),
+        "iso_time": iso_time,
+    }
 
 
 def iso_time(value: str | None) -> str:

@@ -75,5 +75,11 @@ def ensure_still_active(place: Region, expected: int | None) -> None:
     """Refuse to deploy edits made on a version that another administrator has since replaced."""
     active = bundles.get_active(place.id, required=False)
     if expected is not None and active is not None and active.version != expected:
-        raise ConcurrentUpdate(_("Version %(new)s was deployed after you opened version %(old)s: reload the "
-                                 "editor and make your change again.", new=active.version, old=expected))
+        raise ConcurrentUpdate(
+            _(
+                "Version %(new)s was deployed after you opened version %(old)s: reload the "
+                "editor and make your change again.",
+                new=active.version,
+                old=expected,
+            )
+        )

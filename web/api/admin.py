@@ -49,7 +49,7 @@ def _upload(schema) -> dict:
     if not isinstance(payload, dict):
         raise InvalidInput("请求体必须是 JSON 对象或 multipart 表单", details={"_body": ["无法读取"]})
     files = payload.get("files")
-    for name, text in (files.items() if isinstance(files, dict) else []):
+    for name, text in files.items() if isinstance(files, dict) else []:
         if isinstance(text, str) and len(text.encode("utf-8")) > MAX_FILE_BYTES:
             abort(413, description=TOO_LARGE.format(name=name))
     try:
@@ -89,9 +89,13 @@ def _files(region: Region, data: dict) -> dict[str, str]:
 
 def version_json(definition: ProcessDefinition, *, files: bool = False) -> dict:
     body = {
-        "version": definition.version, "sha256": definition.sha256, "is_active": definition.is_active,
-        "deployed_at": definition.deployed_at.isoformat(), "deployed_by": definition.deployed_by,
-        "comment": definition.comment, "file_names": sorted(definition.files),
+        "version": definition.version,
+        "sha256": definition.sha256,
+        "is_active": definition.is_active,
+        "deployed_at": definition.deployed_at.isoformat(),
+        "deployed_by": definition.deployed_by,
+        "comment": definition.comment,
+        "file_names": sorted(definition.files),
     }
     if files:
         body["files"] = definition.files
@@ -124,8 +128,9 @@ def diff_versions(region: str, old: int, new: int):
 def validate(region: str):
     files = _files(_region(region), _upload(UploadSchema()))
     problems = versions.check_files(files)
-    return jsonify({"valid": not problems, "problems": problems, "sha256": bundle_sha256(files),
-                    "file_names": sorted(files)})
+    return jsonify(
+        {"valid": not problems, "problems": problems, "sha256": bundle_sha256(files), "file_names": sorted(files)}
+    )
 
 
 @bp.post(f"{ADMIN}/dry-run")
@@ -173,8 +178,14 @@ def migration_preview(region: str):
     place = _region(region)
     target = _target(place, request.args.get("to"))
     moves = case_migration.preview_migration(place, target, _actor(), now())
-    return jsonify({"to": target.version, "movable": sum(m.movable for m in moves),
-                    "blocked": sum(not m.movable for m in moves), "cases": [m.as_dict() for m in moves]})
+    return jsonify(
+        {
+            "to": target.version,
+            "movable": sum(m.movable for m in moves),
+            "blocked": sum(not m.movable for m in moves),
+            "cases": [m.as_dict() for m in moves],
+        }
+    )
 
 
 @bp.post(f"{ADMIN}/migration")
@@ -185,8 +196,14 @@ def migrate(region: str):
     target = _target(place, data["to"])
     moves = case_migration.migrate_cases(place, target, data["cases"], _actor(), now())
     db.session.commit()
-    return jsonify({"to": target.version, "moved": sum(m.moved for m in moves),
-                    "refused": sum(not m.moved for m in moves), "cases": [m.as_dict() for m in moves]})
+    return jsonify(
+        {
+            "to": target.version,
+            "moved": sum(m.moved for m in moves),
+            "refused": sum(not m.moved for m in moves),
+            "cases": [m.as_dict() for m in moves],
+        }
+    )
 
 
 # --- calendar -----------------------------------------------------------------------------
@@ -214,8 +231,11 @@ def _calendar_input(region: str) -> tuple[Region, dict, list[dict]]:
 @token_required
 def calendar_preview(region: str):
     place, data, days = _calendar_input(region)
-    return jsonify(calendar_changes.preview_calendar_change(
-        place, data["scope"], data["year"], days, _actor(), now(), _national_regions()))
+    return jsonify(
+        calendar_changes.preview_calendar_change(
+            place, data["scope"], data["year"], days, _actor(), now(), _national_regions()
+        )
+    )
 
 
 @bp.post(f"{ADMIN}/calendar")
@@ -223,6 +243,7 @@ def calendar_preview(region: str):
 def calendar_apply(region: str):
     place, data, days = _calendar_input(region)
     result = calendar_changes.apply_calendar_change(
-        place, data["scope"], data["year"], days, _actor(), now(), _national_regions(), data["note"])
+        place, data["scope"], data["year"], days, _actor(), now(), _national_regions(), data["note"]
+    )
     db.session.commit()
     return jsonify(result), 201

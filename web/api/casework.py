@@ -36,16 +36,18 @@ from web.api.routes import bp, load_json, now
 def get_casework(case_id: int):
     """Return the case's rule-pack records: callbacks, ledger, extensions, appeals, consultations, transfers."""
     case = case_queries.get_case(case_id, g.user)
-    entries = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.case_id == case.id)
-                                 .order_by(LedgerEntry.id))
-    return jsonify({
-        "case_id": case.id, "callbacks": [callback_json(a) for a in callbacks.list_attempts(case)],
-        "ledger": [ledger_json(e) for e in entries],
-        "extension_requests": [extension_json(r) for r in extension_requests.list_requests(case)],
-        "appeals": [appeal_json(a) for a in appeals.list_appeals(case)],
-        "consultations": [consultation_json(c) for c in consultation.list_consultations(case)],
-        "transfers": [transfer_json(t) for t in transfers.list_transfers(case)],
-    })
+    entries = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.case_id == case.id).order_by(LedgerEntry.id))
+    return jsonify(
+        {
+            "case_id": case.id,
+            "callbacks": [callback_json(a) for a in callbacks.list_attempts(case)],
+            "ledger": [ledger_json(e) for e in entries],
+            "extension_requests": [extension_json(r) for r in extension_requests.list_requests(case)],
+            "appeals": [appeal_json(a) for a in appeals.list_appeals(case)],
+            "consultations": [consultation_json(c) for c in consultation.list_consultations(case)],
+            "transfers": [transfer_json(t) for t in transfers.list_transfers(case)],
+        }
+    )
 
 
 @bp.post("/cases/<int:case_id>/callbacks")
@@ -164,17 +166,38 @@ def sweep_unrated_command(now_text: str | None) -> None:
 
 def callback_json(a: CallbackAttempt) -> dict:
     """Return a callback attempt as JSON."""
-    return {"attempt_no": a.attempt_no, "result": a.result, "label": callbacks.RESULT_LABELS[a.result],
-            "attempted_at": iso(a.attempted_at), "recorded_at": iso(a.recorded_at), "recorded_by": a.recorded_by,
-            "note": a.note, "source": a.source}
+    return {
+        "attempt_no": a.attempt_no,
+        "result": a.result,
+        "label": callbacks.RESULT_LABELS[a.result],
+        "attempted_at": iso(a.attempted_at),
+        "recorded_at": iso(a.recorded_at),
+        "recorded_by": a.recorded_by,
+        "note": a.note,
+        "source": a.source,
+    }
 
 
 def ledger_json(e: LedgerEntry, notes: bool = False) -> dict:
     """Return a ledger entry as JSON, with its notes if asked."""
-    body = {"id": e.id, "case_id": e.case_id, "case_no": e.case.case_no, "org": e.org.code, "org_name": e.org.name,
-            "owner": e.owner, "measures": e.measures, "task_element": e.task_element, "task_id": e.task_id,
-            "due_date": iso(e.due_date), "due_at": iso(e.due_at), "extended_workdays": e.extended_workdays,
-            "status": e.status, "opened_at": iso(e.opened_at), "closed_at": iso(e.closed_at), "closure": e.closure}
+    body = {
+        "id": e.id,
+        "case_id": e.case_id,
+        "case_no": e.case.case_no,
+        "org": e.org.code,
+        "org_name": e.org.name,
+        "owner": e.owner,
+        "measures": e.measures,
+        "task_element": e.task_element,
+        "task_id": e.task_id,
+        "due_date": iso(e.due_date),
+        "due_at": iso(e.due_at),
+        "extended_workdays": e.extended_workdays,
+        "status": e.status,
+        "opened_at": iso(e.opened_at),
+        "closed_at": iso(e.closed_at),
+        "closure": e.closure,
+    }
     if notes:
         body["notes"] = [{"author": n.author, "note": n.note, "at": iso(n.at)} for n in e.notes]
     return body
@@ -182,32 +205,73 @@ def ledger_json(e: LedgerEntry, notes: bool = False) -> dict:
 
 def extension_json(r: ExtensionRequest) -> dict:
     """Return an extension request as JSON."""
-    return {"id": r.id, "case_id": r.case_id, "task_element": r.task_element, "workdays": r.workdays,
-            "reason": r.reason, "requested_by": r.requested_by, "requested_at": iso(r.requested_at),
-            "status": r.status, "decided_by": r.decided_by, "decided_at": iso(r.decided_at), "opinion": r.opinion,
-            "old_due_date": iso(r.old_due_date), "new_due_date": iso(r.new_due_date), "new_due_at": iso(r.new_due_at)}
+    return {
+        "id": r.id,
+        "case_id": r.case_id,
+        "task_element": r.task_element,
+        "workdays": r.workdays,
+        "reason": r.reason,
+        "requested_by": r.requested_by,
+        "requested_at": iso(r.requested_at),
+        "status": r.status,
+        "decided_by": r.decided_by,
+        "decided_at": iso(r.decided_at),
+        "opinion": r.opinion,
+        "old_due_date": iso(r.old_due_date),
+        "new_due_date": iso(r.new_due_date),
+        "new_due_at": iso(r.new_due_at),
+    }
 
 
 def appeal_json(a: Appeal) -> dict:
     """Return an appeal as JSON."""
-    return {"id": a.id, "case_id": a.case_id, "reason": a.reason, "evidence": a.evidence, "filed_by": a.filed_by,
-            "filed_at": iso(a.filed_at), "status": a.status, "ruled_by": a.ruled_by, "ruled_at": iso(a.ruled_at),
-            "ruling": a.ruling}
+    return {
+        "id": a.id,
+        "case_id": a.case_id,
+        "reason": a.reason,
+        "evidence": a.evidence,
+        "filed_by": a.filed_by,
+        "filed_at": iso(a.filed_at),
+        "status": a.status,
+        "ruled_by": a.ruled_by,
+        "ruled_at": iso(a.ruled_at),
+        "ruling": a.ruling,
+    }
 
 
 def consultation_json(c: Consultation) -> dict:
     """Return a consultation as JSON."""
-    return {"id": c.id, "orgs": c.orgs, "convened_by": c.convened_by, "convened_at": iso(c.convened_at),
-            "replies": c.replies, "merged_at": iso(c.merged_at)}
+    return {
+        "id": c.id,
+        "orgs": c.orgs,
+        "convened_by": c.convened_by,
+        "convened_at": iso(c.convened_at),
+        "replies": c.replies,
+        "merged_at": iso(c.merged_at),
+    }
 
 
 def transfer_json(t: Transfer) -> dict:
     """Return a transfer as JSON."""
-    return {"id": t.id, "case_id": t.case_id, "reason": t.reason, "at_steps": t.at_steps,
-            "requested_by": t.requested_by, "requested_at": iso(t.requested_at), "sent_at": iso(t.sent_at)}
+    return {
+        "id": t.id,
+        "case_id": t.case_id,
+        "reason": t.reason,
+        "at_steps": t.at_steps,
+        "requested_by": t.requested_by,
+        "requested_at": iso(t.requested_at),
+        "sent_at": iso(t.sent_at),
+    }
 
 
 def service_record_json(r: ServiceRecord) -> dict:
     """Return a service record as JSON (no evaluator phone)."""
-    return {"id": r.id, "record_no": r.record_no, "status": r.status, "completed_at": iso(r.completed_at),
-            "reminded_at": iso(r.reminded_at), "settled_at": iso(r.settled_at), "evaluation_id": r.evaluation_id}
+    return {
+        "id": r.id,
+        "record_no": r.record_no,
+        "status": r.status,
+        "completed_at": iso(r.completed_at),
+        "reminded_at": iso(r.reminded_at),
+        "settled_at": iso(r.settled_at),
+        "evaluation_id": r.evaluation_id,
+    }

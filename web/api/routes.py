@@ -50,9 +50,13 @@ def post_evaluation():
     except IntegrityError:  # the same external_id raced in: answer the first result
         db.session.rollback()
         result = intake_ops.submit_evaluation(data, g.user, now())
-    body = {"id": result.evaluation.id, "is_bad": result.evaluation.is_bad,
-            "case_id": result.case.id if result.case else None,
-            "case_no": result.case.case_no if result.case else None, "created": result.created}
+    body = {
+        "id": result.evaluation.id,
+        "is_bad": result.evaluation.is_bad,
+        "case_id": result.case.id if result.case else None,
+        "case_no": result.case.case_no if result.case else None,
+        "created": result.created,
+    }
     return jsonify(body), 201 if result.created else 200
 
 

@@ -25,9 +25,16 @@ bp = Blueprint("audit", __name__, template_folder="templates")
 def read_filter() -> CaseFilter:
     """Read the search filter from the query string; bad dates are refused naming the field."""
     args = request.args
-    return CaseFilter(region=args.get("region", ""), org_code=args.get("org", ""), item_code=args.get("item", ""),
-                      opened_from=_date("from"), opened_to=_date("to"), status=args.get("status", ""),
-                      overdue=args.get("overdue") == "1", q=args.get("q", "").strip())
+    return CaseFilter(
+        region=args.get("region", ""),
+        org_code=args.get("org", ""),
+        item_code=args.get("item", ""),
+        opened_from=_date("from"),
+        opened_to=_date("to"),
+        status=args.get("status", ""),
+        overdue=args.get("overdue") == "1",
+        q=args.get("q", "").strip(),
+    )
 
 
 def _date(name: str) -> date | None:
@@ -46,9 +53,19 @@ def search():
     flt, page = read_filter(), max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = search_cases(g.user, flt, now(), page)
     late = late_case_ids([c.id for c in rows], now())
-    return render_template("audit/search.html", flt=flt, rows=rows, total=total, late=late, page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)), orgs=_orgs(), items=_items(),
-                           statuses=CASE_STATUSES, args=request.args)
+    return render_template(
+        "audit/search.html",
+        flt=flt,
+        rows=rows,
+        total=total,
+        late=late,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        orgs=_orgs(),
+        items=_items(),
+        statuses=CASE_STATUSES,
+        args=request.args,
+    )
 
 
 @bp.get("/audit/cases.xlsx")
@@ -58,22 +75,50 @@ def export():
     content = export_cases(g.user, read_filter(), now(), _headers(), _row)
     db.session.commit()
     name = f"cases-{now():%Y%m%d%H%M}.xlsx"
-    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
 
 
 def _headers() -> list[str]:
-    return [_("Case no."), _("Region"), _("Handling unit"), _("Service item"), _("Record no."), _("Rating"),
-            _("Reasons"), _("Evaluator"), _("Phone"), _("Status"), _("Outcome"), _("Opened"), _("Closed"),
-            _("Overdue")]
+    return [
+        _("Case no."),
+        _("Region"),
+        _("Handling unit"),
+        _("Service item"),
+        _("Record no."),
+        _("Rating"),
+        _("Reasons"),
+        _("Evaluator"),
+        _("Phone"),
+        _("Status"),
+        _("Outcome"),
+        _("Opened"),
+        _("Closed"),
+        _("Overdue"),
+    ]
 
 
 def _row(case: Case, late: bool) -> list[object]:
     ev, who = case.evaluation, evaluator_view(case, False)
-    return [case.case_no, case.region.name, case.handling_org.name, ev.item_code, ev.record_no,
-            level_label(case.region, ev.level), "、".join(ev.reasons or []), who["name"], who["phone"],
-            label(CASE_STATUS_LABELS, case.status), case.outcome or "", local(case.opened_at), local(case.closed_at),
-            _("Yes") if late else _("No")]
+    return [
+        case.case_no,
+        case.region.name,
+        case.handling_org.name,
+        ev.item_code,
+        ev.record_no,
+        level_label(case.region, ev.level),
+        "、".join(ev.reasons or []),
+        who["name"],
+        who["phone"],
+        label(CASE_STATUS_LABELS, case.status),
+        case.outcome or "",
+        local(case.opened_at),
+        local(case.closed_at),
+        _("Yes") if late else _("No"),
+    ]
 
 
 def _orgs() -> list[Organization]:

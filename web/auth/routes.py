@@ -29,8 +29,9 @@ def login():
         try:
             user = authenticate(form.username.data, form.password.data, now())
         except AccountLocked:
-            error = _("Too many failed attempts: this account is locked for a while. Try later or ask an "
-                      "administrator.")
+            error = _(
+                "Too many failed attempts: this account is locked for a while. Try later or ask an administrator."
+            )
         except LoginFailed:
             error = _("Wrong username or password.")
         db.session.commit()

@@ -15,17 +15,24 @@ from web.cases.timeline import timeline
 from web.ui.present import evaluator_view
 
 
-def case_page_context(case: Case, user: User, now: datetime, revealed: bool,
-                      verification: list[ChainBreak] | None) -> dict:
+def case_page_context(
+    case: Case, user: User, now: datetime, revealed: bool, verification: list[ChainBreak] | None
+) -> dict:
     """Return the template context of a case page."""
     tasks = case_queries.list_case_tasks(case.id)
     events = case_queries.list_case_events(case.id)
     calendar = case_calendar(case)
     code = case.evaluation.item_code
     return {
-        "case": case, "evaluator": evaluator_view(case, revealed), "revealed": revealed,
-        "tasks": [(t, lamp(t, now, calendar)) for t in tasks], "timeline": timeline(case, events, tasks),
-        "marks": diagram_marks(case, tasks, events).as_dict(), "comments": list_comments(case.id),
-        "attachments": list_case_attachments(case.id), "verification": verification,
-        "event_count": len(events), "item_name": item_names(case.region_id, {code}).get(code, ""),
+        "case": case,
+        "evaluator": evaluator_view(case, revealed),
+        "revealed": revealed,
+        "tasks": [(t, lamp(t, now, calendar)) for t in tasks],
+        "timeline": timeline(case, events, tasks),
+        "marks": diagram_marks(case, tasks, events).as_dict(),
+        "comments": list_comments(case.id),
+        "attachments": list_case_attachments(case.id),
+        "verification": verification,
+        "event_count": len(events),
+        "item_name": item_names(case.region_id, {code}).get(code, ""),
     }

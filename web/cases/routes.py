@@ -74,5 +74,7 @@ def diagram(case_id: int):
 def case_helpers() -> dict:
     """Tell templates whether the user may reveal evaluators and verify chains."""
     user = g.get("user")
-    return {"may_reveal": bool(user and may_reveal(user)),
-            "may_verify": bool(user and user.has_role(*REGION_WIDE_ROLES))}
+    return {
+        "may_reveal": bool(user and may_reveal(user)),
+        "may_verify": bool(user and user.has_role(*REGION_WIDE_ROLES)),
+    }

@@ -11,8 +11,24 @@ from web.ui.formview import describe
 from web.ui.labels import EVENT_LABELS, PAYLOAD_LABELS, ROLE_LABELS, label
 
 #: payload keys shown as they are, in this order, for events without a form
-PLAIN_KEYS = ("title", "reason", "body", "name", "due_date", "org", "role", "record_no", "item_code", "level",
-              "definition_version", "from", "to", "fields", "changes", "username")
+PLAIN_KEYS = (
+    "title",
+    "reason",
+    "body",
+    "name",
+    "due_date",
+    "org",
+    "role",
+    "record_no",
+    "item_code",
+    "level",
+    "definition_version",
+    "from",
+    "to",
+    "fields",
+    "changes",
+    "username",
+)
 
 
 def timeline(case: Case, events: list[AuditEvent], tasks: list[HumanTask]) -> list[dict]:
@@ -27,10 +43,16 @@ def timeline(case: Case, events: list[AuditEvent], tasks: list[HumanTask]) -> li
 def _entry(event: AuditEvent, forms_by_task: dict, versions: dict, names: dict) -> dict:
     payload = event.payload or {}
     return {
-        "seq": event.seq, "at": local_time(event.at, "%Y-%m-%d %H:%M:%S"), "kind": event.kind,
-        "what": label(EVENT_LABELS, event.kind), "actor": event.actor, "actor_name": names.get(event.actor, ""),
-        "role": label(ROLE_LABELS, event.actor_role), "version": versions.get(event.definition_id),
-        "element": payload.get("element", ""), "details": _details(event, payload, forms_by_task),
+        "seq": event.seq,
+        "at": local_time(event.at, "%Y-%m-%d %H:%M:%S"),
+        "kind": event.kind,
+        "what": label(EVENT_LABELS, event.kind),
+        "actor": event.actor,
+        "actor_name": names.get(event.actor, ""),
+        "role": label(ROLE_LABELS, event.actor_role),
+        "version": versions.get(event.definition_id),
+        "element": payload.get("element", ""),
+        "details": _details(event, payload, forms_by_task),
         "hash": event.hash,
     }
 
@@ -41,8 +63,11 @@ def _details(event: AuditEvent, payload: dict, forms_by_task: dict) -> list[dict
     if event.kind == "operation":
         name = str(payload.get("operation", ""))
         return [{"label": name, "text": topics.descriptions().get(name, ""), "files": []}]
-    return [{"label": label(PAYLOAD_LABELS, key), "text": _text(payload[key]), "files": []}
-            for key in PLAIN_KEYS if key in payload]
+    return [
+        {"label": label(PAYLOAD_LABELS, key), "text": _text(payload[key]), "files": []}
+        for key in PLAIN_KEYS
+        if key in payload
+    ]
 
 
 def _text(value: object) -> str:

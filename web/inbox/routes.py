@@ -20,15 +20,27 @@ bp = Blueprint("inbox", __name__, template_folder="templates")
 def index():
     """Show one page of an inbox view."""
     view = request.args.get("view", "my_roles")
-    flt = InboxFilter(q=request.args.get("q", "").strip(), form_key=request.args.get("form_key", ""),
-                      item_code=request.args.get("item", ""))
+    flt = InboxFilter(
+        q=request.args.get("q", "").strip(),
+        form_key=request.args.get("form_key", ""),
+        item_code=request.args.get("item", ""),
+    )
     page = inbox_page(g.user, view, now(), flt, cursor=request.args.get("after") or None)
     calendar = load_calendar(g.user.region.code)
     items = item_names(g.user.region_id, {r.case.evaluation.item_code for r in page.rows})
     rows = [(r, lamp(r, now(), calendar), items.get(r.case.evaluation.item_code, "")) for r in page.rows]
     views = [v for v in VIEWS if v != "team" or g.user.has_role(*TEAM_ROLES)]
-    return render_template("inbox/index.html", view=view, views=views, flt=flt, rows=rows, page=page,
-                           form_titles=_form_titles(), items=_items(), is_first=not request.args.get("after"))
+    return render_template(
+        "inbox/index.html",
+        view=view,
+        views=views,
+        flt=flt,
+        rows=rows,
+        page=page,
+        form_titles=_form_titles(),
+        items=_items(),
+        is_first=not request.args.get("after"),
+    )
 
 
 def _form_titles() -> dict[str, str]:

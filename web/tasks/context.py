@@ -22,15 +22,24 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
     definitions = bundles.forms_of(case.definition)
     tasks = case_queries.list_case_tasks(case.id)
     values = raw if raw is not None else initial_values(definition, row.draft)
-    can_act = (row.status == "open" and can_act_on_task(user, row) and row.assignee_id in (None, user.id))
+    can_act = row.status == "open" and can_act_on_task(user, row) and row.assignee_id in (None, user.id)
     earlier = [(t, describe(definitions.get(t.form_key), t.data)) for t in tasks if t.status == "completed"]
-    reassign = reassign_targets(user, row) if row.status == "open" and user.has_role("supervisor", "coordinator") \
-        else None
+    reassign = (
+        reassign_targets(user, row) if row.status == "open" and user.has_role("supervisor", "coordinator") else None
+    )
     return {
-        "task": row, "case": case, "definition": definition, "values": values, "can_act": can_act,
+        "task": row,
+        "case": case,
+        "definition": definition,
+        "values": values,
+        "can_act": can_act,
         "conditions": required_conditions(definition),
-        "files": kept_files(row, definition, values), "earlier": earlier, "comments": list_comments(case.id),
-        "open_tasks": [t for t in tasks if t.status == "open"], "reassign": reassign,
-        "lamp": lamp(row, now, case_calendar(case)), "evaluator": evaluator_view(case, None),
+        "files": kept_files(row, definition, values),
+        "earlier": earlier,
+        "comments": list_comments(case.id),
+        "open_tasks": [t for t in tasks if t.status == "open"],
+        "reassign": reassign,
+        "lamp": lamp(row, now, case_calendar(case)),
+        "evaluator": evaluator_view(case, None),
         "item_name": item_names(case.region_id, {case.evaluation.item_code}).get(case.evaluation.item_code, ""),
     }

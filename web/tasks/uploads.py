@@ -11,8 +11,9 @@ from web.ui import now
 from web.ui.formview import Submission, keep_name
 
 
-def store_files(task: HumanTask, definition: dict, sub: Submission, files: dict[str, list[FileStorage]],
-                user: User) -> dict[str, list[str]]:
+def store_files(
+    task: HumanTask, definition: dict, sub: Submission, files: dict[str, list[FileStorage]], user: User
+) -> dict[str, list[str]]:
     """Store each file field's new uploads, put the references in the data; return upload errors by field."""
     errors: dict[str, list[str]] = {}
     for spec in (s for s in definition["fields"] if s["type"] == "file"):
@@ -33,5 +34,8 @@ def store_files(task: HumanTask, definition: dict, sub: Submission, files: dict[
 
 def kept_files(task: HumanTask, definition: dict, raw: dict) -> dict[str, list]:
     """Return, per file field, the attachments a form being shown again already holds."""
-    return {s["name"]: attachments.task_uploads(task, s["name"], raw.get(keep_name(s["name"]), []))
-            for s in definition["fields"] if s["type"] == "file"}
+    return {
+        s["name"]: attachments.task_uploads(task, s["name"], raw.get(keep_name(s["name"]), []))
+        for s in definition["fields"]
+        if s["type"] == "file"
+    }

@@ -108,6 +108,9 @@ def required_conditions(definition: dict) -> dict[str, str]:
         cond = spec.get("required_if")
         other = specs.get(cond["field"]) if cond else None
         if other is not None:
-            texts[spec["name"]] = _("(required when %(field)s is %(value)s)", field=other["label"],
-                                    value=display_value(other, cond["equals"]))
+            texts[spec["name"]] = _(
+                "(required when %(field)s is %(value)s)",
+                field=other["label"],
+                value=display_value(other, cond["equals"]),
+            )
     return texts

@@ -5,42 +5,85 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 ROLE_LABELS = {
-    "officer": _l("Handling officer"), "supervisor": _l("Supervisor"), "coordinator": _l("Coordinator"),
-    "admin": _l("Administrator"), "auditor": _l("Auditor"), "channel": _l("Channel"), "system": _l("System"),
+    "officer": _l("Handling officer"),
+    "supervisor": _l("Supervisor"),
+    "coordinator": _l("Coordinator"),
+    "admin": _l("Administrator"),
+    "auditor": _l("Auditor"),
+    "channel": _l("Channel"),
+    "system": _l("System"),
 }
 CASE_STATUS_LABELS = {
-    "open": _l("Open"), "closed": _l("Closed"), "revoked": _l("Revoked"), "cancelled": _l("Cancelled"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+    "revoked": _l("Revoked"),
+    "cancelled": _l("Cancelled"),
 }
 TASK_STATUS_LABELS = {"open": _l("Open"), "completed": _l("Completed"), "cancelled": _l("Cancelled")}
 VIEW_LABELS = {
-    "my_roles": _l("My units' tasks"), "mine": _l("My tasks"), "overdue": _l("Overdue"), "done": _l("Done by me"),
+    "my_roles": _l("My units' tasks"),
+    "mine": _l("My tasks"),
+    "overdue": _l("Overdue"),
+    "done": _l("Done by me"),
     "team": _l("Team tasks"),
 }
 LAMP_LABELS = {
-    "green": _l("On time"), "yellow": _l("Due within one working day"), "red": _l("Overdue"), "none": _l("No deadline"),
+    "green": _l("On time"),
+    "yellow": _l("Due within one working day"),
+    "red": _l("Overdue"),
+    "none": _l("No deadline"),
 }
 EVENT_LABELS = {
-    "case_opened": _l("Case opened"), "task_created": _l("Task created"), "task_claimed": _l("Task claimed"),
-    "task_released": _l("Task released"), "task_reassigned": _l("Task reassigned"),
-    "task_completed": _l("Task completed"), "task_cancelled": _l("Task cancelled"),
-    "task_overdue": _l("Deadline passed (supervision)"), "task_draft_saved": _l("Draft saved"),
-    "operation": _l("Automatic step"), "evaluator_revealed": _l("Evaluator identity viewed"),
-    "comment_added": _l("Comment"), "attachment_uploaded": _l("Evidence uploaded"),
-    "deadlines_recomputed": _l("Deadlines recomputed"), "timer_fired": _l("Timer fired"),
+    "case_opened": _l("Case opened"),
+    "task_created": _l("Task created"),
+    "task_claimed": _l("Task claimed"),
+    "task_released": _l("Task released"),
+    "task_reassigned": _l("Task reassigned"),
+    "task_completed": _l("Task completed"),
+    "task_cancelled": _l("Task cancelled"),
+    "task_overdue": _l("Deadline passed (supervision)"),
+    "task_draft_saved": _l("Draft saved"),
+    "operation": _l("Automatic step"),
+    "evaluator_revealed": _l("Evaluator identity viewed"),
+    "comment_added": _l("Comment"),
+    "attachment_uploaded": _l("Evidence uploaded"),
+    "deadlines_recomputed": _l("Deadlines recomputed"),
+    "timer_fired": _l("Timer fired"),
 }
 CHANNEL_LABELS = {
-    "window_device": _l("Window device"), "tablet": _l("Tablet"), "qr_static": _l("QR code (static)"),
-    "qr_dynamic": _l("QR code (dynamic)"), "sms": _l("SMS"), "hotline": _l("Hotline"),
-    "online_hall": _l("Online hall"), "mobile_app": _l("Mobile app"), "terminal": _l("Self-service terminal"),
-    "paper": _l("Paper form"), "suggestion_box": _l("Suggestion box"), "email": _l("E-mail"),
-    "survey": _l("Survey"), "api": _l("API"),
+    "window_device": _l("Window device"),
+    "tablet": _l("Tablet"),
+    "qr_static": _l("QR code (static)"),
+    "qr_dynamic": _l("QR code (dynamic)"),
+    "sms": _l("SMS"),
+    "hotline": _l("Hotline"),
+    "online_hall": _l("Online hall"),
+    "mobile_app": _l("Mobile app"),
+    "terminal": _l("Self-service terminal"),
+    "paper": _l("Paper form"),
+    "suggestion_box": _l("Suggestion box"),
+    "email": _l("E-mail"),
+    "survey": _l("Survey"),
+    "api": _l("API"),
 }
 
 PAYLOAD_LABELS = {
-    "title": _l("Task"), "reason": _l("Reason"), "body": _l("Comment"), "name": _l("File"),
-    "due_date": _l("Due date"), "org": _l("Unit"), "role": _l("Role"), "record_no": _l("Record no."),
-    "item_code": _l("Service item"), "level": _l("Rating"), "definition_version": _l("Diagram version"),
-    "from": _l("From"), "to": _l("To"), "fields": _l("Fields"), "changes": _l("Changes"), "username": _l("User"),
+    "title": _l("Task"),
+    "reason": _l("Reason"),
+    "body": _l("Comment"),
+    "name": _l("File"),
+    "due_date": _l("Due date"),
+    "org": _l("Unit"),
+    "role": _l("Role"),
+    "record_no": _l("Record no."),
+    "item_code": _l("Service item"),
+    "level": _l("Rating"),
+    "definition_version": _l("Diagram version"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "fields": _l("Fields"),
+    "changes": _l("Changes"),
+    "username": _l("User"),
 }
 
 

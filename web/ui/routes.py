@@ -13,8 +13,10 @@ from web.ui import LANGUAGES, labels, level_label, local_time, login_required, s
 bp = Blueprint("ui", __name__)
 #: bpmn-js is installed from the npm registry by `make setup` (npm ci); only its dist folder is served
 BPMN_JS_DIST = Path(__file__).resolve().parents[2] / "node_modules" / "bpmn-js" / "dist"
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
-       "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 
 
 @bp.before_app_request
@@ -44,9 +46,16 @@ def security_headers(response):
 def template_helpers() -> dict:
     """Give templates the user, the languages and the formatting helpers."""
     user = g.get("user")
-    return {"current_user": user, "languages": LANGUAGES, "lang": select_locale(), "local_time": local_time,
-            "level_label": level_label, "labels": labels, "label": labels.label,
-            "can_search": bool(user and user.has_role(*SEARCH_ROLES))}
+    return {
+        "current_user": user,
+        "languages": LANGUAGES,
+        "lang": select_locale(),
+        "local_time": local_time,
+        "level_label": level_label,
+        "labels": labels,
+        "label": labels.label,
+        "can_search": bool(user and user.has_role(*SEARCH_ROLES)),
+    }
 
 
 @bp.get("/")

@@ -76,10 +76,10 @@ def test_results_export_to_xlsx_with_the_evaluator_masked_and_the_export_audited
 
 
 def test_a_cell_that_looks_like_a_formula_is_exported_as_text(api, ui):
-    api.bad_review(record_no="=HYPERLINK(\"http://x\")")
+    api.bad_review(record_no='=HYPERLINK("http://x")')
     sheet = load_workbook(BytesIO(ui("ln-auditor").get("/audit/cases.xlsx").data)).active
     values = [c.value for c in sheet[2]]
-    assert "'=HYPERLINK(\"http://x\")" in values and not any(str(v).startswith("=") for v in values)
+    assert '\'=HYPERLINK("http://x")' in values and not any(str(v).startswith("=") for v in values)
 
 
 def test_search_pages_are_numbered(api, ui):

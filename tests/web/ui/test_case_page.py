@@ -84,8 +84,9 @@ def test_comments_are_seen_by_everyone_on_the_case_and_audited(api, ui):
     case = api.bad_review()
     task = only_task(api, case["case_id"], "ln-officer")
     officer = ui("ln-officer")
-    back = officer.post(f"/cases/{case['case_id']}/comments",
-                        {"body": "已约评价人明日回访", "next": f"/tasks/{task['id']}"})
+    back = officer.post(
+        f"/cases/{case['case_id']}/comments", {"body": "已约评价人明日回访", "next": f"/tasks/{task['id']}"}
+    )
     assert back.status_code == 302 and back.headers["Location"] == f"/tasks/{task['id']}#comments"
     assert "已约评价人明日回访" in ui("ln-officer2").get(f"/tasks/{task['id']}").text
     assert "已约评价人明日回访" in ui("ln-auditor").get(f"/cases/{case['case_id']}").text
@@ -101,8 +102,10 @@ def test_verifying_integrity_says_the_chain_holds_or_which_row_breaks_it(api, ui
     intact = auditor.get(f"/cases/{case['case_id']}/verify").text
     assert "完整性校验通过" in intact
     seq = 3
-    db.session.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE chain = :c AND seq = :s"),
-                       {"c": f"case:{case['case_id']}", "s": seq})
+    db.session.execute(
+        text("UPDATE audit_events SET actor = 'mallory' WHERE chain = :c AND seq = :s"),
+        {"c": f"case:{case['case_id']}", "s": seq},
+    )
     db.session.commit()
     broken = auditor.get(f"/cases/{case['case_id']}/verify").text
     assert "哈希链已断裂" in broken and f"第 {seq} 条记录" in broken and "已被改动" in broken
@@ -111,8 +114,16 @@ def test_verifying_integrity_says_the_chain_holds_or_which_row_breaks_it(api, ui
 
 def test_an_officer_of_another_region_gets_404_and_one_outside_the_handling_unit_403(api, ui, seeded_app):
     case = api.bad_review()
-    create_user("ln-dl-officer", "大连窗口", "liaoning", "ln-dl-hall", ["officer"], Actor.system("test"),
-                seeded_app.config["CLOCK"](), password="zhenggai-demo")
+    create_user(
+        "ln-dl-officer",
+        "大连窗口",
+        "liaoning",
+        "ln-dl-hall",
+        ["officer"],
+        Actor.system("test"),
+        seeded_app.config["CLOCK"](),
+        password="zhenggai-demo",
+    )
     db.session.commit()
     for path in ("", "/diagram.bpmn", "/verify"):
         assert ui("sm-auditor").get(f"/cases/{case['case_id']}{path}").status_code == 404

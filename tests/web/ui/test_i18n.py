@@ -19,7 +19,8 @@ def _extracted() -> set[str]:
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT / "web"), method_map, options_map, keywords=keywords):
+        str(ROOT / "web"), method_map, options_map, keywords=keywords
+    ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
@@ -32,8 +33,11 @@ def _catalog():
 def test_every_message_of_the_ui_has_a_chinese_translation():
     catalog, extracted = _catalog(), _extracted()
     assert {"Inbox", "Verify integrity", "Handling officer"} <= extracted  # extraction sees templates and code
-    translated = {(m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog if m.id and m.string and
-                  all(m.string) and not m.fuzzy}
+    translated = {
+        (m.id[0] if isinstance(m.id, tuple) else m.id)
+        for m in catalog
+        if m.id and m.string and all(m.string) and not m.fuzzy
+    }
     missing = sorted(extracted - translated)
     assert not missing, f"add these to {CATALOG / 'messages.po'}: {missing}"
 

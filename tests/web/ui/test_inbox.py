@@ -12,7 +12,7 @@ from tests.web.flows import callback, complete, only_task
 
 
 def _rows(page: str) -> int:
-    return page.count("<tr class=\"row-")
+    return page.count('<tr class="row-')
 
 
 def test_the_units_inbox_shows_case_item_rating_reason_task_and_due_date_with_its_lamp(api, ui):
@@ -94,7 +94,9 @@ def test_claiming_moves_the_task_to_my_tasks_releasing_gives_it_back_both_audite
     assert case["case_no"] in colleague.get("/inbox").text
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case["case_id"])).all()
     assert [(e.kind, e.actor) for e in events if e.kind in ("task_claimed", "task_released")] == [
-        ("task_claimed", "ln-officer"), ("task_released", "ln-officer")]
+        ("task_claimed", "ln-officer"),
+        ("task_released", "ln-officer"),
+    ]
 
 
 def test_done_by_me_lists_completed_tasks_newest_first(api, ui, clock):

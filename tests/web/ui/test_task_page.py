@@ -24,8 +24,9 @@ def _sanming_task(api) -> tuple[dict, dict]:
 
 
 def _kinds(case_id: int) -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.kind).where(AuditEvent.case_id == case_id)
-                                   .order_by(AuditEvent.seq)))
+    return list(
+        db.session.scalars(select(AuditEvent.kind).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
+    )
 
 
 def test_the_task_page_shows_the_case_the_evaluation_masked_and_the_form_from_its_definition(api, ui):
@@ -42,8 +43,13 @@ def test_the_task_page_shows_the_case_the_evaluation_masked_and_the_form_from_it
 def test_a_wrong_field_is_shown_beside_it_with_every_typed_value_kept_and_nothing_changes(api, ui):
     case, task = _task(api)
     officer = ui("ln-officer")
-    form = {"action": "complete", "callback_result": "reached", "callback_at": "2025-09-26T15:00",
-            "facts": "", "outcome": "explanation"}
+    form = {
+        "action": "complete",
+        "callback_result": "reached",
+        "callback_at": "2025-09-26T15:00",
+        "facts": "",
+        "outcome": "explanation",
+    }
     response = officer.post(f"/tasks/{task['id']}", form)
     assert response.status_code == 400
     facts = response.text.split('data-field="facts"')[1].split('data-field="outcome"')[0]
@@ -72,9 +78,10 @@ def test_completing_the_last_own_task_returns_to_the_inbox(api, ui):
     complete(api, task["id"], "sm-officer", callback("misjudged"))  # goes to the coordinator's review
     assert only_task(api, case["case_id"], "sm-coordinator")["element_id"] == "Task_RevocationReview"
     review = only_task(api, case["case_id"], "sm-coordinator")
-    response = ui("sm-coordinator").post(f"/tasks/{review['id']}", {"action": "complete", "approved": "true",
-                                                                     "opinion": "证据充分，同意撤销",
-                                                                     "reported_to": "reform_office"})
+    response = ui("sm-coordinator").post(
+        f"/tasks/{review['id']}",
+        {"action": "complete", "approved": "true", "opinion": "证据充分，同意撤销", "reported_to": "reform_office"},
+    )
     assert response.status_code == 302, response.text
     assert response.headers["Location"] == "/inbox"
 
@@ -95,14 +102,23 @@ def test_evidence_is_stored_with_its_type_checked_and_linked_from_the_entered_da
     case, task = _task(api)
     officer = ui("ln-officer")
     form = {"action": "complete", **CALLBACK, "callback_at": "2025-09-26T15:00", "outcome": "explanation"}
-    bad = officer.post(f"/tasks/{task['id']}", {**form, "evidence": [(BytesIO(b"MZ\x90\x00"), "report.pdf")]},
-                       content_type="multipart/form-data")
+    bad = officer.post(
+        f"/tasks/{task['id']}",
+        {**form, "evidence": [(BytesIO(b"MZ\x90\x00"), "report.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 400 and "文件内容与扩展名 .pdf 不符" in bad.text
-    wrong_type = officer.post(f"/tasks/{task['id']}", {**form, "evidence": [(BytesIO(b"hello"), "notes.exe")]},
-                              content_type="multipart/form-data")
+    wrong_type = officer.post(
+        f"/tasks/{task['id']}",
+        {**form, "evidence": [(BytesIO(b"hello"), "notes.exe")]},
+        content_type="multipart/form-data",
+    )
     assert wrong_type.status_code == 400 and "文件类型只能是" in wrong_type.text
-    ok = officer.post(f"/tasks/{task['id']}", {**form, "evidence": [(BytesIO(PDF), "回访录音记录.pdf")]},
-                      content_type="multipart/form-data")
+    ok = officer.post(
+        f"/tasks/{task['id']}",
+        {**form, "evidence": [(BytesIO(PDF), "回访录音记录.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 302
     [stored] = db.session.scalars(select(Attachment)).all()
     assert (stored.name, stored.content_type, stored.size) == ("回访录音记录.pdf", "application/pdf", len(PDF))
@@ -117,30 +133,43 @@ def test_evidence_is_stored_with_its_type_checked_and_linked_from_the_entered_da
 def test_evidence_uploaded_with_a_refused_form_is_kept_and_offered_again(api, ui):
     case, task = _task(api)
     officer = ui("ln-officer")
-    refused = officer.post(f"/tasks/{task['id']}", {"action": "complete", "evidence": [(BytesIO(PDF), "a.pdf")]},
-                           content_type="multipart/form-data")
+    refused = officer.post(
+        f"/tasks/{task['id']}",
+        {"action": "complete", "evidence": [(BytesIO(PDF), "a.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 400
     [stored_id] = db.session.scalars(select(Attachment.id)).all()
     assert f'name="evidence__keep" value="{stored_id}" checked' in refused.text
-    form = {"action": "complete", **CALLBACK, "callback_at": "2025-09-26T15:00", "outcome": "explanation",
-            "evidence__keep": str(stored_id)}
+    form = {
+        "action": "complete",
+        **CALLBACK,
+        "callback_at": "2025-09-26T15:00",
+        "outcome": "explanation",
+        "evidence__keep": str(stored_id),
+    }
     assert officer.post(f"/tasks/{task['id']}", form).status_code == 302
     assert db.session.get(HumanTask, task["id"]).data["evidence"] == [
-        {"id": stored_id, "name": "a.pdf", "size": len(PDF), "content_type": "application/pdf"}]
+        {"id": stored_id, "name": "a.pdf", "size": len(PDF), "content_type": "application/pdf"}
+    ]
 
 
 def test_an_upload_over_the_fields_size_limit_is_refused(api, ui, seeded_app):
     _, task = _task(api)
     big = PDF + b"0" * (10 * 1024 * 1024)
-    response = ui("ln-officer").post(f"/tasks/{task['id']}",
-                                     {"action": "draft", "evidence": [(BytesIO(big), "big.pdf")]},
-                                     content_type="multipart/form-data")
+    response = ui("ln-officer").post(
+        f"/tasks/{task['id']}",
+        {"action": "draft", "evidence": [(BytesIO(big), "big.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302  # a draft keeps going; the file is not stored
     assert db.session.scalars(select(Attachment)).all() == []
     seeded_app.config["MAX_CONTENT_LENGTH"] = 1024
-    too_big = ui("ln-officer").post(f"/tasks/{task['id']}",
-                                    {"action": "draft", "evidence": [(BytesIO(big), "b.pdf")]},
-                                    content_type="multipart/form-data")
+    too_big = ui("ln-officer").post(
+        f"/tasks/{task['id']}",
+        {"action": "draft", "evidence": [(BytesIO(big), "b.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert too_big.status_code == 413
 
 
@@ -160,8 +189,10 @@ def test_a_supervisor_reassigns_with_a_reason_and_cannot_complete_an_officers_ta
     to_unit = supervisor.post(f"/tasks/{task['id']}/reassign", {"org_code": "ln-sy-zjj", "reason": "属住建窗口"})
     assert to_unit.status_code == 302
     assert db.session.get(HumanTask, task["id"]).candidate_org.code == "ln-sy-zjj"
-    assert ui("ln-officer").post(f"/tasks/{task['id']}/reassign",
-                                 {"assignee": "ln-officer", "reason": "x"}).status_code == 403
+    assert (
+        ui("ln-officer").post(f"/tasks/{task['id']}/reassign", {"assignee": "ln-officer", "reason": "x"}).status_code
+        == 403
+    )
 
 
 def test_an_officer_of_another_region_gets_404_on_the_task_and_cannot_act(api, ui):
