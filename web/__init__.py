@@ -28,7 +28,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from web.api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)
-    extensions.csrf.exempt(api_bp)  # token-authenticated JSON, no cookies: CSRF cannot reach it
+    for name, blueprint in app.blueprints.items():  # the api blueprint and those nested in it (api.admin, ...)
+        if name.split(".")[0] == "api":
+            extensions.csrf.exempt(blueprint)  # token-authenticated JSON, no cookies: CSRF cannot reach it
     from web.ui_blueprints import register_ui
 
     register_ui(app)

@@ -33,7 +33,7 @@ def status_of(err: e.DomainError) -> int:
 
 def wants_html() -> bool:
     """Tell whether the request came from the web UI rather than the JSON API."""
-    return request.blueprint != "api" and not request.path.startswith("/api/")
+    return "api" not in request.blueprints and not request.path.startswith("/api/")
 
 
 def html_error(status: int, message: str):

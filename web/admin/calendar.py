@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, g, render_template, request
+from flask import Blueprint, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 
 from casemgmt.actor import Actor
@@ -14,8 +14,10 @@ from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Region
 from casemgmt.models.calendar import DAY_KINDS
-from web.admin.routes import bp, region_admin
+from web.admin.scope import region_admin
 from web.ui import local_time, now
+
+bp = Blueprint("calendar", __name__)
 
 _ROW = re.compile(r"^days\[(\d+)\]")
 BLANK_ROWS = 3

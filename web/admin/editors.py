@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from casemgmt import forms
@@ -15,11 +15,13 @@ from casemgmt.errors import DiagramInvalid, InvalidInput, NotFound
 from casemgmt.models import ProcessDefinition, Region
 from casemgmt.rules import bundles, dry_run, versions
 from casemgmt.rules.schemas import DeploySchema, UploadSchema
-from web.admin.routes import FILE_CSP, bp, file_of, region_admin, version_or_active
+from web.admin.scope import FILE_CSP, file_of, region_admin, version_or_active
 from web.admin.terms import panel_terms
 from web.admin.uploads import ensure_still_active, expected_version, json_body, json_text, uploaded_files
 from web.ui import now
 from web.ui.formview import required_conditions
+
+bp = Blueprint("editors", __name__)
 
 MAIN_FILE = "bad_review.bpmn"
 _NEW_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -81,7 +83,7 @@ def new_decision(place: Region):
 def form_list(place: Region):
     """List the forms of the active version (?key=name opens the editor of that form, new or not)."""
     if request.args.get("key"):
-        return redirect(url_for("admin.form_editor", region=place.code, key=request.args["key"].strip()))
+        return redirect(url_for("admin.editors.form_editor", region=place.code, key=request.args["key"].strip()))
     definition = bundles.get_active(place.id)
     return render_template(
         "admin/forms.html", place=place, active=definition, forms=sorted(bundles.forms_of(definition).items())
@@ -178,7 +180,7 @@ def deploy(place: Region):
             "version": definition.version,
             "created": created,
             "message": message,
-            "versions_url": url_for("admin.version_list", region=place.code),
+            "versions_url": url_for("admin.history.version_list", region=place.code),
         }
     ), 201 if created else 200
 
@@ -207,7 +209,7 @@ def upload(place: Region):
         else _("Nothing changed: version %(v)s stays active.", v=definition.version),
         "success",
     )
-    return redirect(url_for("admin.version_list", region=place.code))
+    return redirect(url_for("admin.history.version_list", region=place.code))
 
 
 def render_overview(place: Region, problems: list[dict], checked: bool) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from casemgmt.actor import Actor
@@ -13,8 +13,10 @@ from casemgmt.rules import migration as case_migration
 from casemgmt.rules import versions
 from casemgmt.rules.diff import diff_files
 from web.admin.editors import MAIN_FILE
-from web.admin.routes import bp, region_admin, version_or_active
+from web.admin.scope import region_admin, version_or_active
 from web.ui import now
+
+bp = Blueprint("history", __name__)
 
 
 def _actor() -> Actor:
@@ -74,7 +76,7 @@ def rollback(place: Region, number: int):
     definition = versions.rollback_version(place, number, _actor(), now(), _comment())
     db.session.commit()
     flash(_("Version %(old)s is active again as version %(new)s.", old=number, new=definition.version), "success")
-    return redirect(url_for("admin.version_list", region=place.code))
+    return redirect(url_for("admin.history.version_list", region=place.code))
 
 
 @bp.get("/admin/<region>/migration")
@@ -102,7 +104,7 @@ def migrate(place: Region):
     ids = [int(v) for v in request.form.getlist("cases") if v.isdigit()]
     if not ids:
         flash(_("Choose at least one case to move."), "error")
-        return redirect(url_for("admin.migration", region=place.code, to=target.version))
+        return redirect(url_for("admin.history.migration", region=place.code, to=target.version))
     number = target.version
     results = case_migration.migrate_cases(place, target, ids, _actor(), now())
     db.session.commit()

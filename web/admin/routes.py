@@ -1,10 +1,12 @@
-"""The admin blueprint: region scoping, JSON errors for the editors' scripts, vendor files, a region's overview."""
+"""The admin blueprint: JSON errors for the editors' scripts, vendor files, a region's overview.
+
+The calendar, editors and history blueprints are nested in it: their endpoints are `admin.<child>.<view>`, and
+the JSON error handlers below answer for them too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
 from pathlib import Path
 
 from flask import (
@@ -23,12 +25,16 @@ from werkzeug.exceptions import HTTPException
 
 from casemgmt.db import db
 from casemgmt.errors import DomainError
-from casemgmt.models import ProcessDefinition, Region
+from casemgmt.models import Region
 from casemgmt.rules import bundles, versions
 from web import errors
+from web.admin import calendar, editors, history
+from web.admin.scope import FILE_CSP, file_of, region_admin
 from web.ui import local_time, login_required
 
 bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static", static_url_path="/admin/static")
+for child in (calendar.bp, editors.bp, history.bp):
+    bp.register_blueprint(child)
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 #: libraries installed from the npm registry by `make setup`; only these folders are served
 VENDOR = {
@@ -37,8 +43,6 @@ VENDOR = {
 }
 #: the modeler bundle `npm run build` writes (bpmn-js + Camunda 7 properties panel; see package.json)
 MODELER_BUNDLE = Path(bp.static_folder) / "build" / "modeler.js"
-#: rule files are data: opened directly, a browser must run nothing in them
-FILE_CSP = "default-src 'none'; sandbox"
 MIMETYPES = {".bpmn": "application/xml", ".dmn": "application/xml", ".json": "application/json"}
 
 
@@ -63,29 +67,6 @@ def http_error(err: HTTPException):
     if not wants_json():
         return errors.http_error(err)
     return jsonify({"error": err.name.lower().replace(" ", "_"), "message": err.description}), err.code
-
-
-def region_admin(view: Callable) -> Callable:
-    """Resolve <region> to a region the signed-in user administers: another region 404, another role 403."""
-
-    @wraps(view)
-    def wrapper(region: str, **kwargs):
-        """Call the view with the Region instead of its code."""
-        return view(versions.admin_region(g.user, region), **kwargs)
-
-    return login_required(wrapper)
-
-
-def version_or_active(place: Region, number: int | None) -> ProcessDefinition:
-    """Return version `number` of the region's rules, or the active one."""
-    return versions.get_version(place, number) if number else bundles.get_active(place.id)
-
-
-def file_of(definition: ProcessDefinition, name: str) -> str:
-    """Return one file of a version, or 404."""
-    if name not in definition.files:
-        abort(404, description=name)
-    return definition.files[name]
 
 
 @bp.get("/admin/")
@@ -147,6 +128,3 @@ def iso_time(value: str | None) -> str:
     if local_time(instant, "%H:%M") == "00:00":  # a deadline at 24:00 reads as the end of its day
         return local_time(instant - timedelta(minutes=1), "%Y-%m-%d") + " 24:00"
     return local_time(instant)
-
-
-from web.admin import calendar, editors, history  # noqa: E402,F401 - register their routes on bp

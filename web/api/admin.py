@@ -7,7 +7,7 @@ multipart parts `files` (diagrams) and `forms` (form JSON); each is capped at 2 
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
 from casemgmt.actor import Actor
@@ -22,7 +22,9 @@ from casemgmt.rules.bundles import bundle_sha256, get_active
 from casemgmt.rules.diff import diff_files
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
 from web.api.auth import token_required
-from web.api.routes import bp, load_json, now
+from web.api.inputs import load_json, now
+
+bp = Blueprint("admin", __name__)
 
 ADMIN = "/admin/<region>"
 TOO_LARGE = "文件 {name} 超过 2 MiB，请精简后再上传"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from flask import current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from casemgmt.actor import Actor
 from casemgmt.cases import queries as case_queries
@@ -27,8 +27,11 @@ from casemgmt.models import (
 from casemgmt.rules import regions
 from casemgmt.stats import queries as unit_stats
 from web.api.auth import token_required
+from web.api.inputs import load_json, now
 from web.api.present import iso
-from web.api.routes import bp, load_json, now
+
+#: its CLI command keeps the name it had on the api blueprint: `flask api sweep-unrated`
+bp = Blueprint("casework", __name__, cli_group="api")
 
 
 @bp.get("/cases/<int:case_id>/casework")

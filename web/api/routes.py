@@ -1,11 +1,14 @@
-"""API v1 routes: thin views that parse, call one use case, commit, answer."""
+"""API v1 routes: thin views that parse, call one use case, commit, answer.
+
+The casework and admin blueprints are nested in this one: they share its /api/v1 prefix, and their endpoints are
+`api.casework.<view>` and `api.admin.<view>`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, g, jsonify, request
-from marshmallow import ValidationError
+from flask import Blueprint, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from casemgmt.access.operations import reveal_evaluator
@@ -19,25 +22,14 @@ from casemgmt.errors import InvalidInput
 from casemgmt.intake import operations as intake_ops
 from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import Organization
+from web.api import admin, casework
 from web.api.auth import token_required
+from web.api.inputs import load_json, now
 from web.api.present import case_json, event_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def now():
-    return current_app.config["CLOCK"]()
-
-
-def load_json(schema) -> dict:
-    """Validate the JSON body; bad input raises InvalidInput naming each field."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidInput("请求体必须是 JSON 对象", details={"_body": ["不是 JSON 对象"]})
-    try:
-        return schema.load(payload)
-    except ValidationError as err:
-        raise InvalidInput("输入有误", details=err.messages) from err
+for child in (casework.bp, admin.bp):
+    bp.register_blueprint(child)
 
 
 @bp.post("/evaluations")
@@ -173,7 +165,3 @@ def calendar_due(region: str):
     if region != g.user.region.code:
         raise InvalidInput("只能查询本地区日历", details={"region": [f"您属于 {g.user.region.code}"]})
     return jsonify(load_calendar(region).due(start, int(raw)).as_dict())
-
-
-import web.api.casework  # noqa: E402,F401 - registers the region rule-pack routes on bp
-from web.api import admin  # noqa: E402,F401 - registers the administrators' routes on bp

@@ -22,7 +22,7 @@ CSP = (
 @bp.before_app_request
 def load_user() -> None:
     """Put the signed-in user (or None) on g for this request."""
-    if request.blueprint == "api" or request.endpoint in ("static", "ui.bpmn_js"):
+    if "api" in request.blueprints or request.endpoint in ("static", "ui.bpmn_js"):
         return
     g.user = get_active_user(session.get("user_id"))
     if g.user is None and "user_id" in session:
@@ -32,7 +32,7 @@ def load_user() -> None:
 @bp.after_app_request
 def security_headers(response):
     """Forbid framing, sniffing and foreign scripts on every page of the UI."""
-    if request.blueprint != "api":
+    if "api" not in request.blueprints:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
