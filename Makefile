@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 export FLASK_APP := web
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 LINT_PATHS := casemgmt web tests config.py bench
+# pytest-xdist: each half of the suite runs in parallel, one worker per core (each worker builds its own templates)
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
-.PHONY: run test test-sqlite test-pg bench setup browser-deps lint clean
+.PHONY: run test test-sqlite test-pg screenshots bench setup browser-deps lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -51,17 +54,22 @@ test: setup browser-deps
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	$(BIN)/python -m pytest -q tests
+	$(PYTEST) tests
 
 test-pg:
 	@if scripts/pg_ready "$(PG_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_URL)) =="; \
-		TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q tests; \
+		TEST_DATABASE_URL="$(PG_URL)" $(PYTEST) tests; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is unreachable and CI=true: failing"; exit 1; \
 	else \
 		echo "!! PostgreSQL at $(PG_URL) is unreachable: SKIPPING the PostgreSQL half of the suite !!"; \
 	fi
+
+# The browser tests write their screenshots to test-artifacts/run/ (ignored); this refreshes the README's images
+# in test-artifacts/ on purpose: commit them when they should change.
+screenshots: setup browser-deps
+	SCREENSHOTS_DIR=test-artifacts $(PYTEST) -m browser tests
 
 bench: setup
 	$(BIN)/python -m bench.run --pg-url "$(PG_URL)"
@@ -73,4 +81,4 @@ lint: setup
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) instance .mypy_cache
+	rm -rf $(VENV) instance .mypy_cache test-artifacts/run

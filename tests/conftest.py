@@ -2,6 +2,10 @@
 
 TEST_DATABASE_URL picks the server: unset means SQLite files; a postgresql:// URL means PostgreSQL, where
 each test's database is `CREATE DATABASE ... TEMPLATE` of a template built once per session.
+
+Under pytest-xdist (`make test` runs `-n auto`) each worker is its own session and process: it builds its own
+templates, in its own basetemp folder on SQLite and under database names prefixed with its pid on PostgreSQL, so
+workers share no file and no database.
 """
 
 from __future__ import annotations
@@ -114,6 +118,13 @@ def _seed(app) -> None:
         _db.session.commit()
         _db.session.remove()
         _db.engine.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives chromium (it uses the `browser` fixture) as a browser test."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,9 @@
 """Browser tests: the app on a real HTTP server (werkzeug, in a thread) driven by Debian's chromium.
 
-Skipped when chromium or playwright is missing on a developer's machine; under CI=true they must run.
+Skipped when chromium or playwright is missing on a developer's machine; under CI=true they must run. Every test
+using the `browser` fixture is marked `browser` (tests/conftest.py): `pytest -m "not browser"` runs the rest.
+Screenshots go to test-artifacts/run/ (ignored by git); `make screenshots` sets SCREENSHOTS_DIR=test-artifacts to
+refresh the README's images on purpose.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+REPO = Path(__file__).resolve().parents[2]
+#: where screenshots go unless SCREENSHOTS_DIR says otherwise (relative to the repository root)
+SCREENSHOTS = "test-artifacts/run"
 OFFICE_SCREEN = {"width": 1366, "height": 768}
 PHONE_SCREEN = {"width": 390, "height": 844}
 
@@ -75,8 +80,9 @@ def page(browser):
 
 
 def screenshot(page, name: str, **kwargs) -> Path:
-    """Save a screenshot under test-artifacts/ and return its path."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
+    """Save a screenshot under $SCREENSHOTS_DIR (default test-artifacts/run/) and return its path."""
+    folder = REPO / os.environ.get("SCREENSHOTS_DIR", SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
     page.screenshot(path=str(path), **kwargs)
     return path
