@@ -162,10 +162,7 @@ def _save(
     for row in rows:
         row.title = moved.bundle.user_tasks[row.element_id].title
     kept = [{"element": r.element_id, "due_at": r.due_at.isoformat() if r.due_at else None} for r in rows]
-    kept += [
-        {"element": t.task_spec.bpmn_id, "timer_at": t.internal_data.get("event_value")}
-        for t in moved.wf.event_manager.tasks.values()
-    ]
+    kept += [{"element": event.element_id, "timer_at": event.value} for event in moved.waiting_events()]
     audit.record(
         "case_migrated",
         actor=actor,
