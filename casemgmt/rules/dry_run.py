@@ -1,8 +1,8 @@
-"""Dry run: open a test case on an undeployed bundle in a transaction that is rolled back, and report it.
+"""Dry run: open a test case on an undeployed bundle in a savepoint that is discarded, and report it.
 
-The bundle is made the region's active version inside the transaction and a sample bad review is submitted
+The bundle is made the region's active version inside the savepoint and a sample bad review is submitted
 through the ordinary intake, so routing, operations, candidate orgs and the region's calendar are the real
-ones. Nothing survives: the whole session is rolled back before returning.
+ones. Nothing survives: the savepoint is rolled back before returning; the caller's transaction is untouched.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, open_rows
-from casemgmt.db import db
+from casemgmt.db import db, discarded_savepoint
 from casemgmt.engine.facade import MAIN_PROCESS, Run
 from casemgmt.errors import DomainError, InvalidInput
 from casemgmt.intake import operations as intake_ops
@@ -28,10 +28,8 @@ SAMPLE_KEYS = ("item_code", "org_code", "level", "reasons", "channel", "comment"
 def dry_run(region: Region, files: dict[str, str], user: User, now: datetime, sample: dict | None = None) -> dict:
     """Validate the bundle, open a sample case on it, and return its first tasks, timers and deadlines."""
     bundles.validate_files(files)
-    try:
+    with discarded_savepoint():
         return _open_sample(region, files, user, now, sample or {})
-    finally:
-        db.session.rollback()
 
 
 def _open_sample(region: Region, files: dict[str, str], user: User, now: datetime, sample: dict) -> dict:
