@@ -1,8 +1,18 @@
-"""The SQLAlchemy handle shared by every model; bound to an app by web.create_app."""
+"""The SQLAlchemy handle shared by every model; bound to an app by web.create_app.
+
+The view, CLI command or worker owns the transaction: it alone commits or rolls back. Use cases flush, and
+a use case that must undo part of its own work does it in a savepoint from here (the only module of casemgmt
+that rolls anything back): `discarded_savepoint()` for a preview, `savepoint()` for one step of many.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -18,3 +28,51 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+class Savepoint:
+    """The handle `savepoint()` yields: `discard()` asks for the block's writes to be rolled back at its end."""
+
+    def __init__(self) -> None:
+        self.discarded = False
+
+    def discard(self) -> None:
+        """Roll the savepoint back when the block ends instead of keeping it."""
+        self.discarded = True
+
+
+@contextlib.contextmanager
+def savepoint() -> Iterator[Savepoint]:
+    """Run a block in a savepoint: kept when it ends, rolled back when it raises or called `discard()`.
+
+    Either way the caller's outer transaction, and what it wrote before the block, stay as they were.
+    """
+    nested = db.session.begin_nested()  # flushes the caller's pending changes first, outside the savepoint
+    handle = Savepoint()
+    try:
+        yield handle
+    except BaseException:
+        _roll_back(nested)
+        raise
+    if handle.discarded:
+        _roll_back(nested)
+    else:
+        nested.commit()
+
+
+@contextlib.contextmanager
+def discarded_savepoint() -> Iterator[None]:
+    """Run a block (a preview) in a savepoint that is always rolled back, also when the block raises."""
+    with savepoint() as handle:
+        handle.discard()
+        yield
+
+
+def _roll_back(nested: SessionTransaction) -> None:
+    """Roll a savepoint back and expire every loaded object, so nothing the block changed stays visible.
+
+    SQLAlchemy expires only the objects written inside the savepoint; an object merely loaded there can still
+    hold a collection with rows the rollback removed, so everything is reloaded from the outer transaction.
+    """
+    nested.rollback()
+    db.session.expire_all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from datetime import datetime
 from pathlib import Path
@@ -15,12 +14,11 @@ from casemgmt.access.operations import create_token, create_user
 from casemgmt.access.queries import get_user
 from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
-from casemgmt.cases import timers
 from casemgmt.db import db
 from casemgmt.errors import DomainError
 from casemgmt.rules import seed
+from web.worker import run_timers_once
 
-log = logging.getLogger("zhenggai.cli")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -137,16 +135,6 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
         if once:
             return
         time.sleep(pause)
-
-
-def run_timers_once(now: datetime) -> int:
-    """Process every due instance, one transaction each; a failing instance is logged and retried later."""
-    try:
-        return timers.run_once(now, db.session.commit)
-    except Exception:
-        db.session.rollback()
-        log.exception("timer run failed")
-        raise
 
 
 calendar_cli = click.Group("calendar", help="Working-day calendar.")

@@ -12,7 +12,7 @@ csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
-    """Bind the database (SQLite gets foreign keys, WAL and a busy timeout), Babel and CSRF protection."""
+    """Bind the database (SQLite gets foreign keys, WAL, a busy timeout, real savepoints), Babel and CSRF protection."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     if uri.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "savepoint", _sqlite_begin_before_savepoint)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -32,3 +33,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin_before_savepoint(connection, _name) -> None:
+    """Open the transaction before a savepoint when pysqlite has not yet (it begins only before a write).
+
+    A SAVEPOINT outside a transaction starts one of its own, and releasing it then commits for real: a step the
+    caller later rolls back would stay. PostgreSQL needs nothing: its transaction begins with the first query.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")

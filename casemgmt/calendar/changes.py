@@ -18,7 +18,7 @@ from casemgmt import audit
 from casemgmt.actor import Actor
 from casemgmt.calendar import clear_cache, import_year, parse_notice, validate_days
 from casemgmt.calendar.deadlines import DeadlineChange, recompute_deadlines
-from casemgmt.db import db
+from casemgmt.db import db, discarded_savepoint
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.models import CalendarYear, Organization, Region
 
@@ -81,12 +81,12 @@ def preview_calendar_change(
     """Return the day changes and the open deadlines the import would move; nothing is saved."""
     affected = check_scope(region, scope, national_regions)
     try:
-        result = _day_changes(scope, year, days)
-        import_year(scope, year, days, actor.username, now, note="预览")
-        changes = recompute_deadlines(actor, now, region=affected, only_provisional=False, apply=False)
+        with discarded_savepoint():
+            result = _day_changes(scope, year, days)
+            import_year(scope, year, days, actor.username, now, note="预览")
+            changes = recompute_deadlines(actor, now, region=affected, only_provisional=False, apply=False)
     finally:
-        db.session.rollback()
-        clear_cache()
+        clear_cache()  # calendars built inside the savepoint hold the previewed days
     return {"scope": scope, "year": year, **result, "deadlines": [_change(c) for c in changes]}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from casemgmt import audit
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, lock_instance, open_rows, save_run
-from casemgmt.db import db
+from casemgmt.db import db, discarded_savepoint
 from casemgmt.models import Case, HumanTask, ProcessInstance, Region
 from casemgmt.models.ledger import ExtensionRequest
 
@@ -26,7 +26,19 @@ class DeadlineChange:
 def recompute_deadlines(
     actor: Actor, now: datetime, *, region: Region | None = None, only_provisional: bool = True, apply: bool = True
 ) -> list[DeadlineChange]:
-    """Recompute open task due dates and waiting timers from when they started; audit each case changed."""
+    """Recompute open task due dates and waiting timers from when they started; audit each case changed.
+
+    With `apply=False` it is a preview: the same work runs in a savepoint that is discarded.
+    """
+    if not apply:
+        with discarded_savepoint():
+            return _recompute(actor, now, region, only_provisional, apply=False)
+    return _recompute(actor, now, region, only_provisional, apply=True)
+
+
+def _recompute(
+    actor: Actor, now: datetime, region: Region | None, only_provisional: bool, apply: bool
+) -> list[DeadlineChange]:
     changes: list[DeadlineChange] = []
     for instance_id in _candidate_instances(region, only_provisional):
         instance = lock_instance(instance_id)
@@ -48,8 +60,6 @@ def recompute_deadlines(
             )
             save_run(case, instance, run, actor, now)
         changes += case_changes
-    if not apply:
-        db.session.rollback()
     return changes
 
 

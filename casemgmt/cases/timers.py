@@ -1,16 +1,18 @@
-"""The timer worker's use case: fire the due timers of one instance at a time."""
+"""The timer worker's use cases: claim the next due instance, fire its timers (flush only).
+
+The worker (web/worker.py) owns the transactions: it commits each instance, and rolls back and skips one whose
+save lost a race to another worker.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, mark_overdue, save_run
 from casemgmt.db import db
-from casemgmt.errors import ConcurrentUpdate
 from casemgmt.models import ProcessInstance
 
 TIMER_ACTOR = Actor.system("timer")
@@ -30,31 +32,13 @@ def claim_due_instance(now: datetime, skip: frozenset[int] = frozenset()) -> Pro
 
 
 def fire_due_timers(instance: ProcessInstance, now: datetime) -> None:
-    """Fire the instance's due timers, create escalation tasks, mark overdue tasks, save."""
+    """Fire the instance's due timers, create escalation tasks, mark overdue tasks, flush.
+
+    Raises ConcurrentUpdate (or the database's IntegrityError / OperationalError) when another worker saved
+    the instance first.
+    """
     case = instance.case
     run = load_run(case, instance, TIMER_ACTOR, now)
     save_run(case, instance, run, TIMER_ACTOR, now)
     mark_overdue(case, instance, TIMER_ACTOR, now)
     db.session.flush()
-
-
-def run_once(now: datetime, commit, limit: int = 10_000) -> int:
-    """Process due instances one transaction each until none is due; return how many this worker did.
-
-    Where row locks are not skipped (SQLite), another worker may save the same instance first: the
-    optimistic version check or the task-row key refuses the second save, which is rolled back and skipped.
-    """
-    done, skipped = 0, set()
-    while done + len(skipped) < limit:
-        instance = claim_due_instance(now, frozenset(skipped))
-        if instance is None:
-            break
-        instance_id = instance.id
-        try:
-            fire_due_timers(instance, now)
-            commit()
-            done += 1
-        except (ConcurrentUpdate, IntegrityError, OperationalError):
-            db.session.rollback()
-            skipped.add(instance_id)
-    return done

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from casemgmt.db import db
-from casemgmt.engine.serializer import load_state
+from casemgmt.engine.facade import engine
 from casemgmt.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
 from casemgmt.rules.bundles import bundle_of
 
@@ -51,17 +49,8 @@ def _engine_path(case: Case) -> tuple[set[str], set[str]]:
     instance = case.instance
     if instance is None or not instance.state:
         return set(), set()
-    bundle = bundle_of(case.definition)
-    workflow = load_state(instance.state, bundle.spec, bundle.subprocess_specs)
-    done, fired = set(), set()
-    for task in workflow.get_tasks(state=TaskState.COMPLETED):
-        element = getattr(task.task_spec, "bpmn_id", None)
-        if not element:
-            continue
-        done.add(element)
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            fired.add(element)
-    return done, fired
+    path = engine.path(bundle_of(case.definition), instance.state)
+    return set(path.completed), set(path.timers_fired)
 
 
 def definition_versions(ids: set[int]) -> dict[int, int]:

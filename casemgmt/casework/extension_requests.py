@@ -19,7 +19,6 @@ from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.cases import instances
 from casemgmt.casework import ledger
 from casemgmt.db import db
-from casemgmt.engine.facade import Bundle
 from casemgmt.errors import InvalidInput, TaskNotOpen
 from casemgmt.models import Case, ExtensionRequest, HumanTask, User
 from casemgmt.rules import bundles
@@ -79,19 +78,10 @@ def _extensible_task(case: Case) -> tuple[HumanTask, int]:
     bundle = bundles.bundle_of(case.definition)
     stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open").order_by(HumanTask.id)
     for row in db.session.scalars(stmt):
-        cap = task_property(bundle, row.element_id, CAP_PROPERTY)
+        cap = bundle.task_property(row.element_id, CAP_PROPERTY)
         if cap is not None:
             return row, int(cap)
     raise TaskNotOpen("当前没有可以申请延期的办理环节")
-
-
-def task_property(bundle: Bundle, element_id: str, name: str) -> str | None:
-    """Return a camunda:property of a task in the bundle's diagrams."""
-    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
-        task_spec = spec.task_specs.get(element_id)
-        if task_spec is not None:
-            return (getattr(task_spec, "extensions", None) or {}).get(name)
-    return None
 
 
 def list_requests(case: Case) -> list[ExtensionRequest]:

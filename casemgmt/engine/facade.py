@@ -1,14 +1,17 @@
-"""The engine facade: parse and cache deployed bundles, start, load, act on and save workflows."""
+"""The engine facade: start, load, act on, read and save workflows of deployed bundles.
+
+Nothing SpiffWorkflow leaves this package: a run's workflow and a bundle's specs are private (`_wf`, `_spec`),
+and what the use cases read of them comes back as plain values (ids, names, ISO instants, dicts).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -24,13 +27,38 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from casemgmt.engine.bundle import (
+    MAIN_PROCESS,
+    Bundle,
+    SpecCache,
+    TimerDefinition,
+    UserTaskInfo,
+    parse_bundle,
+    strip_expr,
+)
 from casemgmt.engine.clock import engine_clock
-from casemgmt.engine.parser import ZgParser
 from casemgmt.engine.sandbox import SandboxEnvironment
 from casemgmt.engine.serializer import dump_state, load_state
 from casemgmt.errors import DomainError, EngineError, ExpressionRefused, TaskNotOpen
 
-MAIN_PROCESS = "bad_review"
+__all__ = [
+    "MAIN_PROCESS",
+    "Bundle",
+    "Engine",
+    "ReadyTask",
+    "Run",
+    "RunContext",
+    "SpecCache",
+    "TimerDefinition",
+    "UserTaskInfo",
+    "WaitingEvent",
+    "WorkflowPath",
+    "engine",
+    "engine_errors",
+    "parse_bundle",
+    "strip_expr",
+]
+
 MAX_DEADLINE_DAYS = 366
 
 
@@ -62,92 +90,32 @@ class RunContext:
 
 
 @dataclass(frozen=True)
-class UserTaskInfo:
-    element_id: str
-    title: str
-    form_key: str
-    role: str
-    due_expr: str | None
-    org_expr: str
-
-
-@dataclass(frozen=True)
-class Bundle:
-    """A parsed, immutable deployed version."""
-
-    key: str
-    spec: Any
-    subprocess_specs: dict
-    user_tasks: dict[str, UserTaskInfo]
-
-
-@dataclass(frozen=True)
 class ReadyTask:
     spiff_id: str
     info: UserTaskInfo
     data: dict
 
 
-def strip_expr(text: str) -> str:
-    """Drop the optional Camunda `${...}` wrapper around an expression."""
-    text = text.strip()
-    if text.startswith("${") and text.endswith("}"):
-        return text[2:-1].strip()
-    return text
+@dataclass(frozen=True)
+class WaitingEvent:
+    """A step waiting for an event; for a timer, `value` is its ISO instant (or a cycle's state), else None."""
+
+    element_id: str
+    name: str | None
+    value: str | dict | None
+
+    @property
+    def due_at(self) -> str | None:
+        """Return the ISO instant a timeDate or duration timer fires at (None for other events)."""
+        return self.value if isinstance(self.value, str) else None
 
 
-def _task_info(spec) -> UserTaskInfo:
-    ext = spec.extensions or {}
-    due = ext.get("camunda:dueDate")
-    return UserTaskInfo(
-        element_id=spec.bpmn_id,
-        title=spec.bpmn_name or spec.bpmn_id,
-        form_key=ext.get("camunda:formKey") or spec.form.key or "",
-        role=(ext.get("camunda:candidateGroups") or spec.lane or "").strip(),  # validation allows a role's lane
-        due_expr=strip_expr(due) if due else None,
-        org_expr=strip_expr(ext.get("candidateOrg") or "handling_org"),
-    )
+@dataclass(frozen=True)
+class WorkflowPath:
+    """The elements a stored workflow completed, and the timer events among them (their deadline passed)."""
 
-
-def parse_bundle(key: str, files: dict[str, str]) -> Bundle:
-    """Parse a bundle's diagrams with a parser of its own (process ids repeat across versions)."""
-    parser = ZgParser()
-    for name in sorted(files):
-        text = files[name].encode("utf-8")
-        if name.endswith(".bpmn"):
-            parser.add_bpmn_str(text, filename=name)
-        elif name.endswith(".dmn"):
-            parser.add_dmn_str(text, filename=name)
-    spec = parser.get_spec(MAIN_PROCESS)
-    subprocess_specs = parser.get_subprocess_specs(MAIN_PROCESS)
-    user_tasks = {}
-    for s in [spec, *subprocess_specs.values()]:
-        for ts in s.task_specs.values():
-            if isinstance(ts, UserTask):
-                user_tasks[ts.bpmn_id] = _task_info(ts)
-    return Bundle(key, spec, subprocess_specs, user_tasks)
-
-
-class SpecCache:
-    """Parsed bundles by key (sha256), least recently used dropped first."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[str, Bundle] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: str, load_files: Callable[[], dict[str, str]]) -> Bundle:
-        """Return the bundle for `key`, parsing the files `load_files` gives on a miss."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        bundle = parse_bundle(key, load_files())
-        with self._lock:
-            self._items[key] = bundle
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return bundle
+    completed: frozenset[str]
+    timers_fired: frozenset[str]
 
 
 def _count(n: object) -> int:
@@ -207,43 +175,59 @@ def engine_errors(now: datetime) -> Iterator[None]:
 
 
 class Run:
-    """One workflow loaded for one action, bound to a context."""
+    """One workflow loaded for one action, bound to a context; the Spiff workflow stays private."""
 
     def __init__(self, bundle: Bundle, workflow: BpmnWorkflow, ctx: RunContext) -> None:
         self.bundle = bundle
-        self.wf = workflow
         self.ctx = ctx
-        self.engine = ZgScriptEngine(ctx)
-        self.wf.script_engine = self.engine
+        self._wf = workflow
+        self._script_engine = ZgScriptEngine(ctx)
+        self._wf.script_engine = self._script_engine
 
     def advance(self) -> None:
         """Fire due timers and run engine steps up to the next wait state."""
         with engine_errors(self.ctx.now):
-            self.wf.refresh_timers()
-            self.wf.do_engine_steps()
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
         self._mark_timer_starts()
         while self.ctx.timer_moves:
             self.move_timers(*self.ctx.timer_moves.pop(0))
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         """Return the READY user tasks with what their task rows need."""
-        tasks = self.wf.get_tasks(state=TaskState.READY, manual=True)
+        tasks = self._wf.get_tasks(state=TaskState.READY, manual=True)
         return [
             ReadyTask(str(t.id), self.bundle.user_tasks[t.task_spec.bpmn_id], t.data)
             for t in tasks
             if isinstance(t.task_spec, UserTask)
         ]
 
+    def start_data(self) -> dict:
+        """Return a copy of the data the workflow started with (its root task's data)."""
+        return dict(self._wf.task_tree.data)
+
+    def latest_data(self) -> dict:
+        """Return a copy of the workflow's data, or of its last task's when the workflow keeps none."""
+        return dict(self._wf.data) or dict(self._wf.last_task.data)
+
+    def waiting_events(self) -> list[WaitingEvent]:
+        """Return the steps waiting for an event (timers, messages), read from state without running anything."""
+        return [_waiting(task) for task in self._wf.event_manager.tasks.values()]
+
+    def waiting_timers(self) -> list[WaitingEvent]:
+        """Return the waiting timers that fire at one instant (timeDate, duration), with that ISO instant."""
+        return [event for event in self.waiting_events() if event.due_at is not None]
+
     def evaluate(self, spiff_id: str, expression: str) -> Any:
         """Evaluate an expression against a task's data in the sandbox."""
-        task = self.wf.get_task_from_id(_uuid(spiff_id))
+        task = self._wf.get_task_from_id(UUID(spiff_id))
         with engine_errors(self.ctx.now):
-            return self.engine.evaluate(task, expression)
+            return self._script_engine.evaluate(task, expression)
 
     def evaluate_as_of(self, spiff_id: str, expression: str, as_of: datetime) -> tuple[str, Any]:
         """Evaluate a deadline expression as if it were `as_of`; return the ISO instant and its Due."""
         ctx = replace(self.ctx, now=as_of, dues={})
-        task = self.wf.get_task_from_id(_uuid(spiff_id))
+        task = self._wf.get_task_from_id(UUID(spiff_id))
         with engine_errors(as_of):
             iso = ZgScriptEngine(ctx).evaluate(task, expression)
         return iso, ctx.dues.get(iso)
@@ -251,7 +235,7 @@ class Run:
     def retime_timers(self, only_provisional: bool) -> list[tuple[str, str, str]]:
         """Recompute waiting working-day timers from their start; return (element, old, new) changes."""
         changes = []
-        for task in list(self.wf.event_manager.tasks.values()):
+        for task in list(self._wf.event_manager.tasks.values()):
             started = task.internal_data.get("zg_started")
             if started is None or task.internal_data.get("zg_moved"):  # an extension, not the expression, set it
                 continue
@@ -269,7 +253,7 @@ class Run:
 
     def complete(self, spiff_id: str, data: dict) -> None:
         """Put validated form data on a READY user task, run it and advance."""
-        task = self.wf.get_task_from_id(_uuid(spiff_id)) if self._has(spiff_id) else None
+        task = self._wf.get_task_from_id(UUID(spiff_id)) if self._has(spiff_id) else None
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
             raise TaskNotOpen("该任务已不在办理中")
         task.set_data(**data)
@@ -281,7 +265,7 @@ class Run:
         """Deliver a BPMN message (payload in task data as `variable`) and advance; False if nothing waits for it."""
         event = BpmnEvent(CamundaMessage(message), payload={"payload": payload, "result_var": variable})
         with engine_errors(self.ctx.now):
-            caught = self.wf.event_manager.catch(event, internal=False)
+            caught = self._wf.event_manager.catch(event, internal=False)
         if caught:
             self.advance()
         return bool(caught)
@@ -289,7 +273,7 @@ class Run:
     def move_timers(self, element_id: str, iso: str) -> list[str]:
         """Move the waiting boundary timers of a task to a new instant (an approved extension); return their ids."""
         moved = []
-        for task in self.wf.event_manager.tasks.values():
+        for task in self._wf.event_manager.tasks.values():
             hosts = {t.task_spec.bpmn_id for t in task.parent.children} if task.parent else set()
             timer = isinstance(getattr(task.task_spec, "event_definition", None), TimeDateEventDefinition)
             if timer and isinstance(task.task_spec, BoundaryEvent) and element_id in hosts:
@@ -299,16 +283,16 @@ class Run:
 
     def cancel(self) -> None:
         """Cancel the whole workflow (case revoked or withdrawn)."""
-        self.wf.cancel()
+        self._wf.cancel()
 
     @property
     def is_completed(self) -> bool:
-        return self.wf.is_completed()
+        return self._wf.is_completed()
 
     def next_timer_at(self) -> datetime | None:
         """Return the earliest waiting timer instant, read from state without running anything."""
         values = []
-        for task in self.wf.event_manager.tasks.values():
+        for task in self._wf.event_manager.tasks.values():
             value = task.internal_data.get("event_value")
             if isinstance(value, str):
                 values.append(TimerEventDefinition.get_datetime(value))
@@ -318,17 +302,17 @@ class Run:
 
     def dump(self) -> str:
         """Serialize the state, without the spec."""
-        return dump_state(self.wf)
+        return dump_state(self._wf)
 
     def _has(self, spiff_id: str) -> bool:
         try:
-            return self.wf.get_task_from_id(_uuid(spiff_id)) is not None
+            return self._wf.get_task_from_id(UUID(spiff_id)) is not None
         except Exception:  # noqa: BLE001 - Spiff raises its own TaskNotFound
             return False
 
     def _mark_timer_starts(self) -> None:
         """Remember when each timer started and whether its instant was provisional."""
-        for task in self.wf.event_manager.tasks.values():
+        for task in self._wf.event_manager.tasks.values():
             definition = getattr(task.task_spec, "event_definition", None)
             value = task.internal_data.get("event_value")
             if not isinstance(definition, TimeDateEventDefinition) or "zg_started" in task.internal_data:
@@ -338,10 +322,22 @@ class Run:
             task.internal_data["zg_provisional"] = bool(due and due.provisional)
 
 
-def _uuid(value: str):
-    from uuid import UUID
+def _waiting(task: SpiffTask) -> WaitingEvent:
+    value = task.internal_data.get("event_value")
+    value = dict(value) if isinstance(value, dict) else value  # detached from the workflow's internal data
+    return WaitingEvent(task.task_spec.bpmn_id, task.task_spec.bpmn_name, value)
 
-    return UUID(value)
+
+def _path(workflow: BpmnWorkflow) -> WorkflowPath:
+    completed, fired = set(), set()
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if not element:
+            continue
+        completed.add(element)
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            fired.add(element)
+    return WorkflowPath(frozenset(completed), frozenset(fired))
 
 
 class Engine:
@@ -356,18 +352,23 @@ class Engine:
 
     def start(self, bundle: Bundle, data: dict, ctx: RunContext) -> Run:
         """Create a workflow with its initial data and run it to the first wait state."""
-        run = Run(bundle, BpmnWorkflow(bundle.spec, bundle.subprocess_specs), ctx)
-        run.wf.task_tree.data.update(data)
-        for task in run.wf.get_tasks(state=TaskState.READY):
+        workflow = BpmnWorkflow(bundle._spec, bundle._subprocess_specs)
+        workflow.task_tree.data.update(data)
+        for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
+        run = Run(bundle, workflow, ctx)
         run.advance()
         return run
 
     def load(self, bundle: Bundle, state: str, ctx: RunContext) -> Run:
         """Restore a stored workflow and bring it up to `ctx.now` (timers refreshed first)."""
-        run = Run(bundle, load_state(state, bundle.spec, bundle.subprocess_specs), ctx)
+        run = Run(bundle, load_state(state, bundle._spec, bundle._subprocess_specs), ctx)
         run.advance()
         return run
+
+    def path(self, bundle: Bundle, state: str) -> WorkflowPath:
+        """Read a stored workflow's completed elements and fired timers, without running it."""
+        return _path(load_state(state, bundle._spec, bundle._subprocess_specs))
 
 
 engine = Engine()

@@ -79,11 +79,11 @@ def label(spec) -> str:
 
 
 def _parts(run: Run, target: Bundle) -> list[_Part]:
-    top, subs = diff_workflow(SPEC_REGISTRY, run.wf, target.spec, target.subprocess_specs)
-    parts = [_Part(run.wf, top, target.spec, run.wf.spec.name)]
+    top, subs = diff_workflow(SPEC_REGISTRY, run._wf, target._spec, target._subprocess_specs)
+    parts = [_Part(run._wf, top, target._spec, run._wf.spec.name)]
     for sp_id, diff in subs.items():
-        sub = run.wf.subprocesses[sp_id]
-        parts.append(_Part(sub, diff, target.subprocess_specs.get(sub.spec.name), sub.spec.name))
+        sub = run._wf.subprocesses[sp_id]
+        parts.append(_Part(sub, diff, target._subprocess_specs.get(sub.spec.name), sub.spec.name))
     return parts
 
 
@@ -179,7 +179,7 @@ def migrate(run: Run, target: Bundle) -> Run:
         for part in _parts(run, target):
             migrate_workflow(part.diff, part.workflow, part.spec)
     _restore_timers(run, timers)
-    moved = Run(target, run.wf, run.ctx)
+    moved = Run(target, run._wf, run.ctx)
     moved.advance()
     _verify(moved, target, ready, timers)
     return moved
@@ -188,7 +188,7 @@ def migrate(run: Run, target: Bundle) -> Run:
 def _waiting_timers(run: Run) -> dict:
     return {
         task.id: (task.task_spec.name, dict(task.internal_data))
-        for task in run.wf.get_tasks(state=TaskState.WAITING)
+        for task in run._wf.get_tasks(state=TaskState.WAITING)
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
     }
 
@@ -202,7 +202,7 @@ def _restore_timers(run: Run, timers: dict) -> None:
 
 
 def _find(run: Run, task_id) -> SpiffTask | None:
-    for workflow in (run.wf, *run.wf.subprocesses.values()):
+    for workflow in (run._wf, *run._wf.subprocesses.values()):
         if task_id in workflow.tasks:
             return workflow.tasks[task_id]
     return None
@@ -216,6 +216,6 @@ def _verify(moved: Run, target: Bundle, ready: set, timers: dict) -> None:
     if any(task_id not in waiting or waiting[task_id][1] != data for task_id, (_, data) in timers.items()):
         raise MigrationRefused("迁移后正在计时的期限无法保持，已放弃迁移")
     try:
-        load_state(dump_state(moved.wf), target.spec, target.subprocess_specs)
+        load_state(dump_state(moved._wf), target._spec, target._subprocess_specs)
     except Exception as err:  # noqa: BLE001 - any failure to restore means the state does not fit
         raise MigrationRefused(f"迁移后的状态无法在新版本上恢复：{err}") from err

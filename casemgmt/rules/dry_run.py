@@ -1,8 +1,8 @@
-"""Dry run: open a test case on an undeployed bundle in a transaction that is rolled back, and report it.
+"""Dry run: open a test case on an undeployed bundle in a savepoint that is discarded, and report it.
 
-The bundle is made the region's active version inside the transaction and a sample bad review is submitted
+The bundle is made the region's active version inside the savepoint and a sample bad review is submitted
 through the ordinary intake, so routing, operations, candidate orgs and the region's calendar are the real
-ones. Nothing survives: the whole session is rolled back before returning.
+ones. Nothing survives: the savepoint is rolled back before returning; the caller's transaction is untouched.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, open_rows
-from casemgmt.db import db
-from casemgmt.engine.facade import MAIN_PROCESS, Run, strip_expr
+from casemgmt.db import db, discarded_savepoint
+from casemgmt.engine.facade import MAIN_PROCESS, Run
 from casemgmt.errors import DomainError, InvalidInput
 from casemgmt.intake import operations as intake_ops
 from casemgmt.intake.schemas import EvaluationSchema
@@ -28,10 +28,8 @@ SAMPLE_KEYS = ("item_code", "org_code", "level", "reasons", "channel", "comment"
 def dry_run(region: Region, files: dict[str, str], user: User, now: datetime, sample: dict | None = None) -> dict:
     """Validate the bundle, open a sample case on it, and return its first tasks, timers and deadlines."""
     bundles.validate_files(files)
-    try:
+    with discarded_savepoint():
         return _open_sample(region, files, user, now, sample or {})
-    finally:
-        db.session.rollback()
 
 
 def _open_sample(region: Region, files: dict[str, str], user: User, now: datetime, sample: dict) -> dict:
@@ -97,7 +95,7 @@ def _default_org(region: Region, item: ServiceItem | None) -> Organization | Non
 
 
 def _start_data(run: Run) -> dict:
-    return {k: v for k, v in run.wf.task_tree.data.items() if isinstance(v, str | int | float | bool | list)}
+    return {k: v for k, v in run.start_data().items() if isinstance(v, str | int | float | bool | list)}
 
 
 def _task(row) -> dict:
@@ -115,15 +113,7 @@ def _task(row) -> dict:
 
 
 def _timers(run: Run) -> list[dict]:
-    return [
-        {
-            "element_id": task.task_spec.bpmn_id,
-            "name": task.task_spec.bpmn_name,
-            "due_at": task.internal_data.get("event_value"),
-        }
-        for task in run.wf.event_manager.tasks.values()
-        if isinstance(task.internal_data.get("event_value"), str)
-    ]
+    return [{"element_id": t.element_id, "name": t.name, "due_at": t.due_at} for t in run.waiting_timers()]
 
 
 def _operations(case: Case) -> list[dict]:
@@ -141,18 +131,8 @@ def _deadlines(run: Run, now: datetime) -> list[dict]:
         return []
     anchor = ready[0].spiff_id
     rows = [(info.element_id, info.title, info.due_expr) for info in run.bundle.user_tasks.values() if info.due_expr]
-    rows += _timer_expressions(run)
+    rows += [(timer.element_id, timer.name, timer.expression) for timer in run.bundle.timer_definitions()]
     return [_deadline(run, anchor, element, name, expr, now) for element, name, expr in rows]
-
-
-def _timer_expressions(run: Run) -> list[tuple[str, str, str]]:
-    found = []
-    for spec in [run.bundle.spec, *run.bundle.subprocess_specs.values()]:
-        for task_spec in spec.task_specs.values():
-            definition = getattr(task_spec, "event_definition", None)
-            if type(definition).__name__ == "TimeDateEventDefinition":
-                found.append((task_spec.bpmn_id, task_spec.bpmn_name or "", strip_expr(definition.expression)))
-    return found
 
 
 def _deadline(run: Run, anchor: str, element: str, name: str, expr: str, now: datetime) -> dict:

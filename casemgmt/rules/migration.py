@@ -3,7 +3,8 @@
 A case moves only if the engine check (casemgmt.engine.migration) passes: its current steps and the steps it
 passed still exist with the same kind, role, form, org rule and boundary events. Its open task rows (with
 their due dates and drafts) and its waiting timers (with their instants) are kept. Each move is one audited
-step under a savepoint, so a case that cannot move leaves the others moving.
+step under a savepoint, so a case that cannot move leaves the others moving; the preview runs in a savepoint
+that is discarded.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from casemgmt import audit
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, lock_instance, open_rows, save_run
-from casemgmt.db import db
+from casemgmt.db import db, discarded_savepoint, savepoint
 from casemgmt.engine.migration import MigrationRefused, assess, migrate
 from casemgmt.errors import DomainError, InvalidInput
 from casemgmt.models import Case, HumanTask, ProcessDefinition, ProcessInstance, Region
@@ -58,10 +59,8 @@ def running_cases(region: Region, target: ProcessDefinition) -> list[Case]:
 
 def preview_migration(region: Region, target: ProcessDefinition, actor: Actor, now: datetime) -> list[CaseMove]:
     """Try every running case on `target` in memory; nothing is saved."""
-    try:
+    with discarded_savepoint():
         return [_try(case, case.instance, target, actor, now, apply=False) for case in running_cases(region, target)]
-    finally:
-        db.session.rollback()
 
 
 def migrate_cases(
@@ -92,19 +91,16 @@ def migrate_cases(
 
 
 def _move(case_id: int, target: ProcessDefinition, actor: Actor, now: datetime) -> CaseMove:
-    savepoint = db.session.begin_nested()
     try:
-        case = db.session.get(Case, case_id)
-        instance = lock_instance(case.instance.id)
-        result = _try(case, instance, target, actor, now, apply=True)
+        with savepoint() as step:
+            case = db.session.get(Case, case_id)
+            instance = lock_instance(case.instance.id)
+            result = _try(case, instance, target, actor, now, apply=True)
+            if not result.moved:
+                step.discard()
     except DomainError as err:
-        savepoint.rollback()
         case = db.session.get(Case, case_id)
         return CaseMove(case.id, case.case_no, case.definition.version, False, [err.message])
-    if result.moved:
-        savepoint.commit()
-    else:
-        savepoint.rollback()
     return result
 
 
@@ -162,10 +158,7 @@ def _save(
     for row in rows:
         row.title = moved.bundle.user_tasks[row.element_id].title
     kept = [{"element": r.element_id, "due_at": r.due_at.isoformat() if r.due_at else None} for r in rows]
-    kept += [
-        {"element": t.task_spec.bpmn_id, "timer_at": t.internal_data.get("event_value")}
-        for t in moved.wf.event_manager.tasks.values()
-    ]
+    kept += [{"element": event.element_id, "timer_at": event.value} for event in moved.waiting_events()]
     audit.record(
         "case_migrated",
         actor=actor,

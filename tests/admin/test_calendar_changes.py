@@ -2,9 +2,13 @@
 recomputes them and is audited; a region's admins change only their overlay, the nation only when named."""
 
 import pytest
+from sqlalchemy import select
 
+from casemgmt.access.queries import get_user
+from casemgmt.actor import Actor
+from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
-from casemgmt.models import AuditEvent
+from casemgmt.models import AuditEvent, CalendarYear, HumanTask, Region
 from tests.admin.edits import url, use_national_rules
 from tests.web.flows import only_task
 
@@ -37,6 +41,26 @@ def test_a_preview_lists_the_deadlines_that_would_move_and_changes_nothing(api, 
     overview = api.get(url("liaoning", "/calendar?year=2025"), "ln-admin").get_json()
     assert overview["scopes"]["liaoning"]["versions"] == []
     assert overview["editable_scopes"] == ["liaoning", "org:ln-dl-hall", "org:ln-sy-hall"]
+
+
+def test_a_preview_inside_the_callers_transaction_keeps_its_pending_change_and_shows_no_previewed_deadline(api, clock):
+    clock.set("2025-09-26T10:00:00+08:00")
+    case = api.bad_review()
+    row = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case["case_id"])).one()
+    due_at, region = row.due_at, row.case.region
+    region.name = "辽宁（改名）"  # the caller's own change, still pending
+    actor = Actor.of(get_user("ln-admin"), "admin")
+    preview = calendar_changes.preview_calendar_change(
+        region, "liaoning", 2025, CLOSED_MONDAY["days"], actor, clock(), ()
+    )
+    assert ("task", "Task_Callback") in {(d["kind"], d["element_id"]) for d in preview["deadlines"]}
+    assert row.due_at == due_at and region.name == "辽宁（改名）"
+    assert db.session.scalars(select(CalendarYear).where(CalendarYear.scope == "liaoning")).all() == []
+    region_id, row_id = region.id, row.id
+    db.session.commit()
+    db.session.remove()
+    assert db.session.get(Region, region_id).name == "辽宁（改名）"
+    assert db.session.get(HumanTask, row_id).due_at == due_at
 
 
 def test_applying_recomputes_the_deadlines_and_audits_the_change(api, clock):

@@ -31,7 +31,7 @@ def _cases(api, clock) -> dict:
     api.bad_review("sanming", record_no="SM-2025-0924-007", level="dissatisfied", reasons=["等候时间长"])
     clock.set("2025-09-26T02:00:00+00:00")
     api.bad_review("sanming", record_no="SM-2025-0926-013", reasons=["多次跑腿"], item_code="SM-0002")
-    from web.cli import run_timers_once
+    from web.worker import run_timers_once
 
     run_timers_once(clock.now)
     db.session.remove()

@@ -98,7 +98,7 @@ def _drive(seeded_app, restore: bool) -> list[tuple[str, dict]]:
         now += timedelta(days=1)
         run.ctx.now = now
     trace.append(("completed", run.is_completed))
-    trace.append(("data", {k: v for k, v in run.wf.data.items()} or run.wf.last_task.data))
+    trace.append(("data", run.latest_data()))
     return trace
 
 

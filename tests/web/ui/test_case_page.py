@@ -52,7 +52,7 @@ def test_the_diagram_of_the_cases_version_is_served_and_marked_with_the_path(api
 
 
 def test_a_timer_that_fired_marks_the_timed_out_path(api, clock, seeded_app):
-    from web.cli import run_timers_once
+    from web.worker import run_timers_once
 
     case = api.bad_review()
     clock.set("2025-10-01T02:00:00+00:00")  # the callback was due at the end of Tue 09-30
