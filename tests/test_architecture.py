@@ -186,23 +186,12 @@ def test_casemgmt_imports_neither_flask_nor_web():
     assert not problems, _report(problems, "casemgmt knows nothing of Flask or the web layer")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="casemgmt/cases/trail.py still imports SpiffWorkflow; the engine sealing (issue 8, item 3) moves it "
-    "behind the facade on another branch: remove this mark when it merges",
-)
 def test_only_the_engine_imports_spiffworkflow():
     outside = {name: m for name, m in MODULES.items() if not _is_under(name, ["casemgmt.engine"])}
     problems = [p for module in outside.values() for p in forbidden_imports(module, ["SpiffWorkflow"])]
     assert not problems, _report(problems, "only casemgmt/engine/ imports SpiffWorkflow")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="casemgmt/cases/timers.py, casemgmt/rules/dry_run.py, casemgmt/rules/migration.py, "
-    "casemgmt/calendar/deadlines.py and casemgmt/calendar/changes.py still commit or roll back; one transaction "
-    "owner (issue 8, item 4) removes them on another branch: remove this mark when it merges",
-)
 def test_casemgmt_never_commits_or_rolls_back():
     domain = [m for m in DOMAIN.values() if m.path != TRANSACTION_KERNEL]
     problems = [p for module in domain for p in transaction_calls(module)]
