@@ -183,11 +183,11 @@ from datetime import timedelta
 from sqlalchemy import select, func, insert
 from web import create_app
 from casemgmt.db import db
-from casemgmt.models import HumanTask
+from casemgmt.models import HumanTask, TaskStatus
 app = create_app()
 with app.app_context():
-    open_now = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == 'open'))
-    template = db.session.scalars(select(HumanTask).where(HumanTask.status == 'open').limit(1)).one()
+    open_now = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == TaskStatus.OPEN))
+    template = db.session.scalars(select(HumanTask).where(HumanTask.status == TaskStatus.OPEN).limit(1)).one()
     cols = {{c.key: getattr(template, c.key) for c in HumanTask.__table__.columns if c.key != 'id'}}
     rows = []
     for i in range(max(0, {total} - open_now)):
@@ -199,7 +199,7 @@ with app.app_context():
     # what autovacuum would do after a bulk load; without it the planner guesses one row
     db.session.execute(db.text("ANALYZE human_tasks"))
     db.session.commit()
-    print(db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == 'open')))
+    print(db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == TaskStatus.OPEN)))
 """
     out = subprocess.run([PY, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     open_tasks = int(out.stdout.split()[-1])

@@ -13,7 +13,7 @@ from casemgmt.calendar import WorkCalendar, local_date
 from casemgmt.cases.queries import inbox_query
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
-from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, User
+from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, TaskStatus, User
 
 VIEWS = ("mine", "my_roles", "overdue", "done", "team")
 #: roles that see every open task of their units, to reassign it
@@ -40,7 +40,7 @@ def team_query(user: User) -> Select:
     """Build the query of every open task in the user's organization subtree, due first."""
     ensure_role(user, *TEAM_ROLES)
     stmt = select(HumanTask).where(
-        HumanTask.status == "open",
+        HumanTask.status == TaskStatus.OPEN,
         HumanTask.candidate_role.in_(ROLES),
         HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True),
         HumanTask.region_id == user.region_id,
@@ -110,7 +110,7 @@ def _after(stmt: Select, view: str, cursor: str) -> Select:
 
 def lamp(task: HumanTask, now: datetime, calendar: WorkCalendar) -> str:
     """Return the deadline lamp: red overdue, yellow due today or on the next working day, else green."""
-    if task.status != "open" or task.due_at is None:
+    if task.status != TaskStatus.OPEN or task.due_at is None:
         return "none"
     if task.due_at <= now:
         return "red"

@@ -16,6 +16,7 @@ from casemgmt.models import (
     Case,
     CaseComment,
     HumanTask,
+    TaskStatus,
     User,
 )
 
@@ -51,11 +52,11 @@ def inbox_query(user: User, *, view: str = "my_roles", now: datetime | None = No
         for role in user.roles
     ]
     if view == "mine":
-        stmt = stmt.where(HumanTask.status == "open", HumanTask.assignee_id == user.id)
+        stmt = stmt.where(HumanTask.status == TaskStatus.OPEN, HumanTask.assignee_id == user.id)
     elif view == "done":
-        stmt = stmt.where(HumanTask.status == "completed", HumanTask.completed_by_id == user.id)
+        stmt = stmt.where(HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_by_id == user.id)
     else:
-        stmt = stmt.where(HumanTask.status == "open", or_(*claimable) if claimable else False)
+        stmt = stmt.where(HumanTask.status == TaskStatus.OPEN, or_(*claimable) if claimable else False)
         stmt = stmt.where(or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
         if view == "overdue":
             stmt = stmt.where(HumanTask.due_at < now)
