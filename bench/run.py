@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -203,12 +204,16 @@ with app.app_context():
 """
     out = subprocess.run([PY, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     open_tasks = int(out.stdout.split()[-1])
-    times = []
+    times: list[float] = []
+    cursor = None
     for i in range(200):
-        status, body, ms = http.call("GET", f"/api/v1/tasks?view=my_roles&limit=50&offset={(i % 20) * 50}", token)
+        after = f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""
+        status, body, ms = http.call("GET", f"/api/v1/tasks?view=my_roles&limit=50{after}", token)
         if status != 200 or not body["tasks"]:
             raise RuntimeError(f"inbox failed: {status}")
         times.append(ms)
+        # walk the first 20 pages, then start over
+        cursor = body["next_cursor"] if (i + 1) % 20 else None
     return {"inbox_open_tasks": open_tasks, "inbox_median_ms": statistics.median(times), "inbox_p95_ms": pct(times, 95)}
 
 
