@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -183,11 +184,11 @@ from datetime import timedelta
 from sqlalchemy import select, func, insert
 from web import create_app
 from casemgmt.db import db
-from casemgmt.models import HumanTask
+from casemgmt.models import HumanTask, TaskStatus
 app = create_app()
 with app.app_context():
-    open_now = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == 'open'))
-    template = db.session.scalars(select(HumanTask).where(HumanTask.status == 'open').limit(1)).one()
+    open_now = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == TaskStatus.OPEN))
+    template = db.session.scalars(select(HumanTask).where(HumanTask.status == TaskStatus.OPEN).limit(1)).one()
     cols = {{c.key: getattr(template, c.key) for c in HumanTask.__table__.columns if c.key != 'id'}}
     rows = []
     for i in range(max(0, {total} - open_now)):
@@ -199,16 +200,20 @@ with app.app_context():
     # what autovacuum would do after a bulk load; without it the planner guesses one row
     db.session.execute(db.text("ANALYZE human_tasks"))
     db.session.commit()
-    print(db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == 'open')))
+    print(db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == TaskStatus.OPEN)))
 """
     out = subprocess.run([PY, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     open_tasks = int(out.stdout.split()[-1])
-    times = []
+    times: list[float] = []
+    cursor = None
     for i in range(200):
-        status, body, ms = http.call("GET", f"/api/v1/tasks?view=my_roles&limit=50&offset={(i % 20) * 50}", token)
+        after = f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""
+        status, body, ms = http.call("GET", f"/api/v1/tasks?view=my_roles&limit=50{after}", token)
         if status != 200 or not body["tasks"]:
             raise RuntimeError(f"inbox failed: {status}")
         times.append(ms)
+        # walk the first 20 pages, then start over
+        cursor = body["next_cursor"] if (i + 1) % 20 else None
     return {"inbox_open_tasks": open_tasks, "inbox_median_ms": statistics.median(times), "inbox_p95_ms": pct(times, 95)}
 
 

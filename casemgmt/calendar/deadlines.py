@@ -11,8 +11,8 @@ from casemgmt import audit
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, lock_instance, open_rows, save_run
 from casemgmt.db import db, discarded_savepoint
-from casemgmt.models import Case, HumanTask, ProcessInstance, Region
-from casemgmt.models.ledger import ExtensionRequest
+from casemgmt.models import Case, HumanTask, ProcessInstance, Region, TaskStatus
+from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,9 @@ def _candidate_instances(region: Region | None, only_provisional: bool) -> list[
         stmt = stmt.where(Case.region_id == region.id)
     if only_provisional:
         has_provisional = select(HumanTask.id).where(
-            HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open", HumanTask.is_provisional.is_(True)
+            HumanTask.instance_id == ProcessInstance.id,
+            HumanTask.status == TaskStatus.OPEN,
+            HumanTask.is_provisional.is_(True),
         )
         stmt = stmt.where(has_provisional.exists() | ProcessInstance.state.contains('"zg_provisional":true'))
     return list(db.session.scalars(stmt.order_by(ProcessInstance.id)))
@@ -100,7 +102,7 @@ def _approved_extensions(case: Case, row: HumanTask) -> list[int]:
     stmt = select(ExtensionRequest.workdays).where(
         ExtensionRequest.case_id == case.id,
         ExtensionRequest.task_element == row.element_id,
-        ExtensionRequest.status == "approved",
+        ExtensionRequest.status == ExtensionStatus.APPROVED,
         ExtensionRequest.decided_at >= row.created_at,
     )
     return list(db.session.scalars(stmt.order_by(ExtensionRequest.decided_at, ExtensionRequest.id)))

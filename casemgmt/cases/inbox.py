@@ -5,21 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from casemgmt.access.policy import ensure_role
 from casemgmt.calendar import WorkCalendar, local_date
-from casemgmt.cases.queries import inbox_query
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
-from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, User
+from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, TaskStatus, User
 
 VIEWS = ("mine", "my_roles", "overdue", "done", "team")
 #: roles that see every open task of their units, to reassign it
 TEAM_ROLES = ("supervisor", "coordinator")
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 200
+MAX_ROW_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,32 @@ class InboxPage:
     next_cursor: str | None
 
 
+def inbox_query(user: User, *, view: str = "my_roles", now: datetime | None = None) -> Select:
+    """Build the inbox query for a view: mine, my_roles (claimable in my units), overdue, done."""
+    stmt = select(HumanTask).where(HumanTask.region_id == user.region_id)
+    claimable = [
+        (HumanTask.candidate_role == role) & HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True)
+        for role in user.roles
+    ]
+    if view == "mine":
+        stmt = stmt.where(HumanTask.status == TaskStatus.OPEN, HumanTask.assignee_id == user.id)
+    elif view == "done":
+        stmt = stmt.where(HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_by_id == user.id)
+    else:
+        stmt = stmt.where(HumanTask.status == TaskStatus.OPEN, or_(*claimable) if claimable else false())
+        stmt = stmt.where(or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
+        if view == "overdue":
+            stmt = stmt.where(HumanTask.due_at < now)
+    if view == "done":
+        return stmt.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
+
+
 def team_query(user: User) -> Select:
     """Build the query of every open task in the user's organization subtree, due first."""
     ensure_role(user, *TEAM_ROLES)
     stmt = select(HumanTask).where(
-        HumanTask.status == "open",
+        HumanTask.status == TaskStatus.OPEN,
         HumanTask.candidate_role.in_(ROLES),
         HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True),
         HumanTask.region_id == user.region_id,
@@ -90,11 +111,27 @@ def _cursor_of(row: HumanTask, view: str) -> str:
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime | None, int]:
+    key, _, ident = cursor.partition("|")
+    instant, row_id = (_aware(key) if key else None), _row_id(ident)
+    if (key and instant is None) or row_id is None:
+        raise InvalidInput("分页参数无效", details={"cursor": ["无效的分页位置"]})
+    return instant, row_id
+
+
+def _aware(text: str) -> datetime | None:
     try:
-        key, _, ident = cursor.partition("|")
-        return (datetime.fromisoformat(key) if key else None), int(ident)
-    except ValueError as err:
-        raise InvalidInput("分页参数无效", details={"after": ["无效的分页位置"]}) from err
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def _row_id(text: str) -> int | None:
+    # str.isdigit() alone would take '²', which int() refuses; past 64 bits the driver would overflow
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
 
 
 def _after(stmt: Select, view: str, cursor: str) -> Select:
@@ -110,7 +147,7 @@ def _after(stmt: Select, view: str, cursor: str) -> Select:
 
 def lamp(task: HumanTask, now: datetime, calendar: WorkCalendar) -> str:
     """Return the deadline lamp: red overdue, yellow due today or on the next working day, else green."""
-    if task.status != "open" or task.due_at is None:
+    if task.status != TaskStatus.OPEN or task.due_at is None:
         return "none"
     if task.due_at <= now:
         return "red"

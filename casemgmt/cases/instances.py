@@ -14,7 +14,7 @@ from casemgmt.casework import ledger
 from casemgmt.db import db
 from casemgmt.engine.facade import ReadyTask, Run, RunContext, engine
 from casemgmt.errors import ConcurrentUpdate
-from casemgmt.models import Case, HumanTask, Organization, ProcessInstance
+from casemgmt.models import Case, CaseStatus, HumanTask, Organization, ProcessInstance, TaskStatus
 from casemgmt.rules.bundles import bundle_of
 
 
@@ -49,7 +49,7 @@ def save_run(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now:
     instance.is_completed = run.is_completed
     instance.updated_at = now
     if run.is_completed:
-        case.status = "closed" if case.status == "open" else case.status
+        case.status = CaseStatus.CLOSED if case.status == CaseStatus.OPEN else case.status
         case.closed_at = case.closed_at or now
     try:
         db.session.flush()
@@ -69,7 +69,7 @@ def deliver(case: Case, message: str, payload: dict, variable: str, actor: Actor
 
 def open_rows(instance_id: int) -> list[HumanTask]:
     """Return the open task rows of an instance."""
-    stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+    stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
     return list(db.session.scalars(stmt))
 
 
@@ -78,7 +78,7 @@ def sync_tasks(case: Case, instance: ProcessInstance, run: Run, actor: Actor, no
     ready = {t.spiff_id: t for t in run.ready_user_tasks()}
     for row in open_rows(instance.id):
         if row.spiff_task_id not in ready:
-            row.status = "cancelled"
+            row.status = TaskStatus.CANCELLED
             _task_event("task_cancelled", row, case, actor, now, {})
         else:
             ready.pop(row.spiff_task_id)
@@ -109,7 +109,7 @@ def _create_row(case: Case, instance: ProcessInstance, run: Run, task: ReadyTask
         candidate_role=info.role,
         candidate_org=org,
         candidate_org_path=org.path,
-        status="open",
+        status=TaskStatus.OPEN,
         created_at=now,
         due_expr=info.due_expr,
     )

@@ -16,7 +16,17 @@ from casemgmt.db import db
 from casemgmt.engine.facade import engine
 from casemgmt.errors import InvalidInput, NotFound, OperationFailed, TaskNotOpen
 from casemgmt.intake.routing import route
-from casemgmt.models import Case, CaseComment, Evaluation, HumanTask, Organization, ProcessInstance, User
+from casemgmt.models import (
+    Case,
+    CaseComment,
+    CaseStatus,
+    Evaluation,
+    HumanTask,
+    Organization,
+    ProcessInstance,
+    TaskStatus,
+    User,
+)
 from casemgmt.rules import bundles
 from casemgmt.topics import TopicContext, topic
 
@@ -30,7 +40,7 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
         evaluation=evaluation,
         handling_org=r.handling,
         definition=definition,
-        status="open",
+        status=TaskStatus.OPEN,
         opened_at=now,
         case_no=f"tmp-{evaluation.id}",
     )
@@ -93,7 +103,7 @@ def _locked_open_task(task_id: int, user: User) -> tuple[HumanTask, ProcessInsta
     ensure_can_act_on_task(user, row)
     instance = lock_instance(row.instance_id)
     db.session.refresh(row)
-    if row.status != "open":
+    if row.status != TaskStatus.OPEN:
         raise TaskNotOpen("该任务已办结或已取消")
     return row, instance
 
@@ -136,7 +146,7 @@ def reassign_task(
         raise InvalidInput("改派需要说明理由", details={"reason": ["必填"]})
     lock_instance(row.instance_id)
     db.session.refresh(row)
-    if row.status != "open":
+    if row.status != TaskStatus.OPEN:
         raise TaskNotOpen("该任务已办结或已取消")
     before = {"assignee_id": row.assignee_id, "org": row.candidate_org.code}
     _apply_reassignment(row, user, assignee, org)
@@ -169,7 +179,8 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
     clean = forms.validate_form(definition, data)
     actor = Actor.of(user, row.candidate_role)
     run = load_run(case, instance, actor, now)
-    row.status, row.completed_at, row.completed_by_id, row.data, row.draft = "completed", now, user.id, clean, None
+    row.status, row.completed_at, row.completed_by_id = TaskStatus.COMPLETED, now, user.id
+    row.data, row.draft = clean, None
     row.assignee_id = row.assignee_id or user.id
     _audit(row, "task_completed", actor, now, {"data": clean})
     run.complete(row.spiff_task_id, clean)
@@ -192,7 +203,11 @@ def _audit(row: HumanTask, kind: str, actor: Actor, now: datetime, extra: dict) 
 
 def next_task_for(user: User, case_id: int) -> HumanTask | None:
     """Return the user's next open task on the same case, if any (opened right after completing)."""
-    stmt = select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == "open").order_by(HumanTask.id)
+    stmt = (
+        select(HumanTask)
+        .where(HumanTask.case_id == case_id, HumanTask.status == TaskStatus.OPEN)
+        .order_by(HumanTask.id)
+    )
     for row in db.session.scalars(stmt):
         if can_act_on_task(user, row) and row.assignee_id in (None, user.id):
             return row
@@ -239,8 +254,8 @@ def close_case(case: Case, data: dict, now: datetime) -> None:
     """Close a case; a real-name review needs a callback record first."""
     if case.evaluation.is_real_name and not callbacks.has_record(case):
         raise OperationFailed("实名差评须有回访记录方可结案")
-    if case.status == "open":
-        case.status = "closed"
+    if case.status == CaseStatus.OPEN:
+        case.status = CaseStatus.CLOSED
     case.closed_at = now
     # after a refused revocation `handling` says what was done; `outcome` still holds the claim
     case.outcome = case.outcome or str(data.get("handling") or data.get("outcome") or "")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from casemgmt.access.policy import ensure_can_see_case
 from casemgmt.db import db
@@ -18,8 +15,6 @@ from casemgmt.models import (
     HumanTask,
     User,
 )
-
-PAGE_SIZE_MAX = 200
 
 
 def get_case(case_id: int, user: User) -> Case:
@@ -41,35 +36,6 @@ def list_case_events(case_id: int) -> list[AuditEvent]:
     """Return a case's audit events, oldest first."""
     stmt = select(AuditEvent).where(AuditEvent.chain == f"case:{case_id}").order_by(AuditEvent.seq)
     return list(db.session.scalars(stmt))
-
-
-def inbox_query(user: User, *, view: str = "my_roles", now: datetime | None = None) -> Select:
-    """Build the inbox query for a view: mine, my_roles (claimable in my units), overdue, done."""
-    stmt = select(HumanTask).where(HumanTask.region_id == user.region_id)
-    claimable = [
-        (HumanTask.candidate_role == role) & HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True)
-        for role in user.roles
-    ]
-    if view == "mine":
-        stmt = stmt.where(HumanTask.status == "open", HumanTask.assignee_id == user.id)
-    elif view == "done":
-        stmt = stmt.where(HumanTask.status == "completed", HumanTask.completed_by_id == user.id)
-    else:
-        stmt = stmt.where(HumanTask.status == "open", or_(*claimable) if claimable else False)
-        stmt = stmt.where(or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
-        if view == "overdue":
-            stmt = stmt.where(HumanTask.due_at < now)
-    if view == "done":
-        return stmt.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-    return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
-
-
-def list_inbox(
-    user: User, *, view: str = "my_roles", now: datetime | None = None, limit: int = 50, offset: int = 0
-) -> list[HumanTask]:
-    """Return one page of the user's inbox view."""
-    stmt = inbox_query(user, view=view, now=now).options(joinedload(HumanTask.case).joinedload(Case.evaluation))
-    return list(db.session.scalars(stmt.limit(min(limit, PAGE_SIZE_MAX)).offset(offset)))
 
 
 def get_task(task_id: int) -> HumanTask:

@@ -12,8 +12,7 @@ from casemgmt.access.policy import REGION_WIDE_ROLES, ensure_role
 from casemgmt.calendar import SHANGHAI
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
-from casemgmt.models import Case, Evaluation, HumanTask, Organization, User
-from casemgmt.models.case import CASE_STATUSES
+from casemgmt.models import Case, CaseStatus, Evaluation, HumanTask, Organization, TaskStatus, User
 
 SEARCH_ROLES = ("auditor", "admin", "coordinator", "supervisor")
 PAGE_SIZE = 25
@@ -38,9 +37,9 @@ def late_task(now: datetime):
     return exists().where(
         HumanTask.case_id == Case.id,
         or_(
-            (HumanTask.status == "open") & (HumanTask.due_at < now),
+            (HumanTask.status == TaskStatus.OPEN) & (HumanTask.due_at < now),
             HumanTask.escalated_at.is_not(None),
-            (HumanTask.status == "completed") & (HumanTask.completed_at > HumanTask.due_at),
+            (HumanTask.status == TaskStatus.COMPLETED) & (HumanTask.completed_at > HumanTask.due_at),
         ),
     )
 
@@ -50,8 +49,8 @@ def search_query(user: User, flt: CaseFilter, now: datetime) -> Select:
     ensure_role(user, *SEARCH_ROLES)
     if flt.region and flt.region != user.region.code:
         raise InvalidInput("只能查询本地区工单", details={"region": [f"您属于 {user.region.code}"]})
-    if flt.status and flt.status not in CASE_STATUSES:
-        raise InvalidInput("未知的状态", details={"status": ["可选：" + "、".join(CASE_STATUSES)]})
+    if flt.status and flt.status not in list(CaseStatus):
+        raise InvalidInput("未知的状态", details={"status": ["可选：" + "、".join(CaseStatus)]})
     stmt = select(Case).join(Evaluation, Case.evaluation_id == Evaluation.id).where(Case.region_id == user.region_id)
     scope = user.org.path if not user.has_role(*REGION_WIDE_ROLES) else None
     if scope or flt.org_code:

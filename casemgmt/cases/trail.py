@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casemgmt.db import db
 from casemgmt.engine.facade import engine
-from casemgmt.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
+from casemgmt.models import AuditEvent, Case, HumanTask, ProcessDefinition, TaskStatus, User
 from casemgmt.rules.bundles import bundle_of
 
 MAIN_DIAGRAM = "bad_review.bpmn"
@@ -36,11 +36,11 @@ def main_diagram(case: Case) -> str:
 def diagram_marks(case: Case, tasks: list[HumanTask], events: list[AuditEvent]) -> DiagramMarks:
     """Return the elements to mark: finished ones, open tasks, and those reached because time ran out."""
     done, fired = _engine_path(case)
-    done |= {t.element_id for t in tasks if t.status == "completed"}
+    done |= {t.element_id for t in tasks if t.status == TaskStatus.COMPLETED}
     done |= {str(e.payload.get("element")) for e in events if e.kind == "task_completed" and e.payload.get("element")}
     timed_out = fired | {t.element_id for t in tasks if t.escalated_at is not None}
     timed_out |= {str(e.payload["element"]) for e in events if e.kind in TIMEOUT_KINDS and e.payload.get("element")}
-    current = {t.element_id for t in tasks if t.status == "open"}
+    current = {t.element_id for t in tasks if t.status == TaskStatus.OPEN}
     return DiagramMarks(sorted(done - current), sorted(current), sorted(timed_out))
 
 

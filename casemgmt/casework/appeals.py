@@ -16,7 +16,7 @@ from casemgmt.actor import Actor
 from casemgmt.cases import instances
 from casemgmt.db import db
 from casemgmt.errors import TaskNotOpen
-from casemgmt.models import Appeal, Case, User
+from casemgmt.models import Appeal, AppealStatus, Case, User
 from casemgmt.rules import bundles
 from casemgmt.topics import TopicContext, topic
 
@@ -37,7 +37,7 @@ def file_appeal(case: Case, user: User, data: dict, now: datetime) -> Appeal:
         evidence=clean.get("appeal_evidence") or [],
         filed_by=user.username,
         filed_at=now,
-        status="pending",
+        status=AppealStatus.PENDING,
     )
     db.session.add(appeal)
     db.session.flush()
@@ -76,9 +76,9 @@ def list_appeals(case: Case) -> list[Appeal]:
 def rule_appeal(case: Case, appeal_id: object, upheld: bool, ruling: str, actor: Actor, now: datetime) -> Appeal | None:
     """Record the reviewing body's ruling on the case's pending appeal."""
     appeal = db.session.get(Appeal, appeal_id) if isinstance(appeal_id, int) else None
-    if appeal is None or appeal.case_id != case.id or appeal.status != "pending":
+    if appeal is None or appeal.case_id != case.id or appeal.status != AppealStatus.PENDING:
         return None
-    appeal.status = "upheld" if upheld else "rejected"
+    appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.ruling, appeal.ruled_by, appeal.ruled_at = ruling, actor.username, now
     return appeal
 
@@ -93,4 +93,4 @@ def rule_appeal_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
         ctx.actor,
         ctx.now,
     )
-    return {"appeal_status": appeal.status if appeal else None}
+    return {"appeal_status": appeal.status.value if appeal else None}

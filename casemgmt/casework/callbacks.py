@@ -11,25 +11,28 @@ from casemgmt.access.policy import ensure_can_see_case, ensure_role
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
-from casemgmt.models import CallbackAttempt, Case, HumanTask, User
-from casemgmt.models.casework import CALLBACK_RESULTS
+from casemgmt.models import CallbackAttempt, CallbackResult, Case, CaseStatus, HumanTask, TaskStatus, User
 from casemgmt.topics import TopicContext, topic
 
-RESULT_LABELS = {"reached": "已联系上", "not_reached": "未联系上", "refused": "拒绝回访"}
+RESULT_LABELS = {
+    CallbackResult.REACHED: "已联系上",
+    CallbackResult.NOT_REACHED: "未联系上",
+    CallbackResult.REFUSED: "拒绝回访",
+}
 
 
 def add_attempt(
     case: Case, result: str, attempted_at: datetime, note: str, actor: Actor, now: datetime, *, source: str
 ) -> CallbackAttempt:
     """Record one callback attempt with the next attempt number."""
-    if result not in CALLBACK_RESULTS:
-        raise InvalidInput("回访结果不正确", details={"result": ["可选：" + "、".join(CALLBACK_RESULTS)]})
+    if result not in list(CallbackResult):
+        raise InvalidInput("回访结果不正确", details={"result": ["可选：" + "、".join(CallbackResult)]})
     count = db.session.scalar(select(func.count()).where(CallbackAttempt.case_id == case.id)) or 0
     attempt = CallbackAttempt(
         case_id=case.id,
         region_id=case.region_id,
         attempt_no=count + 1,
-        result=result,
+        result=CallbackResult(result),
         attempted_at=attempted_at,
         recorded_at=now,
         recorded_by=actor.username,
@@ -51,7 +54,9 @@ def has_record(case: Case) -> bool:
     """Tell whether the case has a callback record: a logged attempt or a completed callback form."""
     if db.session.scalar(select(CallbackAttempt.id).where(CallbackAttempt.case_id == case.id).limit(1)):
         return True
-    rows = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "completed"))
+    rows = db.session.scalars(
+        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == TaskStatus.COMPLETED)
+    )
     return any((row.data or {}).get("callback_result") for row in rows)
 
 
@@ -59,7 +64,7 @@ def log_attempt(case: Case, user: User, data: dict, now: datetime) -> CallbackAt
     """Log an attempt between form submissions (e.g. not reached at 10:00); officers of the unit or above."""
     ensure_can_see_case(user, case)
     ensure_role(user, "officer", "supervisor")
-    if case.status != "open":
+    if case.status != CaseStatus.OPEN:
         raise TaskNotOpen("该工单已办结，不能再记录回访")
     attempt = add_attempt(case, data["result"], data["attempted_at"], data["note"], Actor.of(user), now, source="api")
     audit.record(

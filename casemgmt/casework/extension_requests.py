@@ -20,7 +20,7 @@ from casemgmt.cases import instances
 from casemgmt.casework import ledger
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
-from casemgmt.models import Case, ExtensionRequest, HumanTask, User
+from casemgmt.models import Case, ExtensionRequest, ExtensionStatus, HumanTask, TaskStatus, User
 from casemgmt.rules import bundles
 from casemgmt.topics import TopicContext, topic
 
@@ -47,7 +47,7 @@ def request_extension(case: Case, user: User, data: dict, now: datetime) -> Exte
         reason=clean["extension_reason"],
         requested_by=user.username,
         requested_at=now,
-        status="pending",
+        status=ExtensionStatus.PENDING,
         old_due_date=row.due_date,
     )
     db.session.add(request)
@@ -76,7 +76,11 @@ def _form(case: Case) -> dict:
 
 def _extensible_task(case: Case) -> tuple[HumanTask, int]:
     bundle = bundles.bundle_of(case.definition)
-    stmt = select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open").order_by(HumanTask.id)
+    stmt = (
+        select(HumanTask)
+        .where(HumanTask.case_id == case.id, HumanTask.status == TaskStatus.OPEN)
+        .order_by(HumanTask.id)
+    )
     for row in db.session.scalars(stmt):
         cap = bundle.task_property(row.element_id, CAP_PROPERTY)
         if cap is not None:
@@ -107,7 +111,7 @@ def decide_extension(
     request = _pending(case, request_id)
     if request is None:
         return None
-    request.status = "approved" if approved else "refused"
+    request.status = ExtensionStatus.APPROVED if approved else ExtensionStatus.REFUSED
     request.decided_by, request.decided_at, request.opinion = actor.username, now, opinion
     row = _open_row(case, request.task_element) if approved else None
     if row is None or row.due_date is None:
@@ -122,12 +126,14 @@ def decide_extension(
 
 def _pending(case: Case, request_id: object) -> ExtensionRequest | None:
     request = db.session.get(ExtensionRequest, request_id) if isinstance(request_id, int) else None
-    return request if request is not None and request.case_id == case.id and request.status == "pending" else None
+    if request is None or request.case_id != case.id or request.status != ExtensionStatus.PENDING:
+        return None
+    return request
 
 
 def _open_row(case: Case, element_id: str) -> HumanTask | None:
     stmt = select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.element_id == element_id, HumanTask.status == "open"
+        HumanTask.case_id == case.id, HumanTask.element_id == element_id, HumanTask.status == TaskStatus.OPEN
     )
     return db.session.scalar(stmt.order_by(HumanTask.id.desc()).limit(1))
 
@@ -145,10 +151,10 @@ def decide_extension_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
     )
     if request is None:
         return {"extension_status": None, "extension_due_date": None}
-    if request.new_due_at is None or request.status != "approved":
-        return {"extension_status": request.status, "extension_due_date": None}
+    if request.new_due_at is None or request.status != ExtensionStatus.APPROVED:
+        return {"extension_status": request.status.value, "extension_due_date": None}
     return {
-        "extension_status": request.status,
+        "extension_status": request.status.value,
         "extension_due_date": request.new_due_date.isoformat(),
         "extension_due_at": request.new_due_at.isoformat(),
     }

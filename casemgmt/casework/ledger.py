@@ -12,7 +12,7 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import Due
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound, PermissionDenied, TaskNotOpen
-from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, Organization, User
+from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, LedgerStatus, Organization, User
 from casemgmt.topics import TopicContext, topic
 
 #: the fields of a rectification form that go into the entry's closure record
@@ -34,7 +34,7 @@ def open_entry(case: Case, task_element: str, now: datetime) -> LedgerEntry:
         org_id=case.handling_org_id,
         task_element=task_element,
         opened_at=now,
-        status="open",
+        status=LedgerStatus.OPEN,
         owner="",
         measures="",
         extended_workdays=0,
@@ -46,7 +46,7 @@ def open_entry(case: Case, task_element: str, now: datetime) -> LedgerEntry:
 
 def open_entry_of(case: Case) -> LedgerEntry | None:
     """Return the case's open ledger entry, if it has one."""
-    stmt = select(LedgerEntry).where(LedgerEntry.case_id == case.id, LedgerEntry.status == "open")
+    stmt = select(LedgerEntry).where(LedgerEntry.case_id == case.id, LedgerEntry.status == LedgerStatus.OPEN)
     return db.session.scalar(stmt.order_by(LedgerEntry.id.desc()).limit(1))
 
 
@@ -71,7 +71,7 @@ def close_entry(case: Case, data: dict, now: datetime) -> LedgerEntry | None:
     entry = open_entry_of(case)
     if entry is None:
         return None
-    entry.status, entry.closed_at = "closed", now
+    entry.status, entry.closed_at = LedgerStatus.CLOSED, now
     entry.closure = {name: data.get(name) for name in CLOSURE_FIELDS}
     entry.measures = entry.measures or str(data.get("rectification_measures") or "")
     return entry
@@ -89,8 +89,8 @@ def get_entry(entry_id: int, user: User) -> LedgerEntry:
 
 def list_entries(user: User, status: str | None = None) -> list[LedgerEntry]:
     """Return the ledger entries of the user's region (their own units' unless region-wide), soonest due first."""
-    if status not in (None, "open", "closed"):
-        raise InvalidInput("未知的台账状态", details={"status": ["可选：open, closed"]})
+    if status is not None and status not in list(LedgerStatus):
+        raise InvalidInput("未知的台账状态", details={"status": ["可选：" + ", ".join(LedgerStatus)]})
     stmt = select(LedgerEntry).join(Organization, LedgerEntry.org_id == Organization.id)
     stmt = stmt.where(LedgerEntry.region_id == user.region_id)
     if not user.has_role(*REGION_WIDE_ROLES):
@@ -107,7 +107,7 @@ def add_note(
     entry = get_entry(entry_id, user)
     if not user.has_role("officer", "supervisor", "coordinator"):
         raise PermissionDenied("需要以下角色之一：officer、supervisor、coordinator")
-    if entry.status != "open":
+    if entry.status != LedgerStatus.OPEN:
         raise TaskNotOpen("该台账已销号，不能再记录进展")
     if not note.strip():
         raise InvalidInput("进展说明不能为空", details={"note": ["必填"]})

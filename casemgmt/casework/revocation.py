@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from casemgmt.models import Case
+from casemgmt.models import Case, CaseStatus
 from casemgmt.topics import TopicContext, topic
 
 REVOCATION_LABELS = {"misjudged": "经核实为误评", "malicious": "经核实为恶意差评", "invalid": "经复核为无效差评"}
@@ -16,7 +16,7 @@ def revoke_review(case: Case, outcome: str, label: str, opinion: str, now: datet
     evaluation.revoked_at = now
     evaluation.revoked_reason = f"{label}：{opinion}" if opinion else label
     case.outcome = outcome
-    case.status = "revoked"
+    case.status = CaseStatus.REVOKED
     return evaluation.revoked_reason
 
 

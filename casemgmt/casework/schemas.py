@@ -6,7 +6,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from casemgmt.cases.schemas import CompleteTaskSchema
 from casemgmt.errors import AWARE, MSG_REQUIRED
-from casemgmt.models.casework import CALLBACK_RESULTS
+from casemgmt.models.casework import CallbackResult
 
 
 class CallbackAttemptSchema(Schema):
@@ -15,7 +15,7 @@ class CallbackAttemptSchema(Schema):
 
     result = fields.String(
         required=True,
-        validate=validate.OneOf(CALLBACK_RESULTS, error="可选：reached、not_reached、refused"),
+        validate=validate.OneOf(list(CallbackResult), error="可选：" + "、".join(CallbackResult)),
         error_messages=MSG_REQUIRED,
     )
     attempted_at = fields.AwareDateTime(required=True, error_messages=AWARE)

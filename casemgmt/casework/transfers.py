@@ -12,7 +12,7 @@ from casemgmt.actor import Actor
 from casemgmt.cases import instances
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
-from casemgmt.models import Case, HumanTask, OutboxMessage, Transfer, User
+from casemgmt.models import Case, HumanTask, OutboxMessage, TaskStatus, Transfer, User
 from casemgmt.notices.operations import queue_message
 from casemgmt.rules import regions
 from casemgmt.topics import TopicContext, topic
@@ -24,7 +24,7 @@ def _new(case: Case, reason: str, actor: Actor, now: datetime, at_steps: list[st
     if at_steps is None:
         at_steps = sorted(
             db.session.scalars(
-                select(HumanTask.element_id).where(HumanTask.case_id == case.id, HumanTask.status == "open")
+                select(HumanTask.element_id).where(HumanTask.case_id == case.id, HumanTask.status == TaskStatus.OPEN)
             )
         )
     transfer = Transfer(

@@ -16,10 +16,20 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.models import Evaluation, Organization, OutboxMessage, Region, ServiceItem, ServiceRecord, User
+from casemgmt.models import (
+    Evaluation,
+    Organization,
+    OutboxMessage,
+    Region,
+    ServiceItem,
+    ServiceRecord,
+    ServiceRecordStatus,
+    User,
+)
 from casemgmt.rules import regions
 
-OPEN = ("awaiting", "reminded")
+#: a service still waiting for its rating
+OPEN = (ServiceRecordStatus.AWAITING, ServiceRecordStatus.REMINDED)
 DEFAULT_CHANNEL = "system_default"
 
 
@@ -50,7 +60,7 @@ def register_service_record(payload: dict, submitter: User, now: datetime) -> tu
         channel=payload["channel"],
         completed_at=payload["completed_at"],
         evaluator_phone=payload["evaluator_phone"],
-        status="awaiting",
+        status=ServiceRecordStatus.AWAITING,
         registered_at=now,
     )
     db.session.add(record)
@@ -89,7 +99,7 @@ def mark_rated(region: Region, evaluation: Evaluation) -> None:
         )
     )
     if record is not None and record.status in OPEN:
-        record.status, record.evaluation_id, record.settled_at = "rated", evaluation.id, evaluation.received_at
+        _rated_by(record, evaluation)
 
 
 def sweep_unrated(now: datetime, actor: Actor) -> dict[str, int]:
@@ -104,19 +114,19 @@ def sweep_unrated(now: datetime, actor: Actor) -> dict[str, int]:
 
 def _sweep(region: Region, rule: dict, now: datetime, actor: Actor, counts: dict[str, int]) -> None:
     remind_by = now - timedelta(hours=rule["remind_after_hours"])
-    for record in _open_records(region, "awaiting", ServiceRecord.completed_at <= remind_by):
+    for record in _open_records(region, ServiceRecordStatus.AWAITING, ServiceRecord.completed_at <= remind_by):
         if not _was_rated(record):
             _remind(record, actor, now)
             counts["reminded"] += 1
     start = ServiceRecord.reminded_at if rule.get("settle_from") == "reminded" else ServiceRecord.completed_at
     # N working days take at least N calendar days: younger records cannot be due yet
     floor = now - timedelta(days=int(rule["settle_after_workdays"]))
-    for record in _open_records(region, "reminded", start <= floor):
+    for record in _open_records(region, ServiceRecordStatus.REMINDED, start <= floor):
         if not _was_rated(record) and now > settle_at(record, rule):
             counts[_settle(record, rule, actor, now)] += 1
 
 
-def _open_records(region: Region, status: str, condition) -> list[ServiceRecord]:
+def _open_records(region: Region, status: ServiceRecordStatus, condition) -> list[ServiceRecord]:
     stmt = select(ServiceRecord).where(ServiceRecord.region_id == region.id, ServiceRecord.status == status, condition)
     return list(db.session.scalars(stmt.order_by(ServiceRecord.completed_at, ServiceRecord.id)))
 
@@ -128,8 +138,13 @@ def _was_rated(record: ServiceRecord) -> bool:
         .limit(1)
     )
     if evaluation is not None:
-        record.status, record.evaluation_id, record.settled_at = "rated", evaluation.id, evaluation.received_at
+        _rated_by(record, evaluation)
     return evaluation is not None
+
+
+def _rated_by(record: ServiceRecord, evaluation: Evaluation) -> None:
+    record.status = ServiceRecordStatus.RATED
+    record.evaluation_id, record.settled_at = evaluation.id, evaluation.received_at
 
 
 def settle_at(record: ServiceRecord, rule: dict) -> datetime:
@@ -140,7 +155,7 @@ def settle_at(record: ServiceRecord, rule: dict) -> datetime:
 
 
 def _remind(record: ServiceRecord, actor: Actor, now: datetime) -> None:
-    record.status, record.reminded_at = "reminded", now
+    record.status, record.reminded_at = ServiceRecordStatus.REMINDED, now
     if record.evaluator_phone:
         body = f"您办理的业务（办件编号 {record.record_no}）已办结，欢迎对政务服务作出评价。"
         db.session.add(OutboxMessage(channel="sms", recipient=record.evaluator_phone, body=body, created_at=now))
@@ -154,12 +169,12 @@ def _remind(record: ServiceRecord, actor: Actor, now: datetime) -> None:
     )
 
 
-def _settle(record: ServiceRecord, rule: dict, actor: Actor, now: datetime) -> str:
+def _settle(record: ServiceRecord, rule: dict, actor: Actor, now: datetime) -> ServiceRecordStatus:
     record.settled_at = now
     if rule["settle_as"] == "unrated":
-        record.status = "unrated"
+        record.status = ServiceRecordStatus.UNRATED
     else:
-        record.status = "defaulted"
+        record.status = ServiceRecordStatus.DEFAULTED
         record.evaluation_id = _default_evaluation(record, rule["settle_as"], now).id
     audit.record(
         f"rating_{record.status}",

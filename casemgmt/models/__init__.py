@@ -5,27 +5,36 @@ from casemgmt.models.audit import AuditEvent
 from casemgmt.models.calendar import CalendarDay, CalendarYear
 from casemgmt.models.case import (
     Case,
+    CaseStatus,
     HumanTask,
     OutboxMessage,
     ProcessDefinition,
     ProcessInstance,
+    TaskStatus,
 )
-from casemgmt.models.casework import Appeal, CallbackAttempt, Consultation, Transfer
+from casemgmt.models.casework import Appeal, AppealStatus, CallbackAttempt, CallbackResult, Consultation, Transfer
 from casemgmt.models.comment import CaseComment
 from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
-from casemgmt.models.ledger import ExtensionRequest, LedgerEntry, LedgerNote
+from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
 from casemgmt.models.org import Organization, Region, ServiceItem
-from casemgmt.models.service_record import ServiceRecord
+from casemgmt.models.service_record import ServiceRecord, ServiceRecordStatus
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
     "Appeal",
+    "AppealStatus",
     "CallbackAttempt",
+    "CallbackResult",
+    "CaseStatus",
     "Consultation",
     "ExtensionRequest",
+    "ExtensionStatus",
     "LedgerEntry",
     "LedgerNote",
+    "LedgerStatus",
     "ServiceRecord",
+    "ServiceRecordStatus",
+    "TaskStatus",
     "Transfer",
     "Attachment",
     "AuditEvent",

@@ -1,6 +1,7 @@
 """Cases, their process definitions, instances and human tasks."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -17,11 +18,29 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casemgmt.db import db
 from casemgmt.models.evaluation import Evaluation
 from casemgmt.models.org import Organization, Region
-from casemgmt.models.types import JSONType, UTCDateTime
+from casemgmt.models.types import EnumText, JSONType, UTCDateTime, one_of
 from casemgmt.models.user import User
 
-CASE_STATUSES = ("open", "closed", "revoked", "cancelled")
-TASK_STATUSES = ("open", "completed", "cancelled")
+
+class CaseStatus(StrEnum):
+    """Where a case stands (cases.status)."""
+
+    OPEN = "open"
+    #: closed by its process (结案), or the process ended
+    CLOSED = "closed"
+    #: the review was revoked (verified as misjudged or malicious, or an appeal upheld); stays so when it ends
+    REVOKED = "revoked"
+    #: offered by the case search; nothing sets it yet
+    CANCELLED = "cancelled"
+
+
+class TaskStatus(StrEnum):
+    """Where a human task stands (human_tasks.status)."""
+
+    OPEN = "open"
+    COMPLETED = "completed"
+    #: the engine no longer waits on it: a boundary timer, another branch or the end of the process took it away
+    CANCELLED = "cancelled"
 
 
 class ProcessDefinition(db.Model):
@@ -47,7 +66,10 @@ class ProcessDefinition(db.Model):
 
 class Case(db.Model):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_region_status_opened", "region_id", "status", "opened_at"),)
+    __table_args__ = (
+        Index("ix_cases_region_status_opened", "region_id", "status", "opened_at"),
+        one_of("status", CaseStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -55,7 +77,7 @@ class Case(db.Model):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
     handling_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[CaseStatus] = mapped_column(EnumText(CaseStatus), default=CaseStatus.OPEN)
     #: verification outcome: valid / misjudged / malicious, and how it was handled
     outcome: Mapped[str | None] = mapped_column(String(32))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -107,6 +129,7 @@ class HumanTask(db.Model):
         Index("ix_human_tasks_region_status_due", "region_id", "status", "due_at", "id"),
         Index("ix_human_tasks_case", "case_id", "status"),
         UniqueConstraint("instance_id", "spiff_task_id"),
+        one_of("status", TaskStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +146,7 @@ class HumanTask(db.Model):
     #: copy of the candidate org's path: "my units" is a prefix match on an index
     candidate_org_path: Mapped[str] = mapped_column(String(512))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[TaskStatus] = mapped_column(EnumText(TaskStatus), default=TaskStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_expr: Mapped[str | None] = mapped_column(String(256))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

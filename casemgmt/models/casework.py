@@ -1,27 +1,42 @@
 """Records of casework steps the regulations name: callbacks, appeals, consultations, transfers."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casemgmt.db import db
-from casemgmt.models.types import JSONType, UTCDateTime
+from casemgmt.models.types import EnumText, JSONType, UTCDateTime, one_of
 
-CALLBACK_RESULTS = ("reached", "not_reached", "refused")
-APPEAL_STATUSES = ("pending", "upheld", "rejected")
+
+class CallbackResult(StrEnum):
+    """How a callback attempt ended (callback_attempts.result); forms offer the same choice values."""
+
+    REACHED = "reached"
+    NOT_REACHED = "not_reached"
+    REFUSED = "refused"
+
+
+class AppealStatus(StrEnum):
+    """The ruling on an appeal (appeals.status)."""
+
+    PENDING = "pending"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
 
 
 class CallbackAttempt(db.Model):
     """One attempt to reach the evaluator (回访): reached, not reached or refused."""
 
     __tablename__ = "callback_attempts"
+    __table_args__ = (one_of("result", CallbackResult),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     attempt_no: Mapped[int] = mapped_column(Integer)
-    result: Mapped[str] = mapped_column(String(16))
+    result: Mapped[CallbackResult] = mapped_column(EnumText(CallbackResult))
     #: when the officer called (as entered), and when it was written down
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -35,6 +50,7 @@ class Appeal(db.Model):
     """The rated party's appeal (申诉) or review request (复核申请) against a bad review, and its ruling."""
 
     __tablename__ = "appeals"
+    __table_args__ = (one_of("status", AppealStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -44,7 +60,7 @@ class Appeal(db.Model):
     evidence: Mapped[list] = mapped_column(JSONType, default=list)
     filed_by: Mapped[str] = mapped_column(String(64))
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[AppealStatus] = mapped_column(EnumText(AppealStatus), default=AppealStatus.PENDING)
     ruled_by: Mapped[str | None] = mapped_column(String(64))
     ruled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ruling: Mapped[str | None] = mapped_column(Text)

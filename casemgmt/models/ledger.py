@@ -1,6 +1,7 @@
 """The rectification ledger (台账): complex cases, their deadlines, progress notes and extensions (延期)."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,17 +9,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casemgmt.db import db
 from casemgmt.models.case import Case
 from casemgmt.models.org import Organization
-from casemgmt.models.types import JSONType, UTCDateTime
+from casemgmt.models.types import EnumText, JSONType, UTCDateTime, one_of
 
-LEDGER_STATUSES = ("open", "closed")
-EXTENSION_STATUSES = ("pending", "approved", "refused")
+
+class LedgerStatus(StrEnum):
+    """Whether a ledger entry's rectification is still running (ledger_entries.status)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ExtensionStatus(StrEnum):
+    """The coordinator's decision on an extension request (extension_requests.status)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
 
 
 class LedgerEntry(db.Model):
     """One complex case put on the ledger with a rectification deadline."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_region_status_due", "region_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_region_status_due", "region_id", "status", "due_at"),
+        one_of("status", LedgerStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -35,7 +51,7 @@ class LedgerEntry(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: working days added by approved extensions
     extended_workdays: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[LedgerStatus] = mapped_column(EnumText(LedgerStatus), default=LedgerStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: what closed it: measures taken, whether rectified, when, evidence files, reasons for a delay
@@ -64,6 +80,7 @@ class ExtensionRequest(db.Model):
     """A unit's request for a longer deadline, and the coordinator's decision."""
 
     __tablename__ = "extension_requests"
+    __table_args__ = (one_of("status", ExtensionStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -74,7 +91,7 @@ class ExtensionRequest(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[ExtensionStatus] = mapped_column(EnumText(ExtensionStatus), default=ExtensionStatus.PENDING)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opinion: Mapped[str | None] = mapped_column(Text)

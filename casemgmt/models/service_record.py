@@ -1,16 +1,27 @@
 """Service records awaiting an evaluation: reminders, and the region's rule for the unrated."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgmt.db import db
 from casemgmt.models.org import Organization
-from casemgmt.models.types import UTCDateTime
+from casemgmt.models.types import EnumText, UTCDateTime, one_of
 
-#: awaiting an evaluation; reminded by SMS; rated; settled by default (满意) or recorded as unrated (未评)
-SERVICE_RECORD_STATUSES = ("awaiting", "reminded", "rated", "defaulted", "unrated")
+
+class ServiceRecordStatus(StrEnum):
+    """Where a service awaiting its rating stands (service_records.status)."""
+
+    AWAITING = "awaiting"
+    #: reminded by SMS
+    REMINDED = "reminded"
+    RATED = "rated"
+    #: settled by the region's default rating (满意)
+    DEFAULTED = "defaulted"
+    #: recorded as not rated (未评)
+    UNRATED = "unrated"
 
 
 class ServiceRecord(db.Model):
@@ -20,6 +31,7 @@ class ServiceRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("region_id", "record_no"),
         Index("ix_service_records_status_completed", "status", "completed_at"),
+        one_of("status", ServiceRecordStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +44,9 @@ class ServiceRecord(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: personal data, used only to send the reminder
     evaluator_phone: Mapped[str] = mapped_column(String(32), default="")
-    status: Mapped[str] = mapped_column(String(16), default="awaiting")
+    status: Mapped[ServiceRecordStatus] = mapped_column(
+        EnumText(ServiceRecordStatus), default=ServiceRecordStatus.AWAITING
+    )
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))

@@ -20,7 +20,7 @@ from casemgmt.cases.instances import load_run, lock_instance, open_rows, save_ru
 from casemgmt.db import db, discarded_savepoint, savepoint
 from casemgmt.engine.migration import MigrationRefused, assess, migrate
 from casemgmt.errors import DomainError, InvalidInput
-from casemgmt.models import Case, HumanTask, ProcessDefinition, ProcessInstance, Region
+from casemgmt.models import Case, CaseStatus, HumanTask, ProcessDefinition, ProcessInstance, Region
 from casemgmt.rules import bundles
 
 
@@ -48,7 +48,7 @@ def running_cases(region: Region, target: ProcessDefinition) -> list[Case]:
         .join(ProcessInstance, ProcessInstance.case_id == Case.id)
         .where(
             Case.region_id == region.id,
-            Case.status == "open",
+            Case.status == CaseStatus.OPEN,
             ProcessInstance.is_completed.is_(False),
             ProcessInstance.definition_id != target.id,
         )

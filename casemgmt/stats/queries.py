@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from casemgmt.access.policy import REGION_WIDE_ROLES, ensure_role, in_subtree
 from casemgmt.db import db
-from casemgmt.models import Case, Evaluation, HumanTask, Organization, Region, User
+from casemgmt.models import Case, Evaluation, HumanTask, Organization, Region, TaskStatus, User
 from casemgmt.rules import regions
 
 SATISFIED_REASON = "整改后评价人表示满意，按规定不予计算"
@@ -73,7 +73,7 @@ def _satisfied_after_handling(evaluation_ids: list[int]) -> set[int]:
     stmt = (
         select(Case.evaluation_id, HumanTask.data)
         .join(HumanTask, HumanTask.case_id == Case.id)
-        .where(Case.evaluation_id.in_(evaluation_ids), HumanTask.status == "completed")
+        .where(Case.evaluation_id.in_(evaluation_ids), HumanTask.status == TaskStatus.COMPLETED)
         .order_by(HumanTask.completed_at, HumanTask.id)
     )
     last: dict[int, str] = {}

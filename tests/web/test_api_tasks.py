@@ -1,5 +1,10 @@
 """Tasks over the API: inbox views, claim, complete with form validation, conflicts, scope, history."""
 
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+
 from tests.web.flows import FORMS, callback, complete, only_task
 
 
@@ -116,6 +121,54 @@ def test_bad_inbox_parameters_are_refused(api):
     assert api.get("/api/v1/tasks?view=everything", "ln-officer").status_code == 400
     assert api.get("/api/v1/tasks?region=sanming", "ln-officer").status_code == 400
     assert api.get("/api/v1/tasks?limit=-1", "ln-officer").status_code == 400
+
+
+def _pages(api, path: str, user: str) -> list[list[int]]:
+    pages, cursor = [], None
+    while True:
+        body = api.get(path + (f"&cursor={quote(cursor)}" if cursor else ""), user).get_json()
+        pages.append([t["case_id"] for t in body["tasks"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+
+
+def test_the_inbox_pages_follow_the_next_cursor_without_gaps_or_repeats(api, clock):
+    made = []
+    for day in range(24, 29):  # one case a day: due dates differ, and the order is by due date
+        clock.set(f"2025-09-{day}T02:00:00+00:00")
+        made.append(api.bad_review(record_no=f"P-{day}")["case_id"])
+    assert _pages(api, "/api/v1/tasks?view=my_roles&limit=2", "ln-officer") == [made[:2], made[2:4], made[4:]]
+    assert _pages(api, "/api/v1/tasks?view=my_roles", "ln-officer") == [made]
+    for case_id in made[:3]:
+        task = only_task(api, case_id, "ln-officer")
+        assert complete(api, task["id"], "ln-officer", callback("explanation")).status_code == 200
+        clock.set(clock.now + timedelta(minutes=1))
+    assert _pages(api, "/api/v1/tasks?view=done&limit=2", "ln-officer") == [made[2:0:-1], made[:1]]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=abc", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=0", "limit"),
+        ("limit=\u00b2", "limit"),  # '²'.isdigit() is True, yet int('²') fails
+        ("limit=1.5", "limit"),
+        ("limit=" + "9" * 5000, "limit"),
+        ("offset=0", "offset"),  # pages follow next_cursor now; an offset would silently repeat page one
+        ("offset=-1", "offset"),
+        ("offset=\u00b2", "offset"),
+        ("cursor=garbage", "cursor"),
+        ("cursor=2025-09-26T02%3A00%3A00%7C5", "cursor"),  # an instant without its offset
+        ("cursor=%7C\u00b2", "cursor"),
+        ("cursor=%7C" + "9" * 30, "cursor"),
+    ],
+)
+def test_a_malformed_paging_parameter_is_a_400_naming_it(api, query, field):
+    response = api.get(f"/api/v1/tasks?view=my_roles&{query}", "ln-officer")
+    assert response.status_code == 400
+    assert list(response.get_json()["details"]) == [field]
 
 
 def test_a_channel_account_can_submit_but_not_read_cases(api):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casemgmt.models import AuditEvent, Case, HumanTask
+from casemgmt.models import AuditEvent, Case, HumanTask, TaskStatus
 
 
 def mask_phone(phone: str) -> str:
@@ -80,8 +80,8 @@ def case_json(case: Case, tasks: list[HumanTask], reveal: bool) -> dict:
         "closed_at": iso(case.closed_at),
         "evaluation": evaluation_json(case, reveal),
         "definition": {"id": d.id, "process_id": d.process_id, "version": d.version, "sha256": d.sha256},
-        "open_tasks": [task_json(t) for t in tasks if t.status == "open"],
-        "closed_tasks": [task_json(t) for t in tasks if t.status != "open"],
+        "open_tasks": [task_json(t) for t in tasks if t.status == TaskStatus.OPEN],
+        "closed_tasks": [task_json(t) for t in tasks if t.status != TaskStatus.OPEN],
     }
 
 

@@ -16,6 +16,7 @@ from casemgmt.access.queries import get_user
 from casemgmt.calendar import load_calendar
 from casemgmt.cases import operations as case_ops
 from casemgmt.cases import queries as case_queries
+from casemgmt.cases.inbox import inbox_page
 from casemgmt.cases.schemas import CompleteTaskSchema, ReassignSchema
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
@@ -30,6 +31,8 @@ from web.api.present import case_json, event_json, task_json
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 for child in (casework.bp, admin.bp):
     bp.register_blueprint(child)
+#: the inbox views the API offers (the web inbox adds "team")
+API_VIEWS = ("mine", "my_roles", "overdue", "done")
 
 
 @bp.post("/evaluations")
@@ -75,14 +78,16 @@ def get_history(case_id: int):
 @token_required
 def list_tasks():
     view = request.args.get("view") or _legacy_view()
-    if view not in ("mine", "my_roles", "overdue", "done"):
-        raise InvalidInput("未知的视图", details={"view": ["可选：mine, my_roles, overdue, done"]})
+    if view not in API_VIEWS:
+        raise InvalidInput("未知的视图", details={"view": ["可选：" + ", ".join(API_VIEWS)]})
     region = request.args.get("region")
     if region and region != g.user.region.code:
         raise InvalidInput("只能查看本地区任务", details={"region": [f"您属于 {g.user.region.code}"]})
-    limit, offset = _int_arg("limit", 50), _int_arg("offset", 0)
-    rows = case_queries.list_inbox(g.user, view=view, now=now(), limit=limit, offset=offset)
-    return jsonify({"view": view, "tasks": [task_json(r) for r in rows]})
+    if "offset" in request.args:
+        raise InvalidInput("不再支持 offset 分页", details={"offset": ["请改用 cursor：上一页答复中的 next_cursor"]})
+    size = _positive_int_arg("limit", 50)
+    page = inbox_page(g.user, view, now(), cursor=request.args.get("cursor") or None, size=size)
+    return jsonify({"view": view, "tasks": [task_json(r) for r in page.rows], "next_cursor": page.next_cursor})
 
 
 def _legacy_view() -> str:
@@ -93,12 +98,13 @@ def _legacy_view() -> str:
     return "my_roles"
 
 
-def _int_arg(name: str, default: int) -> int:
+def _positive_int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise InvalidInput("参数必须是非负整数", details={name: ["必须是非负整数"]})
+    # str.isdigit() also takes '²', which int() refuses; int() refuses more than 4,300 digits
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
+        raise InvalidInput("参数必须是正整数", details={name: ["必须是正整数"]})
     return int(raw)
 
 

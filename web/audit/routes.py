@@ -13,8 +13,7 @@ from casemgmt.cases.export import export_cases, local
 from casemgmt.cases.search import PAGE_SIZE, SEARCH_ROLES, CaseFilter, late_case_ids, search_cases
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
-from casemgmt.models import Case, Organization, ServiceItem
-from casemgmt.models.case import CASE_STATUSES
+from casemgmt.models import Case, CaseStatus, Organization, ServiceItem
 from web.ui import level_label, login_required, now
 from web.ui.labels import CASE_STATUS_LABELS, label
 from web.ui.present import evaluator_view
@@ -63,7 +62,7 @@ def search():
         pages=max(1, -(-total // PAGE_SIZE)),
         orgs=_orgs(),
         items=_items(),
-        statuses=CASE_STATUSES,
+        statuses=list(CaseStatus),
         args=request.args,
     )
 

@@ -9,7 +9,7 @@ from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.cases import queries as case_queries
 from casemgmt.cases.inbox import item_names, lamp, reassign_targets
 from casemgmt.cases.queries import list_comments
-from casemgmt.models import HumanTask, User
+from casemgmt.models import HumanTask, TaskStatus, User
 from casemgmt.rules import bundles
 from web.tasks.uploads import kept_files
 from web.ui.formview import describe, initial_values, required_conditions
@@ -22,13 +22,13 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
     definitions = bundles.forms_of(case.definition)
     tasks = case_queries.list_case_tasks(case.id)
     values = raw if raw is not None else initial_values(definition, row.draft)
-    can_act = row.status == "open" and can_act_on_task(user, row) and row.assignee_id in (None, user.id)
-    earlier = [(t, describe(definitions.get(t.form_key), t.data)) for t in tasks if t.status == "completed"]
-    reassign = (
-        reassign_targets(user, row) if row.status == "open" and user.has_role("supervisor", "coordinator") else None
-    )
+    is_open = row.status == TaskStatus.OPEN
+    can_act = is_open and can_act_on_task(user, row) and row.assignee_id in (None, user.id)
+    earlier = [(t, describe(definitions.get(t.form_key), t.data)) for t in tasks if t.status == TaskStatus.COMPLETED]
+    reassign = reassign_targets(user, row) if is_open and user.has_role("supervisor", "coordinator") else None
     return {
         "task": row,
+        "is_open": is_open,
         "case": case,
         "definition": definition,
         "values": values,
@@ -37,7 +37,7 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
         "files": kept_files(row, definition, values),
         "earlier": earlier,
         "comments": list_comments(case.id),
-        "open_tasks": [t for t in tasks if t.status == "open"],
+        "open_tasks": [t for t in tasks if t.status == TaskStatus.OPEN],
         "reassign": reassign,
         "lamp": lamp(row, now, case_calendar(case)),
         "evaluator": evaluator_view(case, None),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from casemgmt.models import CaseStatus, TaskStatus
+
 ROLE_LABELS = {
     "officer": _l("Handling officer"),
     "supervisor": _l("Supervisor"),
@@ -14,12 +16,16 @@ ROLE_LABELS = {
     "system": _l("System"),
 }
 CASE_STATUS_LABELS = {
-    "open": _l("Open"),
-    "closed": _l("Closed"),
-    "revoked": _l("Revoked"),
-    "cancelled": _l("Cancelled"),
+    CaseStatus.OPEN: _l("Open"),
+    CaseStatus.CLOSED: _l("Closed"),
+    CaseStatus.REVOKED: _l("Revoked"),
+    CaseStatus.CANCELLED: _l("Cancelled"),
 }
-TASK_STATUS_LABELS = {"open": _l("Open"), "completed": _l("Completed"), "cancelled": _l("Cancelled")}
+TASK_STATUS_LABELS = {
+    TaskStatus.OPEN: _l("Open"),
+    TaskStatus.COMPLETED: _l("Completed"),
+    TaskStatus.CANCELLED: _l("Cancelled"),
+}
 VIEW_LABELS = {
     "my_roles": _l("My units' tasks"),
     "mine": _l("My tasks"),
