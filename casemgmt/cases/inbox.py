@@ -8,16 +8,15 @@ from datetime import datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import joinedload
 
-from casemgmt.access.policy import ensure_role
+from casemgmt.access.policy import Action, authorize, holds_candidate_role
 from casemgmt.calendar import WorkCalendar, local_date
 from casemgmt.cases.queries import inbox_query
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, User
 
+#: "team" is every open task of the user's units, for those who may reassign (task.reassign)
 VIEWS = ("mine", "my_roles", "overdue", "done", "team")
-#: roles that see every open task of their units, to reassign it
-TEAM_ROLES = ("supervisor", "coordinator")
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 200
 
@@ -38,7 +37,7 @@ class InboxPage:
 
 def team_query(user: User) -> Select:
     """Build the query of every open task in the user's organization subtree, due first."""
-    ensure_role(user, *TEAM_ROLES)
+    authorize(user, Action.TASK_REASSIGN)
     stmt = select(HumanTask).where(
         HumanTask.status == "open",
         HumanTask.candidate_role.in_(ROLES),
@@ -140,4 +139,4 @@ def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Orga
         .where(User.region_id == user.region_id, User.is_active.is_(True), in_scope)
         .order_by(User.username)
     )
-    return [u for u in people if u.has_role(task.candidate_role)], list(orgs)
+    return [u for u in people if holds_candidate_role(u, task)], list(orgs)

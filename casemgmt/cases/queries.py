@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
-from casemgmt.access.policy import ensure_can_see_case
+from casemgmt.access.policy import Action, authorize, roles_granted
 from casemgmt.db import db
 from casemgmt.errors import NotFound
 from casemgmt.models import (
@@ -20,15 +20,6 @@ from casemgmt.models import (
 )
 
 PAGE_SIZE_MAX = 200
-
-
-def get_case(case_id: int, user: User) -> Case:
-    """Return a case the user may see."""
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound("没有找到该工单")
-    ensure_can_see_case(user, case)
-    return case
 
 
 def list_case_tasks(case_id: int) -> list[HumanTask]:
@@ -46,9 +37,10 @@ def list_case_events(case_id: int) -> list[AuditEvent]:
 def inbox_query(user: User, *, view: str = "my_roles", now: datetime | None = None) -> Select:
     """Build the inbox query for a view: mine, my_roles (claimable in my units), overdue, done."""
     stmt = select(HumanTask).where(HumanTask.region_id == user.region_id)
+    # task.claim as a query: offered to a role the table lets the user claim in, in the user's unit or below
     claimable = [
         (HumanTask.candidate_role == role) & HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True)
-        for role in user.roles
+        for role in roles_granted(user, Action.TASK_CLAIM)
     ]
     if view == "mine":
         stmt = stmt.where(HumanTask.status == "open", HumanTask.assignee_id == user.id)
@@ -72,14 +64,6 @@ def list_inbox(
     return list(db.session.scalars(stmt.limit(min(limit, PAGE_SIZE_MAX)).offset(offset)))
 
 
-def get_task(task_id: int) -> HumanTask:
-    """Return a task row or raise NotFound."""
-    row = db.session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound("没有找到该任务")
-    return row
-
-
 def list_comments(case_id: int) -> list[CaseComment]:
     """Return a case's comments, oldest first."""
     stmt = select(CaseComment).where(CaseComment.case_id == case_id)
@@ -91,7 +75,7 @@ def get_attachment(attachment_id: int, user: User) -> Attachment:
     row = db.session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound("没有找到该附件")
-    ensure_can_see_case(user, db.session.get(Case, row.case_id))
+    authorize(user, Action.CASE_READ, case=db.session.get(Case, row.case_id))
     return row
 
 
