@@ -25,8 +25,13 @@ class IntakeResult:
 
 
 def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
-    """Store a validated evaluation (idempotent on external_id); open a case if it is a bad review."""
+    """Store a validated evaluation from a channel account (idempotent on external_id); a bad review opens a case."""
     authorize(submitter, Action.EVALUATION_SUBMIT)
+    return receive_evaluation(payload, submitter, now)
+
+
+def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
+    """Store an evaluation as submitted by `submitter`, unchecked: a rules dry run rehearses intake with it."""
     region = _region(payload["region"], submitter)
     existing = _existing(region, payload.get("external_id"))
     if existing is not None:

@@ -52,7 +52,7 @@ def _open_sample(region: Region, files: dict[str, str], user: User, now: datetim
     )
     db.session.add(trial)
     db.session.flush()
-    case = intake_ops.submit_evaluation(_payload(region, sample, now), user, now).case
+    case = intake_ops.receive_evaluation(_payload(region, sample, now), user, now).case
     if case is None:
         raise InvalidInput("试运行需要一条差评", details={"sample": ["level 必须是 dissatisfied 或 very_dissatisfied"]})
     run = load_run(case, case.instance, Actor.of(user, Role.ADMIN), now)
