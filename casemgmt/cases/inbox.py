@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, true
 from sqlalchemy.orm import joinedload
 
-from casemgmt.access.policy import Action, authorize, holds_candidate_role
+from casemgmt.access.policy import Action, holds_candidate_role, unit_limit
 from casemgmt.calendar import WorkCalendar, local_date
 from casemgmt.cases.queries import inbox_query
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, User
 
-#: "team" is every open task of the user's units, for those who may reassign (task.reassign)
+#: "team" is every open task the user may reassign (task.reassign)
 VIEWS = ("mine", "my_roles", "overdue", "done", "team")
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 200
@@ -36,14 +36,13 @@ class InboxPage:
 
 
 def team_query(user: User) -> Select:
-    """Build the query of every open task in the user's organization subtree, due first."""
-    authorize(user, Action.TASK_REASSIGN)
+    """Build the query of every open task the user may reassign, due first."""
+    limit = unit_limit(user, Action.TASK_REASSIGN)
     stmt = select(HumanTask).where(
-        HumanTask.status == "open",
-        HumanTask.candidate_role.in_(ROLES),
-        HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True),
-        HumanTask.region_id == user.region_id,
+        HumanTask.status == "open", HumanTask.candidate_role.in_(ROLES), HumanTask.region_id == user.region_id
     )
+    if limit is not None:
+        stmt = stmt.where(HumanTask.candidate_org_path.startswith(limit, autoescape=True))
     return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
 
 
@@ -129,7 +128,8 @@ def item_names(region_id: int, codes: set[str]) -> dict[str, str]:
 
 def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Organization]]:
     """Return the people (holding the task's role) and units a supervisor may hand a task to."""
-    in_scope = Organization.path.startswith(user.org.path, autoescape=True)
+    limit = unit_limit(user, Action.TASK_REASSIGN)
+    in_scope = Organization.path.startswith(limit, autoescape=True) if limit is not None else true()
     orgs = db.session.scalars(
         select(Organization).where(Organization.region_id == user.region_id, in_scope).order_by(Organization.path)
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit, forms
-from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candidate_role, in_unit
+from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candidate_role
 from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, lock_instance, run_context, save_run
@@ -126,7 +126,7 @@ def reassign_task(
     assignee: User | None = None,
     org: Organization | None = None,
 ) -> HumanTask:
-    """Let a supervisor hand a task to another person or unit of theirs, with a reason."""
+    """Let a supervisor hand a task of their units to another person or unit of theirs, with a reason."""
     row = access_task(user, task_id, Action.TASK_REASSIGN)
     if not reason.strip():
         raise InvalidInput("改派需要说明理由", details={"reason": ["必填"]})
@@ -145,7 +145,7 @@ def reassign_task(
 
 def _apply_reassignment(row: HumanTask, user: User, assignee: User | None, org: Organization | None) -> None:
     for target in (assignee.org if assignee else None, org):
-        if target is not None and (target.region_id != user.region_id or not in_unit(user, target.path)):
+        if target is not None and not allowed(user, Action.TASK_REASSIGN, org=target):
             raise InvalidInput("只能改派到本机构及下属机构", details={"org": ["超出管辖范围"]})
     if org is not None:
         row.candidate_org, row.candidate_org_path, row.assignee_id = org, org.path, None
