@@ -19,4 +19,5 @@ class Actor:
     @classmethod
     def of(cls, user, role: str | None = None) -> Actor:
         """Return the actor for a signed-in user acting in one of their roles."""
-        return cls(username=user.username, role=role or (user.roles[0] if user.roles else ""), user_id=user.id)
+        role = role or (user.roles[0] if user.roles else "")
+        return cls(username=user.username, role=str(role), user_id=user.id)  # a Role member is stored as its text

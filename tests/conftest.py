@@ -178,6 +178,12 @@ def seeded_app(templates, clock):
     yield from _app_on(templates, "seeded", clock)
 
 
+@pytest.fixture(scope="module")
+def seeded_module_app(templates):
+    """One seeded database for a whole module whose tests only read it (the permission matrix's ~1,200 checks)."""
+    yield from _app_on(templates, "seeded", Clock(SEED_TIME))
+
+
 @pytest.fixture
 def db(app):
     return _db

@@ -1,4 +1,4 @@
-"""Command line: database, seeding, users and tokens, timers, calendar."""
+"""Command line: database, seeding, users and tokens, timers, calendar, the permission matrix."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from casemgmt.access.matrix import matrix_markdown
 from casemgmt.access.operations import create_token, create_user
 from casemgmt.access.queries import get_user
 from casemgmt.actor import Actor
@@ -19,7 +20,9 @@ from casemgmt.errors import DomainError
 from casemgmt.rules import seed
 from web.worker import run_timers_once
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
+PERMISSIONS_DOC = ROOT / "docs" / "PERMISSIONS.md"
 
 
 def _now(value: str | None) -> datetime:
@@ -159,7 +162,18 @@ def _start(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+access_cli = click.Group("access", help="Who may do what.")
+
+
+@access_cli.command("matrix")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=PERMISSIONS_DOC, show_default=True)
+def access_matrix(output: Path) -> None:
+    """Write the permission table (actions x roles, the scope in each cell) as Markdown."""
+    output.write_text(matrix_markdown(), encoding="utf-8")
+    click.echo(f"已写入 {output}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (migrate_command, seed_command, users_cli, tokens_cli, timers_cli, calendar_cli):
+    for command in (migrate_command, seed_command, users_cli, tokens_cli, timers_cli, calendar_cli, access_cli):
         app.cli.add_command(command)

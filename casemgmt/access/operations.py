@@ -9,11 +9,12 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casemgmt import audit
+from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.access.queries import hash_token
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.models import ROLES, ApiToken, Case, Organization, Region, User
+from casemgmt.models import ApiToken, Case, Organization, Region, User
 
 #: failures in a row that lock an account, and for how long
 MAX_FAILURES = 5
@@ -71,10 +72,6 @@ def _audit(user: User, kind: str, now: datetime, payload: dict) -> None:
     db.session.flush()
 
 
-#: machine clients (hall devices, platforms) that submit evaluations
-ALL_ROLES = (*ROLES, "channel")
-
-
 def create_user(
     username: str,
     display_name: str,
@@ -87,9 +84,9 @@ def create_user(
     can_view_pii: bool = False,
 ) -> User:
     """Create a user scoped to a region and an organization."""
-    bad = [r for r in roles if r not in ALL_ROLES]
+    bad = [r for r in roles if r not in list(Role)]
     if bad or not roles:
-        raise InvalidInput("角色不正确", details={"roles": [f"可选角色：{', '.join(ALL_ROLES)}"]})
+        raise InvalidInput("角色不正确", details={"roles": [f"可选角色：{', '.join(Role)}"]})
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise InvalidInput("用户名已存在", details={"username": ["用户名已存在"]})
     region = db.session.scalar(select(Region).where(Region.code == region_code))
@@ -137,15 +134,9 @@ def create_token(user: User, actor: Actor, now: datetime, label: str = "") -> st
     return token
 
 
-def may_reveal(user: User) -> bool:
-    """Tell whether the user may see evaluator identity at all."""
-    return bool(user.can_view_pii)
-
-
 def reveal_evaluator(case: Case, user: User, reason: str, now: datetime) -> None:
     """Record that the user looked at the evaluator's identity, and why."""
-    if not may_reveal(user):
-        raise PermissionDenied("无权查看评价人身份信息")
+    authorize(user, Action.CASE_REVEAL_EVALUATOR, case=case)
     if not reason or not reason.strip():
         raise InvalidInput("查看评价人信息须说明理由", details={"reason": ["必填"]})
     audit.record(

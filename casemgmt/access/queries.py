@@ -1,4 +1,4 @@
-"""Who is signed in: users by name, by session and by API token."""
+"""Who is signed in (users by name, session and API token), and cases and tasks fetched with their permission."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import hashlib
 
 from sqlalchemy import select
 
+from casemgmt.access.policy import Action, authorize
 from casemgmt.db import db
 from casemgmt.errors import NotFound
-from casemgmt.models import ApiToken, User
+from casemgmt.models import ApiToken, Case, HumanTask, User
 
 
 def get_active_user(user_id: int | None) -> User | None:
@@ -37,3 +38,21 @@ def user_for_token(token: str) -> User | None:
 def hash_token(token: str) -> str:
     """Return the stored form of an API token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def access_case(user: User, case_id: int, action: Action = Action.CASE_READ) -> Case:
+    """Return a case the user may do the action on: NotFound if missing or in another region, else PermissionDenied."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("没有找到该工单")
+    authorize(user, action, case=case)
+    return case
+
+
+def access_task(user: User, task_id: int, action: Action = Action.CASE_READ) -> HumanTask:
+    """Return a task the user may do the action on; opening a task's page is reading its case."""
+    row = db.session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound("没有找到该任务")
+    authorize(user, action, task=row)
+    return row

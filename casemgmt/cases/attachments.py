@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit
-from casemgmt.access.policy import ensure_can_act_on_task
+from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
@@ -81,7 +81,7 @@ def check_file(spec: dict, name: str, content: bytes) -> str:
 
 def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: User, now: datetime) -> Attachment:
     """Store a file uploaded for a file field of the task's form, and audit it."""
-    ensure_can_act_on_task(user, task)
+    authorize(user, Action.TASK_UPLOAD, task=task)
     if spec.get("type") != "file":
         raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
     name = clean_name(name)

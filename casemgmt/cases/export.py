@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import joinedload
 
 from casemgmt import audit
+from casemgmt.access.policy import Action
 from casemgmt.actor import Actor
 from casemgmt.calendar import SHANGHAI
 from casemgmt.cases.search import EXPORT_MAX, CaseFilter, late_case_ids, search_query
@@ -28,7 +29,9 @@ def local(value: datetime | None) -> str:
 
 def export_cases(user: User, flt: CaseFilter, now: datetime, headers: Sequence[str], row: RowFn) -> bytes:
     """Return the matching cases (at most EXPORT_MAX) as xlsx bytes, and audit the export."""
-    stmt = search_query(user, flt, now).options(joinedload(Case.evaluation), joinedload(Case.handling_org))
+    stmt = search_query(user, flt, now, Action.CASE_EXPORT).options(
+        joinedload(Case.evaluation), joinedload(Case.handling_org)
+    )
     cases = list(db.session.scalars(stmt.limit(EXPORT_MAX)))
     late = late_case_ids([c.id for c in cases], now)
     book = Workbook()

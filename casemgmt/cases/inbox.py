@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.orm import joinedload
 
-from casemgmt.access.policy import ensure_role
+from casemgmt.access.policy import Action, holds_candidate_role, roles_granted, unit_limit
 from casemgmt.calendar import WorkCalendar, local_date
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, TaskStatus, User
 
+#: "team" is every open task the user may reassign (task.reassign)
 VIEWS = ("mine", "my_roles", "overdue", "done", "team")
-#: roles that see every open task of their units, to reassign it
-TEAM_ROLES = ("supervisor", "coordinator")
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 200
 MAX_ROW_ID = 2**63 - 1
@@ -39,9 +38,10 @@ class InboxPage:
 def inbox_query(user: User, *, view: str = "my_roles", now: datetime | None = None) -> Select:
     """Build the inbox query for a view: mine, my_roles (claimable in my units), overdue, done."""
     stmt = select(HumanTask).where(HumanTask.region_id == user.region_id)
+    # task.claim as a query: offered to a role the table lets the user claim in, in the user's unit or below
     claimable = [
         (HumanTask.candidate_role == role) & HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True)
-        for role in user.roles
+        for role in roles_granted(user, Action.TASK_CLAIM)
     ]
     if view == "mine":
         stmt = stmt.where(HumanTask.status == TaskStatus.OPEN, HumanTask.assignee_id == user.id)
@@ -58,14 +58,13 @@ def inbox_query(user: User, *, view: str = "my_roles", now: datetime | None = No
 
 
 def team_query(user: User) -> Select:
-    """Build the query of every open task in the user's organization subtree, due first."""
-    ensure_role(user, *TEAM_ROLES)
+    """Build the query of every open task the user may reassign, due first."""
+    limit = unit_limit(user, Action.TASK_REASSIGN)
     stmt = select(HumanTask).where(
-        HumanTask.status == TaskStatus.OPEN,
-        HumanTask.candidate_role.in_(ROLES),
-        HumanTask.candidate_org_path.startswith(user.org.path, autoescape=True),
-        HumanTask.region_id == user.region_id,
+        HumanTask.status == TaskStatus.OPEN, HumanTask.candidate_role.in_(ROLES), HumanTask.region_id == user.region_id
     )
+    if limit is not None:
+        stmt = stmt.where(HumanTask.candidate_org_path.startswith(limit, autoescape=True))
     return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
 
 
@@ -167,7 +166,8 @@ def item_names(region_id: int, codes: set[str]) -> dict[str, str]:
 
 def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Organization]]:
     """Return the people (holding the task's role) and units a supervisor may hand a task to."""
-    in_scope = Organization.path.startswith(user.org.path, autoescape=True)
+    limit = unit_limit(user, Action.TASK_REASSIGN)
+    in_scope = Organization.path.startswith(limit, autoescape=True) if limit is not None else true()
     orgs = db.session.scalars(
         select(Organization).where(Organization.region_id == user.region_id, in_scope).order_by(Organization.path)
     )
@@ -177,4 +177,4 @@ def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Orga
         .where(User.region_id == user.region_id, User.is_active.is_(True), in_scope)
         .order_by(User.username)
     )
-    return [u for u in people if u.has_role(task.candidate_role)], list(orgs)
+    return [u for u in people if holds_candidate_role(u, task)], list(orgs)

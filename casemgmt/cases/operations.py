@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit, forms
-from casemgmt.access.policy import can_act_on_task, ensure_can_act_on_task, ensure_can_see_case, ensure_role
+from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candidate_role
+from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, lock_instance, run_context, save_run
-from casemgmt.cases.queries import get_task
 from casemgmt.casework import callbacks
 from casemgmt.db import db
 from casemgmt.engine.facade import engine
@@ -98,9 +98,8 @@ def _opening_payload(case: Case, r, definition) -> dict:
     }
 
 
-def _locked_open_task(task_id: int, user: User) -> tuple[HumanTask, ProcessInstance]:
-    row = get_task(task_id)
-    ensure_can_act_on_task(user, row)
+def _locked_open_task(task_id: int, user: User, action: Action) -> tuple[HumanTask, ProcessInstance]:
+    row = access_task(user, task_id, action)
     instance = lock_instance(row.instance_id)
     db.session.refresh(row)
     if row.status != TaskStatus.OPEN:
@@ -110,7 +109,7 @@ def _locked_open_task(task_id: int, user: User) -> tuple[HumanTask, ProcessInsta
 
 def claim_task(task_id: int, user: User, now: datetime) -> HumanTask:
     """Make the user the task's assignee; someone else's claim is a conflict."""
-    row, _ = _locked_open_task(task_id, user)
+    row, _ = _locked_open_task(task_id, user, Action.TASK_CLAIM)
     if row.assignee_id not in (None, user.id):
         raise TaskNotOpen("该任务已被他人认领")
     row.assignee_id = user.id
@@ -120,7 +119,7 @@ def claim_task(task_id: int, user: User, now: datetime) -> HumanTask:
 
 def release_task(task_id: int, user: User, now: datetime, reason: str = "") -> HumanTask:
     """Give a claimed task back to its unit."""
-    row, _ = _locked_open_task(task_id, user)
+    row, _ = _locked_open_task(task_id, user, Action.TASK_RELEASE)
     if row.assignee_id != user.id:
         raise TaskNotOpen("只能退回本人认领的任务")
     row.assignee_id = None
@@ -137,11 +136,8 @@ def reassign_task(
     assignee: User | None = None,
     org: Organization | None = None,
 ) -> HumanTask:
-    """Let a supervisor hand a task to another person or unit, with a reason."""
-    ensure_role(user, "supervisor", "coordinator")
-    row = get_task(task_id)
-    if row.region_id != user.region_id:
-        raise NotFound("没有找到该任务")
+    """Let a supervisor hand a task of their units to another person or unit of theirs, with a reason."""
+    row = access_task(user, task_id, Action.TASK_REASSIGN)
     if not reason.strip():
         raise InvalidInput("改派需要说明理由", details={"reason": ["必填"]})
     lock_instance(row.instance_id)
@@ -151,25 +147,27 @@ def reassign_task(
     before = {"assignee_id": row.assignee_id, "org": row.candidate_org.code}
     _apply_reassignment(row, user, assignee, org)
     after = {"assignee_id": row.assignee_id, "org": row.candidate_org.code}
-    _audit(row, "task_reassigned", Actor.of(user, "supervisor"), now, {"reason": reason, "from": before, "to": after})
+    _audit(
+        row, "task_reassigned", Actor.of(user, Role.SUPERVISOR), now, {"reason": reason, "from": before, "to": after}
+    )
     return row
 
 
 def _apply_reassignment(row: HumanTask, user: User, assignee: User | None, org: Organization | None) -> None:
     for target in (assignee.org if assignee else None, org):
-        if target is not None and (target.region_id != user.region_id or not target.path.startswith(user.org.path)):
+        if target is not None and not allowed(user, Action.TASK_REASSIGN, org=target):
             raise InvalidInput("只能改派到本机构及下属机构", details={"org": ["超出管辖范围"]})
     if org is not None:
         row.candidate_org, row.candidate_org_path, row.assignee_id = org, org.path, None
     if assignee is not None:
-        if not assignee.has_role(row.candidate_role):
+        if not holds_candidate_role(assignee, row):
             raise InvalidInput("被改派人不具备该任务所需角色", details={"assignee": ["角色不符"]})
         row.assignee_id = assignee.id
 
 
 def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanTask:
     """Validate the form, complete the task in the engine, and save everything in one transaction."""
-    row, instance = _locked_open_task(task_id, user)
+    row, instance = _locked_open_task(task_id, user, Action.TASK_COMPLETE)
     if row.assignee_id not in (None, user.id):
         raise TaskNotOpen("该任务已被他人认领")
     case = row.case
@@ -209,14 +207,14 @@ def next_task_for(user: User, case_id: int) -> HumanTask | None:
         .order_by(HumanTask.id)
     )
     for row in db.session.scalars(stmt):
-        if can_act_on_task(user, row) and row.assignee_id in (None, user.id):
+        if allowed(user, Action.TASK_COMPLETE, task=row) and row.assignee_id in (None, user.id):
             return row
     return None
 
 
 def save_draft(task_id: int, data: dict, user: User, now: datetime) -> HumanTask:
     """Keep unfinished form input on an open task (not validated); the form starts from it next time."""
-    row, _ = _locked_open_task(task_id, user)
+    row, _ = _locked_open_task(task_id, user, Action.TASK_DRAFT)
     if row.assignee_id not in (None, user.id):
         raise TaskNotOpen("该任务已被他人认领")
     row.draft = dict(data)
@@ -228,8 +226,8 @@ MAX_LENGTH = 2000
 
 
 def add_comment(case: Case, user: User, body: str, now: datetime) -> CaseComment:
-    """Add a comment to a case the user may see."""
-    ensure_can_see_case(user, case)
+    """Add a comment to a case."""
+    authorize(user, Action.CASE_COMMENT, case=case)
     text = (body or "").strip()
     if not text:
         raise InvalidInput("评论不能为空", details={"body": ["必填"]})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from casemgmt.access.policy import ensure_can_see_case
+from casemgmt.access.policy import Action, authorize
 from casemgmt.db import db
 from casemgmt.errors import NotFound
 from casemgmt.models import (
@@ -15,15 +15,6 @@ from casemgmt.models import (
     HumanTask,
     User,
 )
-
-
-def get_case(case_id: int, user: User) -> Case:
-    """Return a case the user may see."""
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound("没有找到该工单")
-    ensure_can_see_case(user, case)
-    return case
 
 
 def list_case_tasks(case_id: int) -> list[HumanTask]:
@@ -38,14 +29,6 @@ def list_case_events(case_id: int) -> list[AuditEvent]:
     return list(db.session.scalars(stmt))
 
 
-def get_task(task_id: int) -> HumanTask:
-    """Return a task row or raise NotFound."""
-    row = db.session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound("没有找到该任务")
-    return row
-
-
 def list_comments(case_id: int) -> list[CaseComment]:
     """Return a case's comments, oldest first."""
     stmt = select(CaseComment).where(CaseComment.case_id == case_id)
@@ -57,7 +40,7 @@ def get_attachment(attachment_id: int, user: User) -> Attachment:
     row = db.session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound("没有找到该附件")
-    ensure_can_see_case(user, db.session.get(Case, row.case_id))
+    authorize(user, Action.CASE_READ, case=db.session.get(Case, row.case_id))
     return row
 
 

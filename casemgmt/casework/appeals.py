@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit, forms
-from casemgmt.access.policy import ensure_can_see_case, ensure_unit_role
+from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases import instances
 from casemgmt.db import db
@@ -26,8 +26,7 @@ FORM_KEY = "appeal_request"
 
 def file_appeal(case: Case, user: User, data: dict, now: datetime) -> Appeal:
     """Validate the region's appeal form, record the appeal and deliver it to the case's process."""
-    ensure_can_see_case(user, case)
-    ensure_unit_role(user, case.handling_org, "officer", "supervisor")
+    authorize(user, Action.APPEAL_FILE, case=case)
     clean = forms.validate_form(_form(case), data)
     actor = Actor.of(user)
     appeal = Appeal(

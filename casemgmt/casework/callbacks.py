@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from casemgmt import audit
-from casemgmt.access.policy import ensure_can_see_case, ensure_role
+from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
@@ -62,8 +62,7 @@ def has_record(case: Case) -> bool:
 
 def log_attempt(case: Case, user: User, data: dict, now: datetime) -> CallbackAttempt:
     """Log an attempt between form submissions (e.g. not reached at 10:00); officers of the unit or above."""
-    ensure_can_see_case(user, case)
-    ensure_role(user, "officer", "supervisor")
+    authorize(user, Action.CALLBACK_LOG, case=case)
     if case.status != CaseStatus.OPEN:
         raise TaskNotOpen("该工单已办结，不能再记录回访")
     attempt = add_attempt(case, data["result"], data["attempted_at"], data["note"], Actor.of(user), now, source="api")

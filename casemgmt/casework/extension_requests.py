@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit, forms
-from casemgmt.access.policy import ensure_can_see_case, ensure_unit_role
+from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.calendar import Due
 from casemgmt.calendar.case_calendar import case_calendar
@@ -31,8 +31,7 @@ CAP_PROPERTY = "extensionMaxWorkdays"
 
 def request_extension(case: Case, user: User, data: dict, now: datetime) -> ExtensionRequest:
     """Check the request against the diagram's cap, record it and deliver it to the case's process."""
-    ensure_can_see_case(user, case)
-    ensure_unit_role(user, case.handling_org, "officer", "supervisor")
+    authorize(user, Action.EXTENSION_REQUEST, case=case)
     clean = forms.validate_form(_form(case), data)
     row, cap = _extensible_task(case)
     if clean["extension_workdays"] > cap:

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit
-from casemgmt.access.policy import REGION_WIDE_ROLES, in_subtree
+from casemgmt.access.policy import Action, authorize, unit_limit
 from casemgmt.actor import Actor
 from casemgmt.calendar import Due
 from casemgmt.db import db
-from casemgmt.errors import InvalidInput, NotFound, PermissionDenied, TaskNotOpen
+from casemgmt.errors import InvalidInput, NotFound, TaskNotOpen
 from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, LedgerStatus, Organization, User
 from casemgmt.topics import TopicContext, topic
 
@@ -79,11 +79,14 @@ def close_entry(case: Case, data: dict, now: datetime) -> LedgerEntry | None:
 
 def get_entry(entry_id: int, user: User) -> LedgerEntry:
     """Return a ledger entry the user may see."""
+    return _entry(entry_id, user, Action.LEDGER_READ)
+
+
+def _entry(entry_id: int, user: User, action: Action) -> LedgerEntry:
     entry = db.session.get(LedgerEntry, entry_id)
     if entry is None or entry.region_id != user.region_id:
         raise NotFound("没有找到该台账")
-    if not (user.has_role(*REGION_WIDE_ROLES) or in_subtree(user, entry.org.path)):
-        raise PermissionDenied("无权查看该台账")
+    authorize(user, action, org=entry.org)
     return entry
 
 
@@ -93,8 +96,9 @@ def list_entries(user: User, status: str | None = None) -> list[LedgerEntry]:
         raise InvalidInput("未知的台账状态", details={"status": ["可选：" + ", ".join(LedgerStatus)]})
     stmt = select(LedgerEntry).join(Organization, LedgerEntry.org_id == Organization.id)
     stmt = stmt.where(LedgerEntry.region_id == user.region_id)
-    if not user.has_role(*REGION_WIDE_ROLES):
-        stmt = stmt.where(Organization.path.startswith(user.org.path, autoescape=True))
+    limit = unit_limit(user, Action.LEDGER_READ)
+    if limit is not None:
+        stmt = stmt.where(Organization.path.startswith(limit, autoescape=True))
     if status:
         stmt = stmt.where(LedgerEntry.status == status)
     return list(db.session.scalars(stmt.order_by(LedgerEntry.due_at.asc().nulls_last(), LedgerEntry.id)))
@@ -104,9 +108,7 @@ def add_note(
     entry_id: int, user: User, now: datetime, note: str, *, owner: str | None = None, measures: str | None = None
 ) -> LedgerEntry:
     """Add a progress note to an open entry (and name its owner or measures); officers of the unit or above."""
-    entry = get_entry(entry_id, user)
-    if not user.has_role("officer", "supervisor", "coordinator"):
-        raise PermissionDenied("需要以下角色之一：officer、supervisor、coordinator")
+    entry = _entry(entry_id, user, Action.LEDGER_NOTE)
     if entry.status != LedgerStatus.OPEN:
         raise TaskNotOpen("该台账已销号，不能再记录进展")
     if not note.strip():

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit
-from casemgmt.access.policy import ensure_can_see_case, ensure_role
+from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases import instances
 from casemgmt.db import db
@@ -42,8 +42,7 @@ def _new(case: Case, reason: str, actor: Actor, now: datetime, at_steps: list[st
 
 def transfer_case(case: Case, user: User, reason: str, now: datetime) -> Transfer:
     """Record a transfer and hand it to the case's process (its event sub-process sends it); the case goes on."""
-    ensure_can_see_case(user, case)
-    ensure_role(user, "officer", "supervisor", "coordinator")
+    authorize(user, Action.CASE_TRANSFER, case=case)
     if not reason.strip():
         raise InvalidInput("移交须说明涉嫌违纪违法的具体情况", details={"reason": ["必填"]})
     actor = Actor.of(user)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit
+from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
@@ -24,7 +25,13 @@ class IntakeResult:
 
 
 def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
-    """Store a validated evaluation (idempotent on external_id); open a case if it is a bad review."""
+    """Store a validated evaluation from a channel account (idempotent on external_id); a bad review opens a case."""
+    authorize(submitter, Action.EVALUATION_SUBMIT)
+    return receive_evaluation(payload, submitter, now)
+
+
+def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
+    """Store an evaluation as submitted by `submitter`, unchecked: a rules dry run rehearses intake with it."""
     region = _region(payload["region"], submitter)
     existing = _existing(region, payload.get("external_id"))
     if existing is not None:
@@ -36,7 +43,7 @@ def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeRe
     records.check_rating_window(region, payload)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
     records.mark_rated(region, evaluation)
-    actor = Actor.of(submitter, "channel")
+    actor = Actor.of(submitter, Role.CHANNEL)
     if not is_bad:
         audit.record(
             "evaluation_received",

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from casemgmt import audit
+from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
 from casemgmt.db import db
@@ -36,7 +37,8 @@ DEFAULT_CHANNEL = "system_default"
 def register_service_record(payload: dict, submitter: User, now: datetime) -> tuple[ServiceRecord, bool]:
     """Record a finished service that can be rated (idempotent on record_no); return it and whether it is new."""
     region = regions.get_region(payload["region"])
-    if region.id != submitter.region_id or not submitter.has_role("channel"):
+    authorize(submitter, Action.SERVICE_RECORD_REGISTER)
+    if region.id != submitter.region_id:
         raise PermissionDenied("只有本地区的办件系统账号可以登记办件")
     if not _has_rules(region):
         raise InvalidInput("本地区没有未评价提醒或补充评价的规则，无需登记办件", details={"region": [region.code]})

@@ -12,6 +12,7 @@ from datetime import datetime
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from casemgmt.access.policy import Role
 from casemgmt.actor import Actor
 from casemgmt.cases.instances import load_run, open_rows
 from casemgmt.db import db, discarded_savepoint
@@ -49,10 +50,10 @@ def _open_sample(region: Region, files: dict[str, str], user: User, now: datetim
     )
     db.session.add(trial)
     db.session.flush()
-    case = intake_ops.submit_evaluation(_payload(region, sample, now), user, now).case
+    case = intake_ops.receive_evaluation(_payload(region, sample, now), user, now).case
     if case is None:
         raise InvalidInput("试运行需要一条差评", details={"sample": ["level 必须是 dissatisfied 或 very_dissatisfied"]})
-    run = load_run(case, case.instance, Actor.of(user, "admin"), now)
+    run = load_run(case, case.instance, Actor.of(user, Role.ADMIN), now)
     return {
         "case": {"handling_org": case.handling_org.code, "status": case.status, "data": _start_data(run)},
         "tasks": [_task(row) for row in open_rows(case.instance.id)],

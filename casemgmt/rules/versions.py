@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casemgmt import audit
+from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.engine.facade import MAIN_PROCESS
 from casemgmt.engine.validate import MAX_FILE_BYTES
-from casemgmt.errors import DiagramInvalid, InvalidInput, NotFound, PermissionDenied
+from casemgmt.errors import DiagramInvalid, InvalidInput, NotFound
 from casemgmt.models import ProcessDefinition, Region, User
 from casemgmt.rules import bundles
 
@@ -21,13 +22,12 @@ MAX_FILES = 100
 _FILE_NAME = re.compile(r"(?:[A-Za-z0-9_.-]{1,100}\.(?:bpmn|dmn)|forms/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.json)")
 
 
-def admin_region(user: User, code: str) -> Region:
-    """Return the region `code` if the user administers it: another region is NotFound, another role forbidden."""
+def admin_region(user: User, code: str, action: Action) -> Region:
+    """Return the region `code` if the user may do the action there: another region is NotFound, else forbidden."""
     region = db.session.scalar(select(Region).where(Region.code == code))
-    if region is None or user.region_id != region.id:
+    if region is None:
         raise NotFound("没有找到该地区")
-    if not user.is_active or not user.has_role("admin"):
-        raise PermissionDenied("需要本地区管理员角色")
+    authorize(user, action, region_id=region.id)
     return region
 
 

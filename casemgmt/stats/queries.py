@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from casemgmt.access.policy import REGION_WIDE_ROLES, ensure_role, in_subtree
+from casemgmt.access.policy import Action, allowed, authorize
 from casemgmt.db import db
 from casemgmt.models import Case, Evaluation, HumanTask, Organization, Region, TaskStatus, User
 from casemgmt.rules import regions
@@ -23,7 +23,7 @@ SATISFIED_REASON = "整改后评价人表示满意，按规定不予计算"
 
 def unit_statistics(user: User, start: datetime, end: datetime) -> list[dict]:
     """Return one row per unit of the user's region (their own units unless region-wide) for [start, end)."""
-    ensure_role(user, "supervisor", "coordinator", "auditor", "admin")
+    authorize(user, Action.STATS_READ)
     region = user.region
     in_range = (Evaluation.region_id == region.id, Evaluation.evaluated_at >= start, Evaluation.evaluated_at < end)
     rows: dict[int, dict] = defaultdict(
@@ -40,11 +40,10 @@ def unit_statistics(user: User, start: datetime, end: datetime) -> list[dict]:
     for evaluation in bad:
         _count_bad(rows[evaluation.org_id], evaluation, satisfied)
     orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(list(rows))))}
-    wide = user.has_role(*REGION_WIDE_ROLES)
     return [
         _row(orgs[org_id], data, region)
         for org_id, data in sorted(rows.items(), key=lambda kv: orgs[kv[0]].path)
-        if wide or in_subtree(user, orgs[org_id].path)
+        if allowed(user, Action.STATS_READ, org=orgs[org_id])
     ]
 
 

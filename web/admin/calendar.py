@@ -8,6 +8,7 @@ import re
 from flask import Blueprint, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 
+from casemgmt.access.policy import Action, Role
 from casemgmt.actor import Actor
 from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
@@ -82,20 +83,20 @@ def _page(place: Region, scope: str, year: int, days: list[dict] | None, **conte
 
 
 @bp.get("/admin/<region>/calendar")
-@region_admin
+@region_admin(Action.CALENDAR_EDIT)
 def calendar(place: Region):
     """Show a year of a calendar (the region's by default) in the table editor, with its versions."""
     return _page(place, request.args.get("scope") or place.code, _year(request.args.get("year")), None)
 
 
 @bp.post("/admin/<region>/calendar/preview")
-@region_admin
+@region_admin(Action.CALENDAR_EDIT)
 def calendar_preview(place: Region):
     """Read the table (or a pasted notice) and list the day changes and the open deadlines they would move."""
     scope, year = request.form.get("scope", ""), _year(request.form.get("year"))
     notice = request.form.get("notice", "") if request.form.get("source") == "notice" else None
     days = posted_days()
-    actor = Actor.of(g.user, "admin")
+    actor = Actor.of(g.user, Role.ADMIN)
     try:
         if notice is not None:
             days = calendar_changes.days_of(scope, year, None, notice)
@@ -107,7 +108,7 @@ def calendar_preview(place: Region):
 
 
 @bp.post("/admin/<region>/calendar")
-@region_admin
+@region_admin(Action.CALENDAR_EDIT)
 def calendar_apply(place: Region):
     """Store the table as the year's new calendar version, recompute the deadlines it moves, and audit it."""
     scope, year = request.form.get("scope", ""), _year(request.form.get("year"))
@@ -118,7 +119,7 @@ def calendar_apply(place: Region):
             scope,
             year,
             days,
-            Actor.of(g.user, "admin"),
+            Actor.of(g.user, Role.ADMIN),
             now(),
             _national_regions(),
             request.form.get("note", "").strip()[:500],

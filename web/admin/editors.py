@@ -9,6 +9,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from flask_babel import gettext as _
 
 from casemgmt import forms
+from casemgmt.access.policy import Action, Role
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import DiagramInvalid, InvalidInput, NotFound
@@ -29,7 +30,7 @@ _FORM_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 def _actor() -> Actor:
-    return Actor.of(g.user, "admin")
+    return Actor.of(g.user, Role.ADMIN)
 
 
 def names_ending(definition: ProcessDefinition, suffix: str) -> list[str]:
@@ -51,14 +52,14 @@ def _editor(place: Region, template: str, suffix: str, **context):
 
 
 @bp.get("/admin/<region>/modeler")
-@region_admin
+@region_admin(Action.RULES_READ)
 def modeler(place: Region):
     """Open a diagram of the region's rules in bpmn-js with the Camunda 7 properties panel."""
     return _editor(place, "admin/modeler.html", ".bpmn", accept=".bpmn,.xml", terms=panel_terms())
 
 
 @bp.get("/admin/<region>/decisions")
-@region_admin
+@region_admin(Action.RULES_READ)
 def decisions(place: Region):
     """Open a decision table of the region's rules in dmn-js, or start a new one (?new=name)."""
     new = request.args.get("new", "").strip().removesuffix(".dmn")
@@ -68,7 +69,7 @@ def decisions(place: Region):
 
 
 @bp.get("/admin/<region>/decisions/new.dmn")
-@region_admin
+@region_admin(Action.RULES_READ)
 def new_decision(place: Region):
     """Send an empty decision table for a new .dmn file."""
     name = request.args.get("name", "")
@@ -79,7 +80,7 @@ def new_decision(place: Region):
 
 
 @bp.get("/admin/<region>/forms")
-@region_admin
+@region_admin(Action.RULES_READ)
 def form_list(place: Region):
     """List the forms of the active version (?key=name opens the editor of that form, new or not)."""
     if request.args.get("key"):
@@ -91,7 +92,7 @@ def form_list(place: Region):
 
 
 @bp.get("/admin/<region>/forms/<key>")
-@region_admin
+@region_admin(Action.RULES_READ)
 def form_editor(place: Region, key: str):
     """Edit a form's definition file with a live preview; an unknown key starts a new form."""
     if not _FORM_KEY.match(key):
@@ -134,14 +135,14 @@ def form_preview_of(key: str, text: str) -> dict:
 
 
 @bp.post("/admin/<region>/forms/<key>/preview")
-@region_admin
+@region_admin(Action.RULES_READ)
 def form_preview(place: Region, key: str):
     """Return the live preview of a form definition being edited."""
     return jsonify(form_preview_of(key, json_text(f"{key}.json")))
 
 
 @bp.post("/admin/<region>/rules/validate")
-@region_admin
+@region_admin(Action.RULES_DEPLOY)
 def validate(place: Region):
     """Check edited files laid over their base version; return the problems, each naming its element."""
     data = json_body(UploadSchema())
@@ -152,7 +153,7 @@ def validate(place: Region):
 
 
 @bp.post("/admin/<region>/rules/dry-run")
-@region_admin
+@region_admin(Action.RULES_DEPLOY)
 def dry_run_view(place: Region):
     """Open a test case on the edited files (rolled back) and show its first tasks and deadlines."""
     data = json_body(UploadSchema())
@@ -162,7 +163,7 @@ def dry_run_view(place: Region):
 
 
 @bp.post("/admin/<region>/rules/deploy")
-@region_admin
+@region_admin(Action.RULES_DEPLOY)
 def deploy(place: Region):
     """Deploy edited files as the region's new version, with the administrator's comment."""
     data = json_body(DeploySchema())
@@ -186,7 +187,7 @@ def deploy(place: Region):
 
 
 @bp.post("/admin/<region>/upload")
-@region_admin
+@region_admin(Action.RULES_DEPLOY)
 def upload(place: Region):
     """Check or deploy files saved by the desktop Camunda Modeler or an editor (.bpmn, .dmn, forms' .json)."""
     files = versions.compose_files(place, uploaded_files(), [], None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from casemgmt.access.policy import Action, Role
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
@@ -20,7 +21,7 @@ bp = Blueprint("history", __name__)
 
 
 def _actor() -> Actor:
-    return Actor.of(g.user, "admin")
+    return Actor.of(g.user, Role.ADMIN)
 
 
 def _comment() -> str:
@@ -32,14 +33,14 @@ def _comment() -> str:
 
 
 @bp.get("/admin/<region>/versions")
-@region_admin
+@region_admin(Action.RULES_READ)
 def version_list(place: Region):
     """List the region's versions: who deployed each, when, why, its sha256; diff and rollback."""
     return render_template("admin/versions.html", place=place, found=versions.list_versions(place))
 
 
 @bp.get("/admin/<region>/versions/<int:old>/diff/<int:new>")
-@region_admin
+@region_admin(Action.RULES_READ)
 def version_diff(place: Region, old: int, new: int):
     """Compare two versions element by element, side by side on their diagrams."""
     before, after = versions.get_version(place, old), versions.get_version(place, new)
@@ -70,7 +71,7 @@ def _marks(diff: dict, name: str) -> dict:
 
 
 @bp.post("/admin/<region>/versions/<int:number>/rollback")
-@region_admin
+@region_admin(Action.RULES_DEPLOY)
 def rollback(place: Region, number: int):
     """Deploy an earlier version's files again as a new version."""
     definition = versions.rollback_version(place, number, _actor(), now(), _comment())
@@ -80,7 +81,7 @@ def rollback(place: Region, number: int):
 
 
 @bp.get("/admin/<region>/migration")
-@region_admin
+@region_admin(Action.RULES_MIGRATE)
 def migration(place: Region):
     """Preview which running cases can move to a version (default the active one) and why others cannot."""
     target = version_or_active(place, request.args.get("to", type=int))
@@ -97,7 +98,7 @@ def migration(place: Region):
 
 
 @bp.post("/admin/<region>/migration")
-@region_admin
+@region_admin(Action.RULES_MIGRATE)
 def migrate(place: Region):
     """Move the chosen running cases to the version, one audited step per case."""
     target = version_or_active(place, request.form.get("to", type=int))

@@ -23,6 +23,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from casemgmt.access.policy import Action
 from casemgmt.db import db
 from casemgmt.errors import DomainError
 from casemgmt.models import Region
@@ -73,18 +74,19 @@ def http_error(err: HTTPException):
 @login_required
 def home():
     """Send an administrator to their region's rules."""
-    return redirect(url_for("admin.overview", region=versions.admin_region(g.user, g.user.region.code).code))
+    place = versions.admin_region(g.user, g.user.region.code, Action.RULES_READ)
+    return redirect(url_for("admin.overview", region=place.code))
 
 
 @bp.get("/admin/<region>/")
-@region_admin
+@region_admin(Action.RULES_READ)
 def overview(place: Region):
     """Show the region's active version and its files, with the editors and an upload of files."""
     return render_template("admin/overview.html", place=place, active=bundles.get_active(place.id, required=False))
 
 
 @bp.get("/admin/<region>/versions/<int:number>/files/<path:name>")
-@region_admin
+@region_admin(Action.RULES_READ)
 def version_file(place: Region, number: int, name: str):
     """Send one file of a version; ?download=1 saves it (for the desktop Camunda Modeler)."""
     definition = versions.get_version(place, number)
@@ -108,10 +110,8 @@ def vendor(package: str, filename: str):
 
 @bp.app_context_processor
 def admin_helpers() -> dict:
-    """Tell templates whether to offer the rules pages, and whether the modeler bundle is built."""
-    user = g.get("user")
+    """Tell templates whether the modeler bundle is built, and give them the Beijing-time formatter."""
     return {
-        "may_administer": bool(user and user.has_role("admin")),
         "modeler_built": MODELER_BUNDLE.is_file(),
         "iso_time": iso_time,
     }

@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import abort, g
 
+from casemgmt.access.policy import Action
 from casemgmt.models import ProcessDefinition, Region
 from casemgmt.rules import bundles, versions
 from web.ui import login_required
@@ -15,15 +16,18 @@ from web.ui import login_required
 FILE_CSP = "default-src 'none'; sandbox"
 
 
-def region_admin(view: Callable) -> Callable:
-    """Resolve <region> to a region the signed-in user administers: another region 404, another role 403."""
+def region_admin(action: Action) -> Callable[[Callable], Callable]:
+    """Resolve <region> to a region where the signed-in user may do the action: another region 404, else 403."""
 
-    @wraps(view)
-    def wrapper(region: str, **kwargs):
-        """Call the view with the Region instead of its code."""
-        return view(versions.admin_region(g.user, region), **kwargs)
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(region: str, **kwargs):
+            """Call the view with the Region instead of its code."""
+            return view(versions.admin_region(g.user, region, action), **kwargs)
 
-    return login_required(wrapper)
+        return login_required(wrapper)
+
+    return decorate
 
 
 def version_or_active(place: Region, number: int | None) -> ProcessDefinition:

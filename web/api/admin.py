@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
+from casemgmt.access.policy import Action, Role
 from casemgmt.actor import Actor
 from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
@@ -30,12 +31,12 @@ ADMIN = "/admin/<region>"
 TOO_LARGE = "文件 {name} 超过 2 MiB，请精简后再上传"
 
 
-def _region(code: str) -> Region:
-    return versions.admin_region(g.user, code)
+def _region(code: str, action: Action) -> Region:
+    return versions.admin_region(g.user, code, action)
 
 
 def _actor() -> Actor:
-    return Actor.of(g.user, "admin")
+    return Actor.of(g.user, Role.ADMIN)
 
 
 def _national_regions() -> tuple[str, ...]:
@@ -107,20 +108,20 @@ def version_json(definition: ProcessDefinition, *, files: bool = False) -> dict:
 @bp.get(f"{ADMIN}/versions")
 @token_required
 def list_versions(region: str):
-    found = versions.list_versions(_region(region))
+    found = versions.list_versions(_region(region, Action.RULES_READ))
     return jsonify({"versions": [version_json(d) for d in found]})
 
 
 @bp.get(f"{ADMIN}/versions/<int:number>")
 @token_required
 def get_version(region: str, number: int):
-    return jsonify(version_json(versions.get_version(_region(region), number), files=True))
+    return jsonify(version_json(versions.get_version(_region(region, Action.RULES_READ), number), files=True))
 
 
 @bp.get(f"{ADMIN}/versions/<int:old>/diff/<int:new>")
 @token_required
 def diff_versions(region: str, old: int, new: int):
-    place = _region(region)
+    place = _region(region, Action.RULES_READ)
     before, after = versions.get_version(place, old), versions.get_version(place, new)
     return jsonify({"from": old, "to": new, **diff_files(before.files, after.files)})
 
@@ -128,7 +129,7 @@ def diff_versions(region: str, old: int, new: int):
 @bp.post(f"{ADMIN}/validate")
 @token_required
 def validate(region: str):
-    files = _files(_region(region), _upload(UploadSchema()))
+    files = _files(_region(region, Action.RULES_DEPLOY), _upload(UploadSchema()))
     problems = versions.check_files(files)
     return jsonify(
         {"valid": not problems, "problems": problems, "sha256": bundle_sha256(files), "file_names": sorted(files)}
@@ -138,7 +139,7 @@ def validate(region: str):
 @bp.post(f"{ADMIN}/dry-run")
 @token_required
 def post_dry_run(region: str):
-    place = _region(region)
+    place = _region(region, Action.RULES_DEPLOY)
     data = _upload(UploadSchema())
     return jsonify(dry_run.dry_run(place, _files(place, data), g.user, now(), data["sample"]))
 
@@ -146,7 +147,7 @@ def post_dry_run(region: str):
 @bp.post(f"{ADMIN}/deploy")
 @token_required
 def deploy(region: str):
-    place = _region(region)
+    place = _region(region, Action.RULES_DEPLOY)
     data = _upload(DeploySchema())
     definition, created = versions.deploy_version(place, _files(place, data), _actor(), now(), data["comment"])
     db.session.commit()
@@ -156,7 +157,7 @@ def deploy(region: str):
 @bp.post(f"{ADMIN}/versions/<int:number>/rollback")
 @token_required
 def rollback(region: str, number: int):
-    place = _region(region)
+    place = _region(region, Action.RULES_DEPLOY)
     data = load_json(RollbackSchema())
     definition = versions.rollback_version(place, number, _actor(), now(), data["comment"])
     db.session.commit()
@@ -177,7 +178,7 @@ def _target(place: Region, raw) -> ProcessDefinition:
 @bp.get(f"{ADMIN}/migration/preview")
 @token_required
 def migration_preview(region: str):
-    place = _region(region)
+    place = _region(region, Action.RULES_MIGRATE)
     target = _target(place, request.args.get("to"))
     moves = case_migration.preview_migration(place, target, _actor(), now())
     return jsonify(
@@ -193,7 +194,7 @@ def migration_preview(region: str):
 @bp.post(f"{ADMIN}/migration")
 @token_required
 def migrate(region: str):
-    place = _region(region)
+    place = _region(region, Action.RULES_MIGRATE)
     data = load_json(MigrationSchema())
     target = _target(place, data["to"])
     moves = case_migration.migrate_cases(place, target, data["cases"], _actor(), now())
@@ -214,7 +215,7 @@ def migrate(region: str):
 @bp.get(f"{ADMIN}/calendar")
 @token_required
 def calendar(region: str):
-    place = _region(region)
+    place = _region(region, Action.CALENDAR_EDIT)
     raw = request.args.get("year")
     if raw is not None and not raw.isdigit():
         raise InvalidInput("参数有误", details={"year": ["必须是年份"]})
@@ -222,7 +223,7 @@ def calendar(region: str):
 
 
 def _calendar_input(region: str) -> tuple[Region, dict, list[dict]]:
-    place = _region(region)
+    place = _region(region, Action.CALENDAR_EDIT)
     data = load_json(CalendarChangeSchema())
     calendar_changes.check_scope(place, data["scope"], _national_regions())
     days = calendar_changes.days_of(data["scope"], data["year"], data["days"], data["notice"])

@@ -7,8 +7,9 @@ from datetime import datetime
 import click
 from flask import Blueprint, current_app, g, jsonify, request
 
+from casemgmt.access.policy import Action
+from casemgmt.access.queries import access_case
 from casemgmt.actor import Actor
-from casemgmt.cases import queries as case_queries
 from casemgmt.casework import appeals, callbacks, consultation, extension_requests, ledger, transfers
 from casemgmt.casework.schemas import CallbackAttemptSchema, FormPayloadSchema, LedgerNoteSchema, TransferSchema
 from casemgmt.db import db
@@ -38,7 +39,7 @@ bp = Blueprint("casework", __name__, cli_group="api")
 @token_required
 def get_casework(case_id: int):
     """Return the case's rule-pack records: callbacks, ledger, extensions, appeals, consultations, transfers."""
-    case = case_queries.get_case(case_id, g.user)
+    case = access_case(g.user, case_id)
     entries = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.case_id == case.id).order_by(LedgerEntry.id))
     return jsonify(
         {
@@ -58,7 +59,7 @@ def get_casework(case_id: int):
 def post_callback(case_id: int):
     """Log a callback attempt made between form submissions."""
     data = load_json(CallbackAttemptSchema())
-    attempt = callbacks.log_attempt(case_queries.get_case(case_id, g.user), g.user, data, now())
+    attempt = callbacks.log_attempt(access_case(g.user, case_id, Action.CALLBACK_LOG), g.user, data, now())
     db.session.commit()
     return jsonify(callback_json(attempt)), 201
 
@@ -68,7 +69,7 @@ def post_callback(case_id: int):
 def post_appeal(case_id: int):
     """File the rated party's appeal with evidence; 409 when the case accepts none now."""
     data = load_json(FormPayloadSchema())["data"]
-    appeal = appeals.file_appeal(case_queries.get_case(case_id, g.user), g.user, data, now())
+    appeal = appeals.file_appeal(access_case(g.user, case_id, Action.APPEAL_FILE), g.user, data, now())
     db.session.commit()
     return jsonify(appeal_json(appeal)), 201
 
@@ -78,7 +79,9 @@ def post_appeal(case_id: int):
 def post_extension_request(case_id: int):
     """Ask for a longer deadline; 400 above the region's cap, 409 when no step accepts one."""
     data = load_json(FormPayloadSchema())["data"]
-    extension = extension_requests.request_extension(case_queries.get_case(case_id, g.user), g.user, data, now())
+    extension = extension_requests.request_extension(
+        access_case(g.user, case_id, Action.EXTENSION_REQUEST), g.user, data, now()
+    )
     db.session.commit()
     return jsonify(extension_json(extension)), 201
 
@@ -88,7 +91,9 @@ def post_extension_request(case_id: int):
 def post_transfer(case_id: int):
     """Transfer suspected misconduct to the discipline body; the case goes on."""
     data = load_json(TransferSchema())
-    transfer = transfers.transfer_case(case_queries.get_case(case_id, g.user), g.user, data["reason"], now())
+    transfer = transfers.transfer_case(
+        access_case(g.user, case_id, Action.CASE_TRANSFER), g.user, data["reason"], now()
+    )
     db.session.commit()
     return jsonify(transfer_json(transfer)), 201
 

@@ -12,7 +12,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from casemgmt.access.operations import reveal_evaluator
-from casemgmt.access.queries import get_user
+from casemgmt.access.queries import access_case, get_user
 from casemgmt.calendar import load_calendar
 from casemgmt.cases import operations as case_ops
 from casemgmt.cases import queries as case_queries
@@ -58,7 +58,7 @@ def post_evaluation():
 @bp.get("/cases/<int:case_id>")
 @token_required
 def get_case(case_id: int):
-    case = case_queries.get_case(case_id, g.user)
+    case = access_case(g.user, case_id)
     reason = request.args.get("reveal_reason", "")
     reveal = bool(reason)
     if reveal:
@@ -70,7 +70,7 @@ def get_case(case_id: int):
 @bp.get("/cases/<int:case_id>/history")
 @token_required
 def get_history(case_id: int):
-    case = case_queries.get_case(case_id, g.user)
+    case = access_case(g.user, case_id)
     return jsonify({"case_id": case.id, "events": [event_json(e) for e in case_queries.list_case_events(case.id)]})
 
 

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from casemgmt.access.policy import REGION_WIDE_ROLES, ensure_role
+from casemgmt.access.policy import Action, authorize, unit_limit
 from casemgmt.cases.export import export_cases, local
-from casemgmt.cases.search import PAGE_SIZE, SEARCH_ROLES, CaseFilter, late_case_ids, search_cases
+from casemgmt.cases.search import PAGE_SIZE, CaseFilter, late_case_ids, search_cases
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Case, CaseStatus, Organization, ServiceItem
@@ -48,7 +48,7 @@ def _date(name: str) -> date | None:
 @login_required
 def search():
     """Show one page of the cases matching the filter."""
-    ensure_role(g.user, *SEARCH_ROLES)
+    authorize(g.user, Action.CASE_SEARCH)
     flt, page = read_filter(), max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = search_cases(g.user, flt, now(), page)
     late = late_case_ids([c.id for c in rows], now())
@@ -122,8 +122,9 @@ def _row(case: Case, late: bool) -> list[object]:
 
 def _orgs() -> list[Organization]:
     stmt = select(Organization).where(Organization.region_id == g.user.region_id)
-    if not g.user.has_role(*REGION_WIDE_ROLES):
-        stmt = stmt.where(Organization.path.startswith(g.user.org.path, autoescape=True))
+    limit = unit_limit(g.user, Action.CASE_SEARCH)
+    if limit is not None:
+        stmt = stmt.where(Organization.path.startswith(limit, autoescape=True))
     return list(db.session.scalars(stmt.order_by(Organization.path)))
 
 

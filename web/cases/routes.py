@@ -6,9 +6,9 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from casemgmt import audit
-from casemgmt.access.operations import may_reveal, reveal_evaluator
-from casemgmt.access.policy import REGION_WIDE_ROLES, ensure_role
-from casemgmt.cases import queries as case_queries
+from casemgmt.access.operations import reveal_evaluator
+from casemgmt.access.policy import Action
+from casemgmt.access.queries import access_case
 from casemgmt.cases.operations import add_comment
 from casemgmt.cases.trail import main_diagram
 from casemgmt.db import db
@@ -29,14 +29,14 @@ def render_case(case: Case, *, revealed: bool = False, verification: list | None
 @login_required
 def show(case_id: int):
     """Show a case: summary, tasks, diagram with its path, timeline, comments."""
-    return render_case(case_queries.get_case(case_id, g.user))
+    return render_case(access_case(g.user, case_id))
 
 
 @bp.post("/cases/<int:case_id>/reveal")
 @login_required
 def reveal(case_id: int):
     """Show the evaluator's identity once, recording who looked and why."""
-    case = case_queries.get_case(case_id, g.user)
+    case = access_case(g.user, case_id)
     reveal_evaluator(case, g.user, request.form.get("reason", ""), now())
     db.session.commit()
     return render_case(case, revealed=True)
@@ -46,7 +46,7 @@ def reveal(case_id: int):
 @login_required
 def comment(case_id: int):
     """Add a comment to a case."""
-    case = case_queries.get_case(case_id, g.user)
+    case = access_case(g.user, case_id)
     add_comment(case, g.user, request.form.get("body", ""), now())
     db.session.commit()
     flash(_("Comment added."), "success")
@@ -57,8 +57,7 @@ def comment(case_id: int):
 @login_required
 def verify(case_id: int):
     """Recompute the case's hash chain and show which rows break it."""
-    case = case_queries.get_case(case_id, g.user)
-    ensure_role(g.user, *REGION_WIDE_ROLES)
+    case = access_case(g.user, case_id, Action.AUDIT_VERIFY)
     return render_case(case, verification=audit.verify_chain(f"case:{case.id}"))
 
 
@@ -66,15 +65,5 @@ def verify(case_id: int):
 @login_required
 def diagram(case_id: int):
     """Send the main diagram of the version the case ran on."""
-    case = case_queries.get_case(case_id, g.user)
+    case = access_case(g.user, case_id)
     return Response(main_diagram(case), mimetype="application/xml")
-
-
-@bp.app_context_processor
-def case_helpers() -> dict:
-    """Tell templates whether the user may reveal evaluators and verify chains."""
-    user = g.get("user")
-    return {
-        "may_reveal": bool(user and may_reveal(user)),
-        "may_verify": bool(user and user.has_role(*REGION_WIDE_ROLES)),
-    }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from sqlalchemy import select
 
+from casemgmt.access.policy import Action, allowed
 from casemgmt.calendar import load_calendar
-from casemgmt.cases.inbox import TEAM_ROLES, VIEWS, InboxFilter, inbox_page, item_names, lamp
+from casemgmt.cases.inbox import VIEWS, InboxFilter, inbox_page, item_names, lamp
 from casemgmt.db import db
 from casemgmt.models import ServiceItem
 from casemgmt.rules import bundles
@@ -29,7 +30,7 @@ def index():
     calendar = load_calendar(g.user.region.code)
     items = item_names(g.user.region_id, {r.case.evaluation.item_code for r in page.rows})
     rows = [(r, lamp(r, now(), calendar), items.get(r.case.evaluation.item_code, "")) for r in page.rows]
-    views = [v for v in VIEWS if v != "team" or g.user.has_role(*TEAM_ROLES)]
+    views = [v for v in VIEWS if v != "team" or allowed(g.user, Action.TASK_REASSIGN)]
     return render_template(
         "inbox/index.html",
         view=view,

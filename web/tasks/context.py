@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from casemgmt.access.policy import can_act_on_task
+from casemgmt.access.policy import Action, allowed
 from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.cases import queries as case_queries
 from casemgmt.cases.inbox import item_names, lamp, reassign_targets
@@ -23,9 +23,9 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
     tasks = case_queries.list_case_tasks(case.id)
     values = raw if raw is not None else initial_values(definition, row.draft)
     is_open = row.status == TaskStatus.OPEN
-    can_act = is_open and can_act_on_task(user, row) and row.assignee_id in (None, user.id)
+    can_act = is_open and allowed(user, Action.TASK_COMPLETE, task=row) and row.assignee_id in (None, user.id)
     earlier = [(t, describe(definitions.get(t.form_key), t.data)) for t in tasks if t.status == TaskStatus.COMPLETED]
-    reassign = reassign_targets(user, row) if is_open and user.has_role("supervisor", "coordinator") else None
+    reassign = reassign_targets(user, row) if is_open and allowed(user, Action.TASK_REASSIGN, task=row) else None
     return {
         "task": row,
         "is_open": is_open,

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from casemgmt import forms
-from casemgmt.access.queries import get_user
+from casemgmt.access.queries import access_task, get_user
 from casemgmt.cases import operations as case_ops
 from casemgmt.cases import queries as case_queries
 from casemgmt.db import db
@@ -19,12 +19,6 @@ from web.ui import form_errors, login_required, now, safe_next
 from web.ui.formview import Submission, read_submission
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
-
-
-def _visible_task(task_id: int) -> HumanTask:
-    row = case_queries.get_task(task_id)
-    case_queries.get_case(row.case_id, g.user)
-    return row
 
 
 def _definition(row: HumanTask) -> dict:
@@ -44,14 +38,14 @@ def render_task(row: HumanTask, sub: Submission | None = None, errors: dict | No
 @login_required
 def show(task_id: int):
     """Show a task with its case, earlier steps and, to whoever may act, its form."""
-    return render_task(_visible_task(task_id))
+    return render_task(access_task(g.user, task_id))
 
 
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def submit(task_id: int):
     """Save a draft or complete the task; a refused form comes back with its errors and values."""
-    row = _visible_task(task_id)
+    row = access_task(g.user, task_id)
     definition = _definition(row)
     sub = read_submission(definition, request.form)
     upload_errors = store_files(row, definition, sub, request.files.to_dict(flat=False), g.user)

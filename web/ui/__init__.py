@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 
+from casemgmt.access.policy import Action, allowed
 from casemgmt.calendar import SHANGHAI
 from casemgmt.models import LEVELS, Region, User
 
@@ -30,6 +31,12 @@ def now() -> datetime:
 def current_user() -> User:
     """Return the signed-in user of this request (views behind login_required only)."""
     return g.user
+
+
+def can(action: str, **objects) -> bool:
+    """Tell whether the signed-in user may do the action (on case=, task=, org=): templates show buttons by it."""
+    user = g.get("user")
+    return user is not None and allowed(user, Action(action), **objects)
 
 
 def login_required(view: Callable) -> Callable:

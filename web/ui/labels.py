@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from casemgmt.access.policy import Role
 from casemgmt.models import CaseStatus, TaskStatus
 
 ROLE_LABELS = {
-    "officer": _l("Handling officer"),
-    "supervisor": _l("Supervisor"),
-    "coordinator": _l("Coordinator"),
-    "admin": _l("Administrator"),
-    "auditor": _l("Auditor"),
-    "channel": _l("Channel"),
+    Role.OFFICER: _l("Handling officer"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.ADMIN: _l("Administrator"),
+    Role.AUDITOR: _l("Auditor"),
+    Role.CHANNEL: _l("Channel"),
     "system": _l("System"),
 }
 CASE_STATUS_LABELS = {

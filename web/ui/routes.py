@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, g, redirect, request, send_from_directory, session, url_for
 
+from casemgmt.access.policy import starts_in_inbox
 from casemgmt.access.queries import get_active_user
-from casemgmt.cases.search import SEARCH_ROLES
-from web.ui import LANGUAGES, labels, level_label, local_time, login_required, safe_next, select_locale
+from web.ui import LANGUAGES, can, labels, level_label, local_time, login_required, safe_next, select_locale
 
 bp = Blueprint("ui", __name__)
 #: bpmn-js is installed from the npm registry by `make setup` (npm ci); only its dist folder is served
@@ -44,7 +44,7 @@ def security_headers(response):
 
 @bp.app_context_processor
 def template_helpers() -> dict:
-    """Give templates the user, the languages and the formatting helpers."""
+    """Give templates the user, the languages, the formatting helpers and `can` (the permission table)."""
     user = g.get("user")
     return {
         "current_user": user,
@@ -54,7 +54,7 @@ def template_helpers() -> dict:
         "level_label": level_label,
         "labels": labels,
         "label": labels.label,
-        "can_search": bool(user and user.has_role(*SEARCH_ROLES)),
+        "can": can,
     }
 
 
@@ -62,7 +62,7 @@ def template_helpers() -> dict:
 @login_required
 def home():
     """Send the user to their start page: the inbox, or case search for auditors."""
-    if g.user.has_role("officer", "supervisor", "coordinator", "admin"):
+    if starts_in_inbox(g.user):
         return redirect(url_for("inbox.index"))
     return redirect(url_for("audit.search"))
 
