@@ -50,9 +50,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from web.admin.routes import bp as admin_bp
 
     app.register_blueprint(admin_bp)
-    from web import errors
+    from web import errors, limits
 
     errors.init_app(app)
+    limits.init_app(app)
     from web import cli
 
     cli.init_app(app)
