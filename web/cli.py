@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -203,7 +204,7 @@ def audit_verify(every: bool, chains: tuple[str, ...]) -> None:
     if not every and not chains:
         raise click.UsageError("请给出审计链名（如 case:12），或使用 --all")
     names = audit.all_chains() if every else list(chains)
-    with click.progressbar(length=len(names), label="校验审计链", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=len(names), label="校验审计链", file=sys.stderr) as bar:
         broken = audit.verify_all(_audit_key(), names, progress=lambda _chain: bar.update(1))
     for chain, breaks in broken.items():
         for b in breaks:
