@@ -40,12 +40,16 @@ browser-deps:
 web/admin/static/build/modeler.js: node_modules/.installed web/admin/assets/modeler_bundle.js
 	npm run --silent build
 
-setup: $(VENV)/.installed instance/secret_key node_modules/.installed web/admin/static/build/modeler.js
+instance/audit_checkpoint_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+setup: $(VENV)/.installed instance/secret_key instance/audit_checkpoint_key node_modules/.installed web/admin/static/build/modeler.js
 
 run: setup
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask migrate
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask seed --demo
-	SECRET_KEY=$$(cat instance/secret_key) TIMER_WORKER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
+	SECRET_KEY=$$(cat instance/secret_key) AUDIT_CHECKPOINT_KEY=$$(cat instance/audit_checkpoint_key) $(BIN)/flask migrate
+	SECRET_KEY=$$(cat instance/secret_key) AUDIT_CHECKPOINT_KEY=$$(cat instance/audit_checkpoint_key) $(BIN)/flask seed --demo
+	SECRET_KEY=$$(cat instance/secret_key) AUDIT_CHECKPOINT_KEY=$$(cat instance/audit_checkpoint_key) TIMER_WORKER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
 
 test: setup browser-deps
 	$(MAKE) --no-print-directory lint

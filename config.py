@@ -10,6 +10,8 @@ class Config:
     """Defaults for `make run`: a SQLite file beside the project, zh-CN UI."""
 
     SECRET_KEY: str | None = None
+    #: HMAC key signing the audit checkpoints (flask audit checkpoint); required outside tests and debug runs
+    AUDIT_CHECKPOINT_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{ROOT / 'instance' / 'zhenggai.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BPMN_ROOT = ROOT / "bpmn"
@@ -35,6 +37,7 @@ class Config:
         if url:
             values["SQLALCHEMY_DATABASE_URI"] = normalize_db_url(url)
         values["SECRET_KEY"] = os.environ.get("SECRET_KEY") or values["SECRET_KEY"]
+        values["AUDIT_CHECKPOINT_KEY"] = os.environ.get("AUDIT_CHECKPOINT_KEY") or values["AUDIT_CHECKPOINT_KEY"]
         if os.environ.get("SESSION_COOKIE_SECURE") == "1":
             values["SESSION_COOKIE_SECURE"] = True
         if os.environ.get("TIMER_WORKER") == "1":
@@ -49,6 +52,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret"
+    AUDIT_CHECKPOINT_KEY = "test-audit-checkpoint-key"
     WTF_CSRF_ENABLED = True
 
     @classmethod

@@ -101,6 +101,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
 
 def bench_backend(name: str, url: str, opened: int, completions: int, inbox_tasks: int) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16), "FLASK_APP": "web"}
+    env["AUDIT_CHECKPOINT_KEY"] = secrets.token_hex(16)
     flask(env, "migrate")
     flask(env, "seed", "--demo")
     channel, officer = flask(env, "tokens", "create", "ln-channel"), flask(env, "tokens", "create", "ln-officer")

@@ -14,14 +14,29 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class App(Flask):
+    """Flask, running a view again when the database was busy (see web.retry)."""
+
+    def dispatch_request(self):
+        """Dispatch the request to its view, again if the database could not take its write."""
+        from web.retry import run_with_retries
+
+        return run_with_retries(super().dispatch_request)
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Create the app: config -> extensions -> blueprints -> error handlers -> CLI."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = App(__name__, instance_relative_config=False)
     settings = config if isinstance(config, dict) else (config or Config).from_env()
     app.config.update(settings)
     app.config.setdefault("CLOCK", utc_now)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY (make run writes one to instance/secret_key)")
+    if not app.config.get("AUDIT_CHECKPOINT_KEY") and not (app.config.get("TESTING") or app.debug):
+        raise RuntimeError(
+            "AUDIT_CHECKPOINT_KEY is not set: export AUDIT_CHECKPOINT_KEY, the key signing audit checkpoints "
+            "(make run writes one to instance/audit_checkpoint_key)"
+        )
     from web import extensions
 
     extensions.init_app(app)
@@ -37,9 +52,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from web.admin.routes import bp as admin_bp
 
     app.register_blueprint(admin_bp)
-    from web import errors
+    from web import errors, limits
 
     errors.init_app(app)
+    limits.init_app(app)
     from web import cli
 
     cli.init_app(app)

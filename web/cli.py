@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from casemgmt import audit
 from casemgmt.access.matrix import matrix_markdown
-from casemgmt.access.operations import create_token, create_user
+from casemgmt.access.operations import change_password, create_token, create_user
 from casemgmt.access.queries import get_user
 from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
@@ -104,6 +106,19 @@ def users_create(username, display_name, region, org, roles, password, pii) -> N
     click.echo(f"已创建用户 {username}")
 
 
+@users_cli.command("set-password")
+@click.argument("username")
+@click.password_option()
+def users_set_password(username, password) -> None:
+    """Set USERNAME's password; the user's open sessions end."""
+    try:
+        change_password(get_user(username), password, Actor.system("cli"), _now(None))
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"已为 {username} 设置新密码，其已登录的会话均已失效")
+
+
 tokens_cli = click.Group("tokens", help="Manage API tokens.")
 
 
@@ -173,7 +188,64 @@ def access_matrix(output: Path) -> None:
     click.echo(f"已写入 {output}")
 
 
+audit_cli = click.Group("audit", help="The hash-chained audit log: verify, checkpoint.")
+
+
+def _audit_key() -> bytes:
+    key = current_app.config.get("AUDIT_CHECKPOINT_KEY")
+    if not key:
+        raise click.ClickException("未配置 AUDIT_CHECKPOINT_KEY（审计检查点签名密钥）")
+    return key.encode("utf-8")
+
+
+@audit_cli.command("verify")
+@click.option("--all", "every", is_flag=True, help="verify every chain (case, region, evaluation, service record)")
+@click.argument("chains", nargs=-1)
+def audit_verify(every: bool, chains: tuple[str, ...]) -> None:
+    """Verify audit chains against their hashes, head rows and the latest signed checkpoint; exit 1 on any break."""
+    if not every and not chains:
+        raise click.UsageError("请给出审计链名（如 case:12），或使用 --all")
+    names = audit.all_chains() if every else list(chains)
+    with click.progressbar(length=len(names), label="校验审计链", file=sys.stderr) as bar:
+        broken = audit.verify_all(_audit_key(), names, progress=lambda _chain: bar.update(1))
+    for chain, breaks in broken.items():
+        for b in breaks:
+            click.echo(f"{chain} 第 {b.seq} 条：{b.reason}")
+    if broken:
+        raise click.ClickException(f"{len(broken)} 条审计链被破坏（共校验 {len(names)} 条）")
+    click.echo(f"已校验 {len(names)} 条审计链，全部完好")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign and store every chain's current head (run periodically, e.g. hourly from cron)."""
+    checkpoint = audit.write_checkpoint(_audit_key(), _now(None))
+    db.session.commit()
+    click.echo(f"已写入检查点 #{checkpoint.id}，含 {len(checkpoint.heads)} 条审计链的链头")
+
+
+@audit_cli.command("export-checkpoint")
+@click.option("--id", "checkpoint_id", type=int, default=None, help="default: the latest")
+def audit_export_checkpoint(checkpoint_id: int | None) -> None:
+    """Print a signed checkpoint as JSON, for an outside notary."""
+    from casemgmt.models import AuditCheckpoint
+
+    checkpoint = db.session.get(AuditCheckpoint, checkpoint_id) if checkpoint_id else audit.latest_checkpoint()
+    if checkpoint is None:
+        raise click.ClickException("没有检查点：先运行 flask audit checkpoint")
+    click.echo(json.dumps(audit.checkpoint_json(checkpoint), ensure_ascii=False, indent=2, sort_keys=True))
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (migrate_command, seed_command, users_cli, tokens_cli, timers_cli, calendar_cli, access_cli):
+    for command in (
+        migrate_command,
+        seed_command,
+        users_cli,
+        tokens_cli,
+        timers_cli,
+        calendar_cli,
+        access_cli,
+        audit_cli,
+    ):
         app.cli.add_command(command)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casemgmt import audit
@@ -23,46 +23,97 @@ LOCK_MINUTES = 15
 _DUMMY_HASH = "scrypt:32768:8:1$0000000000000000$" + "0" * 128
 
 
+#: the one answer to a refused sign-in: it never says whether the user exists, the password was wrong or the
+#: account is locked
+LOGIN_REFUSED = "用户名或密码不正确，或账号因多次登录失败已被暂时锁定"
+
+
 class LoginFailed(PermissionDenied):
     """Unknown user or wrong password; the message never says which."""
 
     code = "login_failed"
 
 
-class AccountLocked(PermissionDenied):
-    code = "account_locked"
+class AccountLocked(LoginFailed):
+    """Too many failures in a row; answered with the same message as LoginFailed."""
+
+    code = "login_failed"
 
 
 def authenticate(username: str, password: str, now: datetime) -> User:
-    """Return the user whose password matches; count failures and lock the account after too many."""
+    """Return the user whose password matches; count failures and lock the account after too many.
+
+    Each attempt on an existing account first takes one of its MAX_FAILURES tries with an atomic UPDATE
+    (failed_logins + 1 in SQL, returning the new count), before the password is checked: concurrent wrong
+    guesses cannot all pass the lock-out check, whatever their interleaving. Success gives the tries back.
+    """
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.is_active or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password)
-        raise LoginFailed("用户名或密码不正确")
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(
-            "账号因多次登录失败已锁定，请稍后再试或联系管理员", details={"until": user.locked_until.isoformat()}
-        )
+        raise LoginFailed(LOGIN_REFUSED)
+    attempt = _take_attempt(user.id, now)
+    if attempt is None or attempt > MAX_FAILURES:
+        if attempt is not None:  # the lock's last free try went to a concurrent guess: lock now
+            _lock(user.id, now)
+        raise AccountLocked(LOGIN_REFUSED)
     if not check_password_hash(user.password_hash, password):
-        _count_failure(user, now)
-        raise LoginFailed("用户名或密码不正确")
-    user.failed_logins, user.locked_until = 0, None
+        payload: dict = {"failed_logins": attempt}
+        if attempt >= MAX_FAILURES:
+            payload["locked_until"] = _lock(user.id, now).isoformat()
+        _audit(user, "login_failed", now, payload)
+        raise LoginFailed(LOGIN_REFUSED)
+    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
     _audit(user, "user_logged_in", now, {})
+    db.session.refresh(user)
     return user
 
 
-def _count_failure(user: User, now: datetime) -> None:
-    user.failed_logins = (user.failed_logins or 0) + 1
-    payload: dict = {"failed_logins": user.failed_logins}
-    if user.failed_logins >= MAX_FAILURES:
-        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        payload["locked_until"] = user.locked_until.isoformat()
-    _audit(user, "login_failed", now, payload)
+def _take_attempt(user_id: int, now: datetime) -> int | None:
+    """Count one attempt atomically; return the new count, or None while the account is locked.
+
+    An expired lock starts the count again from 1.
+    """
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    stmt = (
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(
+            failed_logins=case((expired, 1), else_=User.failed_logins + 1),
+            locked_until=case((expired, None), else_=User.locked_until),
+        )
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).scalar()
+
+
+def _lock(user_id: int, now: datetime) -> datetime:
+    until = now + timedelta(minutes=LOCK_MINUTES)
+    stmt = update(User).where(User.id == user_id).values(locked_until=until)
+    db.session.execute(stmt.execution_options(synchronize_session=False))
+    return until
 
 
 def log_out(user: User, now: datetime) -> None:
-    """Record that the user signed out."""
+    """Record that the user signed out and end every session of theirs (a copied cookie stops working)."""
+    _bump_session_version(user)
     _audit(user, "user_logged_out", now, {})
+
+
+def change_password(user: User, password: str, actor: Actor, now: datetime) -> None:
+    """Set a new password and end the user's open sessions."""
+    if not password or len(password) < 8 or len(password) > 256:
+        raise InvalidInput("密码长度须为 8 到 256 个字符", details={"password": ["8 到 256 个字符"]})
+    user.password_hash = generate_password_hash(password)
+    user.failed_logins, user.locked_until = 0, None
+    _bump_session_version(user)
+    audit.record("password_changed", actor=actor, at=now, region_id=user.region_id, payload={"username": user.username})
+
+
+def _bump_session_version(user: User) -> None:
+    stmt = update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    db.session.execute(stmt.execution_options(synchronize_session=False))
+    db.session.refresh(user, ["session_version"])
 
 
 def _audit(user: User, kind: str, now: datetime, payload: dict) -> None:

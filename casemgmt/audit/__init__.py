@@ -1,5 +1,27 @@
-"""The hash-chained audit log: record events in the caller's transaction, verify chains."""
+"""The hash-chained audit log: record events in the caller's transaction, verify chains, sign checkpoints."""
 
-from casemgmt.audit.chain import ChainBreak, count_events, record, verify_chain
+from casemgmt.audit.chain import (
+    ChainBreak,
+    all_chains,
+    checkpoint_json,
+    count_events,
+    latest_checkpoint,
+    record,
+    verify_all,
+    verify_chain,
+    verify_chains,
+    write_checkpoint,
+)
 
-__all__ = ["ChainBreak", "count_events", "record", "verify_chain"]
+__all__ = [
+    "ChainBreak",
+    "all_chains",
+    "checkpoint_json",
+    "count_events",
+    "latest_checkpoint",
+    "record",
+    "verify_all",
+    "verify_chain",
+    "verify_chains",
+    "write_checkpoint",
+]

@@ -39,6 +39,7 @@ from casemgmt.engine.bundle import (
 from casemgmt.engine.clock import engine_clock
 from casemgmt.engine.sandbox import SandboxEnvironment
 from casemgmt.engine.serializer import dump_state, load_state
+from casemgmt.engine.validate.limits import MAX_LOOP_CARDINALITY
 from casemgmt.errors import DomainError, EngineError, ExpressionRefused, TaskNotOpen
 
 __all__ = [
@@ -152,6 +153,20 @@ class ZgScriptEngine(PythonScriptEngine):
     def __init__(self, ctx: RunContext) -> None:
         super().__init__(environment=SandboxEnvironment(deadline_functions(ctx)))
         self.ctx = ctx
+
+    def evaluate(self, task: SpiffTask, expression: str, external_context: dict | None = None) -> Any:
+        """Evaluate in the sandbox; a multi-instance cardinality past MAX_LOOP_CARDINALITY is refused here too."""
+        result = super().evaluate(task, expression, external_context)
+        if (
+            isinstance(result, int)
+            and result > MAX_LOOP_CARDINALITY
+            and expression == getattr(task.task_spec, "cardinality", None)
+        ):
+            raise ExpressionRefused(
+                f"多实例循环次数 {result} 超过上限 {MAX_LOOP_CARDINALITY}（由表达式 {expression[:100]!r} 算出）",
+                details={"expression": expression, "node": "loopCardinality"},
+            )
+        return result
 
     def call_service(self, task: SpiffTask, **kwargs) -> None:
         updates = self.ctx.call_operation(kwargs["operation"], dict(task.data), kwargs["params"])

@@ -1,7 +1,7 @@
 """Every model, imported so that metadata and Alembic see all tables."""
 
 from casemgmt.models.attachment import Attachment
-from casemgmt.models.audit import AuditEvent
+from casemgmt.models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from casemgmt.models.calendar import CalendarDay, CalendarYear
 from casemgmt.models.case import (
     Case,
@@ -37,6 +37,8 @@ __all__ = [
     "TaskStatus",
     "Transfer",
     "Attachment",
+    "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "ApiToken",
     "BAD_LEVELS",

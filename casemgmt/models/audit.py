@@ -27,3 +27,32 @@ class AuditEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(db.Model):
+    """Each chain's last (seq, hash), written in the same transaction as every append.
+
+    Deleting or rewriting the tail of audit_events then also needs this row changed, and the signed
+    checkpoints (AuditCheckpoint) catch a tamperer who changes both. Appends lock this row (PostgreSQL
+    `FOR UPDATE`; on SQLite the write itself takes the database's write lock), so they serialize per chain.
+    """
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(48), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    #: 0 and the genesis hash until the first event of the chain is appended
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(db.Model):
+    """Every chain's head at one instant, signed with HMAC-SHA256 under the configured key, for a notary."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: chain -> [seq, hash]
+    heads: Mapped[dict] = mapped_column(JSONType, default=dict)
+    signature: Mapped[str] = mapped_column(String(64))

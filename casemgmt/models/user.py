@@ -27,6 +27,9 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: stored in the session at sign-in and checked on each request; bumped at sign-out and password change,
+    #: so a copied session cookie stops working
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     region: Mapped[Region] = relationship()

@@ -8,13 +8,14 @@ from flask import Blueprint, Response, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from casemgmt import audit
 from casemgmt.access.policy import Action, authorize, unit_limit
 from casemgmt.cases.export import export_cases, local
 from casemgmt.cases.search import PAGE_SIZE, CaseFilter, late_case_ids, search_cases
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Case, CaseStatus, Organization, ServiceItem
-from web.ui import level_label, login_required, now
+from web.ui import audit_key, level_label, login_required, now
 from web.ui.labels import CASE_STATUS_LABELS, label
 from web.ui.present import evaluator_view
 
@@ -67,18 +68,33 @@ def search():
     )
 
 
-@bp.get("/audit/cases.xlsx")
+@bp.post("/audit/cases.xlsx")
 @login_required
 def export():
-    """Send the matching cases as an xlsx workbook."""
+    """Send the matching cases (filter in the query string) as an xlsx workbook; a POST, as it writes an event."""
     content = export_cases(g.user, read_filter(), now(), _headers(), _row)
     db.session.commit()
     name = f"cases-{now():%Y%m%d%H%M}.xlsx"
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
+        headers={"Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"},
     )
+
+
+#: the chains checked on the integrity page: the region's own log, good evaluations, service records
+REGION_CHAIN_PREFIXES = ("region:", "evaluation:", "service_record:")
+
+
+@bp.get("/audit/integrity")
+@login_required
+def integrity():
+    """Verify the region's audit chains that belong to no case: hashes, head rows, the latest signed checkpoint."""
+    authorize(g.user, Action.AUDIT_VERIFY, region_id=g.user.region_id)
+    chains = audit.all_chains(g.user.region_id, REGION_CHAIN_PREFIXES)
+    broken = audit.verify_all(audit_key(), chains)
+    checkpoint = audit.latest_checkpoint()
+    return render_template("audit/integrity.html", chains=chains, broken=broken, checkpoint=checkpoint)
 
 
 def _headers() -> list[str]:

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from casemgmt.access.operations import AccountLocked, LoginFailed, authenticate, log_out
+from casemgmt.access.operations import LoginFailed, authenticate, log_out
 from casemgmt.db import db
 from web.ui import login_required, now, safe_next
 
@@ -28,24 +28,21 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(form.username.data, form.password.data, now())
-        except AccountLocked:
-            error = _(
-                "Too many failed attempts: this account is locked for a while. Try later or ask an administrator."
-            )
-        except LoginFailed:
-            error = _("Wrong username or password.")
+        except LoginFailed:  # unknown user, wrong password and locked account: one message for all
+            error = _("Wrong username or password, or the account is locked for a while after too many failures.")
         db.session.commit()
         if error is None:
-            _start_session(user.id)
+            _start_session(user.id, user.session_version)
             return redirect(safe_next(request.args.get("next"), url_for("ui.home")))
     status = 401 if error else 200
     return render_template("auth/login.html", form=form, error=error), status
 
 
-def _start_session(user_id: int) -> None:
+def _start_session(user_id: int, version: int) -> None:
     lang = session.get("lang")
     session.clear()
     session["user_id"] = user_id
+    session["session_version"] = version
     if lang:
         session["lang"] = lang
 
@@ -53,7 +50,7 @@ def _start_session(user_id: int) -> None:
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session (the language choice stays)."""
+    """End the session and every copy of it (the language choice stays)."""
     log_out(g.user, now())
     db.session.commit()
     lang = session.get("lang")

@@ -14,7 +14,7 @@ from casemgmt.cases.trail import main_diagram
 from casemgmt.db import db
 from casemgmt.models import Case
 from web.cases.context import case_page_context
-from web.ui import login_required, now, safe_next
+from web.ui import audit_key, login_required, now, safe_next
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -58,7 +58,7 @@ def comment(case_id: int):
 def verify(case_id: int):
     """Recompute the case's hash chain and show which rows break it."""
     case = access_case(g.user, case_id, Action.AUDIT_VERIFY)
-    return render_case(case, verification=audit.verify_chain(f"case:{case.id}"))
+    return render_case(case, verification=audit.verify_chain(f"case:{case.id}", audit_key()))
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")

@@ -28,6 +28,12 @@ def now() -> datetime:
     return current_app.config["CLOCK"]()
 
 
+def audit_key() -> bytes | None:
+    """Return the audit checkpoint key, with which verification checks the latest signed checkpoint too."""
+    key = current_app.config.get("AUDIT_CHECKPOINT_KEY")
+    return key.encode("utf-8") if key else None
+
+
 def current_user() -> User:
     """Return the signed-in user of this request (views behind login_required only)."""
     return g.user

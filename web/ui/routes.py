@@ -24,15 +24,24 @@ def load_user() -> None:
     """Put the signed-in user (or None) on g for this request."""
     if "api" in request.blueprints or request.endpoint in ("static", "ui.bpmn_js"):
         return
-    g.user = get_active_user(session.get("user_id"))
+    user = get_active_user(session.get("user_id"))
+    if user is not None and session.get("session_version") != user.session_version:
+        user = None  # signed out, or the password changed, since this session began: a stale or copied cookie
+    g.user = user
     if g.user is None and "user_id" in session:
+        lang = session.get("lang")
         session.clear()
+        if lang:
+            session["lang"] = lang
 
 
 @bp.after_app_request
 def security_headers(response):
-    """Forbid framing, sniffing and foreign scripts on every page of the UI."""
-    if "api" not in request.blueprints:
+    """Forbid framing, sniffing and foreign scripts on every page of the UI; API answers are never cached."""
+    if "api" in request.blueprints or request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    else:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

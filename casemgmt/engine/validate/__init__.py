@@ -22,6 +22,14 @@ from casemgmt.engine.validate.common import (
 )
 from casemgmt.engine.validate.dmn import HIT_POLICIES, MAX_DMN_CELL, MAX_DMN_QUESTION_MARKS, _dmn
 from casemgmt.engine.validate.expressions import _expression_texts, _multi_instance, _timers
+from casemgmt.engine.validate.limits import (
+    MAX_EXPRESSION_LENGTH,
+    MAX_FLOW_NODES,
+    MAX_LOOP_CARDINALITY,
+    MAX_TIMER_REPETITIONS,
+    MIN_TIMER_CYCLE_SECONDS,
+    limit_problems,
+)
 from casemgmt.engine.validate.loading import MAX_ELEMENTS, MAX_FILE_BYTES, _load_all
 from casemgmt.engine.validate.references import _duplicate_ids, _main_process, _operation_clashes, _references
 from casemgmt.engine.validate.schema import schema_problems
@@ -40,6 +48,11 @@ __all__ = [
     "MAX_DMN_QUESTION_MARKS",
     "MAX_ELEMENTS",
     "MAX_EXPRESSION_CHARS",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_FLOW_NODES",
+    "MAX_LOOP_CARDINALITY",
+    "MAX_TIMER_REPETITIONS",
+    "MIN_TIMER_CYCLE_SECONDS",
     "MAX_FILE_BYTES",
     "MAX_PROBLEMS",
     "SPIFF",
@@ -61,6 +74,7 @@ def _document_problems(
     if doc.is_dmn:
         yield from _dmn(doc)
         return
+    yield from limit_problems(doc)
     yield from _user_tasks(doc, form_keys, roles)
     yield from _service_tasks(doc, operations)
     yield from _expression_texts(doc)

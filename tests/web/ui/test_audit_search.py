@@ -55,14 +55,16 @@ def test_bad_search_input_is_refused_and_other_regions_stay_out_of_reach(api, ui
 def test_officers_cannot_search_and_supervisors_see_only_their_units(api, ui, clock, seeded_app):
     _three(api, clock)
     assert ui("ln-officer").get("/audit/cases").status_code == 403
-    assert ui("ln-officer").get("/audit/cases.xlsx").status_code == 403
+    assert ui("ln-officer").post("/audit/cases.xlsx").status_code == 403
     assert _found(ui("ln-supervisor").get("/audit/cases").text) == 3
     assert _found(ui("sm-supervisor").get("/audit/cases").text) == 0
 
 
 def test_results_export_to_xlsx_with_the_evaluator_masked_and_the_export_audited(api, ui, clock):
     old, *_ = _three(api, clock)
-    response = ui("ln-auditor").get("/audit/cases.xlsx?overdue=1")
+    auditor = ui("ln-auditor")
+    assert 'method="post" action="/audit/cases.xlsx' in auditor.get("/audit/cases?overdue=1").text
+    response = auditor.post("/audit/cases.xlsx?overdue=1")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -77,7 +79,7 @@ def test_results_export_to_xlsx_with_the_evaluator_masked_and_the_export_audited
 
 def test_a_cell_that_looks_like_a_formula_is_exported_as_text(api, ui):
     api.bad_review(record_no='=HYPERLINK("http://x")')
-    sheet = load_workbook(BytesIO(ui("ln-auditor").get("/audit/cases.xlsx").data)).active
+    sheet = load_workbook(BytesIO(ui("ln-auditor").post("/audit/cases.xlsx").data)).active
     values = [c.value for c in sheet[2]]
     assert '\'=HYPERLINK("http://x")' in values and not any(str(v).startswith("=") for v in values)
 
@@ -89,3 +91,12 @@ def test_search_pages_are_numbered(api, ui):
     first = auditor.get("/audit/cases").text
     assert _found(first) == 25 and "第 1 / 2 页" in first
     assert _found(auditor.get("/audit/cases?page=2").text) == 2
+
+
+def test_the_export_is_a_post_with_a_csrf_token_and_a_get_writes_nothing(ui):
+    auditor = ui("ln-auditor")
+    assert auditor.get("/audit/cases.xlsx").status_code == 405
+    assert auditor.post("/audit/cases.xlsx", csrf=False).status_code == 400
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "cases_exported")).all() == []
+    response = auditor.post("/audit/cases.xlsx")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
