@@ -68,6 +68,24 @@ def authenticate(username: str, password: str, now: datetime) -> User:
     return user
 
 
+def _new_user_scope(username: str, region_code: str, org_code: str, roles: list[str]) -> tuple[Region, Organization]:
+    """Check a new user's name and roles; return the region and organization it is scoped to."""
+    bad = [r for r in roles if r not in list(Role)]
+    if bad or not roles:
+        raise InvalidInput("角色不正确", details={"roles": [f"可选角色：{', '.join(Role)}"]})
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise InvalidInput("用户名已存在", details={"username": ["用户名已存在"]})
+    region = db.session.scalar(select(Region).where(Region.code == region_code))
+    if region is None:
+        raise InvalidInput("未知的地区", details={"region": [region_code]})
+    org = db.session.scalar(
+        select(Organization).where(Organization.region_id == region.id, Organization.code == org_code)
+    )
+    if org is None:
+        raise InvalidInput("未知的机构", details={"org": [org_code]})
+    return region, org
+
+
 def _take_attempt(user_id: int, now: datetime) -> int | None:
     """Count one attempt atomically; return the new count, or None while the account is locked.
 
@@ -135,19 +153,7 @@ def create_user(
     can_view_pii: bool = False,
 ) -> User:
     """Create a user scoped to a region and an organization."""
-    bad = [r for r in roles if r not in list(Role)]
-    if bad or not roles:
-        raise InvalidInput("角色不正确", details={"roles": [f"可选角色：{', '.join(Role)}"]})
-    if db.session.scalar(select(User.id).where(User.username == username)):
-        raise InvalidInput("用户名已存在", details={"username": ["用户名已存在"]})
-    region = db.session.scalar(select(Region).where(Region.code == region_code))
-    if region is None:
-        raise InvalidInput("未知的地区", details={"region": [region_code]})
-    org = db.session.scalar(
-        select(Organization).where(Organization.region_id == region.id, Organization.code == org_code)
-    )
-    if org is None:
-        raise InvalidInput("未知的机构", details={"org": [org_code]})
+    region, org = _new_user_scope(username, region_code, org_code, roles)
     user = User(
         username=username,
         display_name=display_name,

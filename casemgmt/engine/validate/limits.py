@@ -216,42 +216,54 @@ def _loops_without_wait(doc: _Doc, container: etree._Element) -> Iterator[Proble
 
 def _cycles_of(edges: dict[str, list[str]]) -> Iterator[list[str]]:
     """Yield the strongly connected components that hold a cycle (Tarjan, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    counter = 0
+    search = _Tarjan(edges)
     for root in edges:
-        if root in index:
-            continue
-        work = [(root, iter(edges[root]))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
+        if root not in search.index:
+            yield from search.run(root)
+
+
+class _Tarjan:
+    """Tarjan's strongly connected components without recursion (a diagram may be deep)."""
+
+    def __init__(self, edges: dict[str, list[str]]) -> None:
+        self.edges = edges
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.on_stack: set[str] = set()
+        self.stack: list[str] = []
+
+    def _visit(self, node: str) -> None:
+        self.index[node] = self.low[node] = len(self.index)
+        self.stack.append(node)
+        self.on_stack.add(node)
+
+    def run(self, root: str) -> Iterator[list[str]]:
+        """Yield the cyclic components reachable from root."""
+        self._visit(root)
+        work = [(root, iter(self.edges[root]))]
         while work:
             node, children = work[-1]
             child = next(children, None)
             if child is not None:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(edges[child])))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
+                if child not in self.index:
+                    self._visit(child)
+                    work.append((child, iter(self.edges[child])))
+                elif child in self.on_stack:
+                    self.low[node] = min(self.low[node], self.index[child])
                 continue
             work.pop()
             if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in edges[node]:
+                self.low[work[-1][0]] = min(self.low[work[-1][0]], self.low[node])
+            if self.low[node] == self.index[node]:
+                component = self._pop_component(node)
+                if len(component) > 1 or node in self.edges[node]:
                     yield component
+
+    def _pop_component(self, node: str) -> list[str]:
+        component = []
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            component.append(member)
+            if member == node:
+                return component
