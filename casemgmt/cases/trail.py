@@ -43,7 +43,36 @@ def diagram_marks(case: Case, tasks: list[HumanTask], events: list[AuditEvent]) 
     timed_out = fired | {t.element_id for t in tasks if t.escalated_at is not None}
     timed_out |= {str(e.payload["element"]) for e in events if e.kind in TIMEOUT_KINDS and e.payload.get("element")}
     current = {t.element_id for t in tasks if t.status == "open"}
+    callers = _callers(case)
+    current |= {call for element in current for call in callers.get(element, ())}
+    timed_out |= {call for element in timed_out for call in callers.get(element, ())}
     return DiagramMarks(sorted(done - current), sorted(current), sorted(timed_out))
+
+
+def _callers(case: Case) -> dict[str, set[str]]:
+    """Map each element of a called process to the call activities of the main diagram that run it, so the
+    main diagram marks the step a case is in even when the task itself sits in a called process."""
+    if not case.definition.files or case.instance is None:
+        return {}
+    bundle = bundle_of(case.definition)
+    calls: dict[str, set[str]] = {}  # called process -> call activities of the main process (through nesting)
+    specs = {bundle.spec.name: bundle.spec, **bundle.subprocess_specs}
+
+    def visit(spec_name: str, top_calls: frozenset[str], seen: frozenset[str]) -> None:
+        for task_spec in specs[spec_name].task_specs.values():
+            called = getattr(task_spec, "spec", None)
+            if isinstance(called, str) and called in specs and called not in seen:
+                here = top_calls or frozenset({task_spec.bpmn_id})
+                calls.setdefault(called, set()).update(here)
+                visit(called, here, seen | {called})
+
+    visit(bundle.spec.name, frozenset(), frozenset({bundle.spec.name}))
+    return {
+        task_spec.bpmn_id: callers
+        for name, callers in calls.items()
+        for task_spec in specs[name].task_specs.values()
+        if task_spec.bpmn_id
+    }
 
 
 def _engine_path(case: Case) -> tuple[set[str], set[str]]:
