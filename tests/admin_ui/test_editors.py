@@ -121,7 +121,9 @@ def test_an_invalid_deploy_is_422_and_changes_nothing(admin):
 
 
 def test_files_over_two_mebibytes_and_bad_names_are_refused(admin):
-    padded = active_files()[CALLBACK].replace("</bpmn:definitions>", "<!--" + "x" * (2 * MIB) + "--></bpmn:definitions>")
+    padded = active_files()[CALLBACK].replace(
+        "</bpmn:definitions>", "<!--" + "x" * (2 * MIB) + "--></bpmn:definitions>"
+    )
     response = post_json(admin, f"{BASE}/rules/validate", {"files": {CALLBACK: padded}})
     assert response.status_code == 413 and CALLBACK in response.get_json()["message"]
     response = post_json(admin, f"{BASE}/forms/callback_verification/preview", {"text": "x" * (2 * MIB + 1)})

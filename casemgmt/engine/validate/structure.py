@@ -168,8 +168,8 @@ def _due_timers(doc: _Doc) -> Iterator[Problem]:
             continue  # the expression's own problem is reported; a mismatch on top would be noise
         if _normal(strip_el_wrapper(due)) != _normal(strip_el_wrapper(timer)):
             text = (
-                f"用户任务的截止时间 dueDate {due.strip()} 与其逾期定时器 {event.get('id')} 的 timeDate {timer} 不一致，"
-                "督办会早于或晚于办理期限触发；请让两者使用同一表达式"
+                f"用户任务的截止时间 dueDate {due.strip()} 与其逾期定时器 {event.get('id')} 的 "
+                f"timeDate {timer} 不一致，督办会早于或晚于办理期限触发；请让两者使用同一表达式"
             )
             yield _problem(doc.name, task.get("id"), "due_timer_mismatch", text)
 
