@@ -73,11 +73,15 @@ def settings_problems(files: dict[str, str]) -> list[dict]:
         return [{"file": SETTINGS_FILE, "element": None, "message": f"地区设置不是有效的 JSON（{err}）"}]
     if not isinstance(settings, dict):
         return [{"file": SETTINGS_FILE, "element": None, "message": "地区设置必须是一个 JSON 对象"}]
+    from casemgmt.rules.settings_form import label_of  # the form's labels name the field
+
     problems = []
     for key, value in settings.items():
         ok = value is None or isinstance(value, bool | str) or (isinstance(value, int) and 0 <= value <= 366)
+        if isinstance(value, str) and key.endswith("_workdays"):
+            ok = False
         if not ok:
-            text = f"地区设置 {key} 必须是 0 到 366 之间的整数、是/否、文字或空，而不是 {value!r}"
+            text = f"地区设置「{label_of(key)}」（{key}）必须是 0 到 366 之间的整数，而不是 {value!r}"
             problems.append({"file": SETTINGS_FILE, "element": key, "message": text})
     return problems
 
