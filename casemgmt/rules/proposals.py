@@ -20,6 +20,12 @@ from casemgmt.rules import bundles, dry_run
 from casemgmt.rules.diff import diff_files
 
 
+def _active(region: Region) -> ProcessDefinition:
+    definition = bundles.get_active(region.id)  # required: NotFound when the region has no version
+    assert definition is not None
+    return definition
+
+
 def _own_files(bpmn_root: Path, forms_root: Path, code: str) -> set[str]:
     """Return the bundle names the region's pack overrides."""
     own = {p.name for p in (bpmn_root / code).glob("*") if p.suffix in (".bpmn", ".dmn")}
@@ -30,7 +36,7 @@ def _own_files(bpmn_root: Path, forms_root: Path, code: str) -> set[str]:
 def proposed_files(region: Region, bpmn_root: Path, forms_root: Path) -> tuple[dict[str, str], list[str]]:
     """Return the active files with every changed inherited national file (and new setting) laid over them,
     and the names of the files that change."""
-    active = bundles.get_active(region.id)
+    active = _active(region)
     files = dict(active.files)
     bundled = bundles.collect_files(bpmn_root, forms_root, region.code)
     own = _own_files(bpmn_root, forms_root, region.code)
@@ -50,7 +56,7 @@ def proposed_files(region: Region, bpmn_root: Path, forms_root: Path) -> tuple[d
 
 def proposal(region: Region, bpmn_root: Path, forms_root: Path, user: User, now: datetime) -> dict:
     """Describe the national proposal for a region: changed files, element diff and dry run (empty if none)."""
-    active = bundles.get_active(region.id)
+    active = _active(region)
     files, changed = proposed_files(region, bpmn_root, forms_root)
     result = {"active_version": active.version, "files": changed, "diff": None, "dry_run": None, "problems": []}
     if not changed:
@@ -73,7 +79,7 @@ def accept(
     comment = comment.strip()
     if not comment:
         raise InvalidInput("采纳国家规则更新需要说明原因", details={"comment": ["必填"]})
-    active = bundles.get_active(region.id)
+    active = _active(region)
     files, changed = proposed_files(region, bpmn_root, forms_root)
     if not changed:
         raise InvalidInput("没有待采纳的国家规则更新", details={"files": []})

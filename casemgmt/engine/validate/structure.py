@@ -160,8 +160,10 @@ def _due_timers(doc: _Doc) -> Iterator[Problem]:
     for event in _elements(doc.root, _tag(BPMN, "boundaryEvent")):
         task = tasks.get(event.get("attachedToRef") or "")
         time_date = event.find(f"{_tag(BPMN, 'timerEventDefinition')}/{_tag(BPMN, 'timeDate')}")
-        due = task.get(_tag(CAMUNDA, "dueDate")) if task is not None else None
-        if due is None or time_date is None:
+        if task is None or time_date is None:
+            continue
+        due = task.get(_tag(CAMUNDA, "dueDate"))
+        if due is None:
             continue
         timer = (time_date.text or "").strip()
         if not (_computable(strip_el_wrapper(due)) and _computable(timer)):
