@@ -73,6 +73,44 @@ def seed_command(demo: bool) -> None:
     except DomainError as err:
         _fail(err)
     click.echo(f"已加载地区：{', '.join(codes)}；新建演示用户 {made} 个")
+    roots = current_app.config["BPMN_ROOT"], current_app.config["FORMS_ROOT"]
+    for code in codes:
+        if seed.bundled_differs(code, *roots):
+            click.echo(
+                f"地区 {code}：随版本发布的规则与当前生效版本不同，未导入（当前版本保持不变）；"
+                f'如需导入：flask rules import --region {code} --reason "原因"'
+            )
+
+
+rules_cli = click.Group("rules", help="Region rule packs.")
+
+
+@rules_cli.command("import")
+@click.option("--region", "code", required=True, help="region code, e.g. liaoning")
+@click.option("--reason", required=True, help="why the bundled pack replaces the active version (audited)")
+def rules_import(code: str, reason: str) -> None:
+    """Deploy a region's bundled rule pack as its new version; print what changes."""
+    roots = current_app.config["BPMN_ROOT"], current_app.config["FORMS_ROOT"]
+    try:
+        definition, changes = seed.import_bundled(code, *roots, Actor.system("rules-import"), _now(None), reason)
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    for kind, label in (("added", "新增"), ("removed", "删除"), ("changed", "修改")):
+        for name in changes["files"][kind]:
+            click.echo(f"{label}文件 {name}")
+    for kind, label in (("added", "新增"), ("removed", "删除")):
+        for element in changes[kind]:
+            click.echo(f"{label}元素 {element['id']}（{element.get('name') or ''}）")
+    for element in changes["changed"]:
+        click.echo(
+            f"修改元素 {element['id']}："
+            + "；".join(f"{c['label']} {c['old']} → {c['new']}" for c in element["changes"])
+        )
+    if definition is None:
+        click.echo(f"地区 {code} 的当前版本已与随版本发布的规则相同，未部署新版本")
+    else:
+        click.echo(f"地区 {code} 已导入随版本发布的规则，成为第 {definition.version} 版")
 
 
 users_cli = click.Group("users", help="Manage users.")
@@ -247,5 +285,6 @@ def init_app(app: Flask) -> None:
         calendar_cli,
         access_cli,
         audit_cli,
+        rules_cli,
     ):
         app.cli.add_command(command)

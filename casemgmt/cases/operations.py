@@ -27,7 +27,7 @@ from casemgmt.models import (
     TaskStatus,
     User,
 )
-from casemgmt.rules import bundles
+from casemgmt.rules import bundles, regions
 from casemgmt.topics import TopicContext, topic
 
 
@@ -78,6 +78,13 @@ def _initial_data(case: Case, r) -> dict:
         "handling_org": r.handling.code,
         "supervisor_org": r.supervisor.code,
         "coordinator_org": r.coordinator.code,
+        # the version's rule settings (deadline counts, windows), frozen for the case at its start
+        "settings": bundles.settings_of(case.definition.files),
+        # set by the revocation and handling steps; defined from the start so conditions may test them anywhere
+        "revoked": False,
+        "handling": None,
+        # the organizations the region's settings name, as <name>_org (Xi'an's hotline, Sanming's service centre)
+        **{f"{name}_org": code for name, code in regions.named_orgs(case.region).items()},
     }
 
 

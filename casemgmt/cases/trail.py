@@ -41,7 +41,18 @@ def diagram_marks(case: Case, tasks: list[HumanTask], events: list[AuditEvent]) 
     timed_out = fired | {t.element_id for t in tasks if t.escalated_at is not None}
     timed_out |= {str(e.payload["element"]) for e in events if e.kind in TIMEOUT_KINDS and e.payload.get("element")}
     current = {t.element_id for t in tasks if t.status == TaskStatus.OPEN}
+    callers = _callers(case)
+    current |= {call for element in current for call in callers.get(element, ())}
+    timed_out |= {call for element in timed_out for call in callers.get(element, ())}
     return DiagramMarks(sorted(done - current), sorted(current), sorted(timed_out))
+
+
+def _callers(case: Case) -> dict[str, set[str]]:
+    """Map each element of a called process to the call activities of the main diagram that run it, so the
+    main diagram marks the step a case is in even when the task itself sits in a called process."""
+    if not case.definition.files or case.instance is None:
+        return {}
+    return bundle_of(case.definition).callers()
 
 
 def _engine_path(case: Case) -> tuple[set[str], set[str]]:

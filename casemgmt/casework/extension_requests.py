@@ -81,10 +81,20 @@ def _extensible_task(case: Case) -> tuple[HumanTask, int]:
         .order_by(HumanTask.id)
     )
     for row in db.session.scalars(stmt):
-        cap = bundle.task_property(row.element_id, CAP_PROPERTY)
-        if cap is not None:
-            return row, int(cap)
+        cap = _cap(case, bundle.task_property(row.element_id, CAP_PROPERTY))
+        if cap:
+            return row, cap
     raise TaskNotOpen("当前没有可以申请延期的办理环节")
+
+
+def _cap(case: Case, value: str | None) -> int | None:
+    """Read the cap: a number, or `settings:<key>` naming a rule setting of the case's version (0: no extension)."""
+    if value is None:
+        return None
+    if value.startswith("settings:"):
+        found = bundles.settings_of(case.definition.files).get(value.removeprefix("settings:"))
+        return found if isinstance(found, int) and not isinstance(found, bool) else None
+    return int(value)
 
 
 def list_requests(case: Case) -> list[ExtensionRequest]:

@@ -63,6 +63,27 @@ class Bundle:
                     found.append(TimerDefinition(task_spec.bpmn_id, task_spec.bpmn_name or "", expression))
         return found
 
+    def callers(self) -> dict[str, set[str]]:
+        """Map each element of a called process to the main diagram's call activities that (through nesting) run it."""
+        specs = {self._spec.name: self._spec, **self._subprocess_specs}
+        calls: dict[str, set[str]] = {}  # called process -> call activities of the main process
+
+        def visit(spec_name: str, top_calls: frozenset[str], seen: frozenset[str]) -> None:
+            for task_spec in specs[spec_name].task_specs.values():
+                called = getattr(task_spec, "spec", None)
+                if isinstance(called, str) and called in specs and called not in seen:
+                    here = top_calls or frozenset({task_spec.bpmn_id})
+                    calls.setdefault(called, set()).update(here)
+                    visit(called, here, seen | {called})
+
+        visit(self._spec.name, frozenset(), frozenset({self._spec.name}))
+        return {
+            task_spec.bpmn_id: callers
+            for name, callers in calls.items()
+            for task_spec in specs[name].task_specs.values()
+            if task_spec.bpmn_id
+        }
+
     def _process_specs(self) -> Iterator[Any]:
         yield self._spec
         yield from self._subprocess_specs.values()

@@ -95,18 +95,34 @@ def assess(run: Run, target: Bundle) -> Assessment:
             result.blockers.append(f"子流程 {part.name} 在新版本中已删除")
             continue
         for task in part.diff.removed:
-            _removed(task, result)
+            _removed(task, result, target)
         for task, new_spec in part.diff.alignment.items():
             if new_spec is not None and task.state & OPEN_STATES:
                 _open_task(task, new_spec, part, run.bundle, target, result)
     return result
 
 
-def _removed(task: SpiffTask, result: Assessment) -> None:
-    if task.state & OPEN_STATES:
+def _removed(task: SpiffTask, result: Assessment, target: Bundle) -> None:
+    called = _called_process_of(task.task_spec.bpmn_id, target)
+    if called is not None and task.state & (OPEN_STATES | DONE_STATES):
+        result.blockers.append(
+            f"步骤 {label(task.task_spec)} 在新版本中属于被调用流程 {called}，"
+            "办理状态无法对应到新结构：该工单在原版本上办结"
+        )
+    elif task.state & OPEN_STATES:
         result.blockers.append(f"当前步骤 {label(task.task_spec)} 在新版本中已删除")
     elif task.state & DONE_STATES:
         result.blockers.append(f"已经过的步骤 {label(task.task_spec)} 在新版本中已删除，办理历史无法对应")
+
+
+def _called_process_of(element_id: str | None, target: Bundle) -> str | None:
+    """Return the called process of the target that holds the element, if the element moved into one."""
+    if element_id is None or element_id in target._spec.task_specs:
+        return None
+    for name, spec in target._subprocess_specs.items():
+        if element_id in spec.task_specs:
+            return name
+    return None
 
 
 def _open_task(task: SpiffTask, new_spec, part: _Part, source: Bundle, target: Bundle, result: Assessment) -> None:

@@ -43,7 +43,13 @@ def notify_evaluator(ctx: TopicContext, data: dict, params: dict) -> dict:
     evaluation = ctx.case.evaluation
     if not evaluation.evaluator_phone:
         return {"evaluator_notified": False}
-    template = params.get("template") or "您对政务服务的评价（工单 {case_no}）已办理，感谢您的监督。"
+    found = data.get("settings")
+    settings: dict = found if isinstance(found, dict) else {}
+    template = (
+        params.get("template")
+        or settings.get("feedback_notice")
+        or "您对政务服务的评价（工单 {case_no}）已办理，感谢您的监督。"
+    )
     body = fill_template(template, ctx.case, data)
     message = queue_message(ctx.case, "sms", evaluation.evaluator_phone, body, ctx.now)
     return {"evaluator_notified": True, "evaluator_message_id": message.id}

@@ -16,14 +16,19 @@ from casemgmt.engine.facade import MAIN_PROCESS, Bundle, engine, parse_bundle
 from casemgmt.engine.validate import check_bundle
 from casemgmt.errors import DiagramInvalid, NotFound
 from casemgmt.models import ProcessDefinition, Region
+from casemgmt.rules.settings_form import SETTINGS_FILE, dump_settings, label_of
 from casemgmt.topics import topic_names
 
 FORM_PREFIX = "forms/"
+#: the bundle's rule settings (deadline counts, windows, caps): national defaults, overridden by region.json
 
 
 def collect_files(bpmn_root: Path, forms_root: Path, region: str) -> dict[str, str]:
-    """Return the region's bundle: national diagrams and forms, overridden by the region's own."""
+    """Return the region's bundle: national diagrams, forms and settings, overridden by the region's own."""
     files: dict[str, str] = {}
+    settings = bundled_settings(bpmn_root, region)
+    if settings:
+        files[SETTINGS_FILE] = dump_settings(settings)
     for folder in ("national", region):
         base = bpmn_root / folder
         if base.is_dir():
@@ -33,6 +38,45 @@ def collect_files(bpmn_root: Path, forms_root: Path, region: str) -> dict[str, s
     for name, raw in forms.form_files(region, forms_root).items():
         files[FORM_PREFIX + Path(name).name] = raw.decode("utf-8")
     return files
+
+
+def bundled_settings(bpmn_root: Path, region: str) -> dict:
+    """Return the rule settings of a region's bundle: every key of bpmn/national/settings.json, taking the
+    region's value from the `settings` of its region.json where it gives one."""
+    national = bpmn_root / "national" / SETTINGS_FILE
+    if not national.is_file():
+        return {}
+    defaults = json.loads(national.read_text(encoding="utf-8"))
+    spec = bpmn_root / region / "region.json"
+    own = json.loads(spec.read_text(encoding="utf-8")).get("settings", {}) if spec.is_file() else {}
+    return {key: own.get(key, value) for key, value in defaults.items()}
+
+
+def settings_of(files: dict[str, str]) -> dict:
+    """Return a bundle's rule settings (empty for versions deployed before settings were bundled)."""
+    text = files.get(SETTINGS_FILE)
+    return json.loads(text) if text else {}
+
+
+def settings_problems(files: dict[str, str]) -> list[dict]:
+    """Check settings.json: an object of numbers 0-366, booleans, strings or null, each named in the message."""
+    if SETTINGS_FILE not in files:
+        return []
+    try:
+        settings = json.loads(files[SETTINGS_FILE])
+    except (ValueError, RecursionError) as err:
+        return [{"file": SETTINGS_FILE, "element": None, "message": f"地区设置不是有效的 JSON（{err}）"}]
+    if not isinstance(settings, dict):
+        return [{"file": SETTINGS_FILE, "element": None, "message": "地区设置必须是一个 JSON 对象"}]
+    problems = []
+    for key, value in settings.items():
+        ok = value is None or isinstance(value, bool | str) or (isinstance(value, int) and 0 <= value <= 366)
+        if isinstance(value, str) and key.endswith("_workdays"):
+            ok = False
+        if not ok:
+            text = f"地区设置「{label_of(key)}」（{key}）必须是 0 到 366 之间的整数，而不是 {value!r}"
+            problems.append({"file": SETTINGS_FILE, "element": key, "message": text})
+    return problems
 
 
 def bundle_sha256(files: dict[str, str]) -> str:
@@ -54,8 +98,10 @@ def form_definitions(files: dict[str, str]) -> dict[str, dict]:
 
 def validate_files(files: dict[str, str]) -> None:
     """Refuse a bundle with any problem, naming file and element; parse it as a last check."""
-    problems: list[dict] = []
+    problems: list[dict] = settings_problems(files)
     for name in files:
+        if name == SETTINGS_FILE:
+            continue
         try:
             form_definitions({name: files[name]})
         except (ValueError, RecursionError) as err:  # a hostile upload can nest JSON past the recursion limit
@@ -65,7 +111,7 @@ def validate_files(files: dict[str, str]) -> None:
     for key, definition in definitions.items():
         for message in forms.check_definition(definition):
             problems.append({"file": f"{FORM_PREFIX}{key}.json", "element": None, "message": message})
-    diagrams = {k: v.encode("utf-8") for k, v in files.items() if not k.startswith(FORM_PREFIX)}
+    diagrams = {k: v.encode("utf-8") for k, v in files.items() if not k.startswith(FORM_PREFIX) and k != SETTINGS_FILE}
     try:
         check_bundle(diagrams, form_keys=set(definitions), operations=topic_names())
     except DiagramInvalid as err:

@@ -117,7 +117,7 @@ def _try(
         source.version,
         assessment.movable,
         assessment.blockers,
-        assessment.warnings + _form_warnings(rows, source, target),
+        assessment.warnings + _form_warnings(rows, source, target) + _settings_warnings(source, target),
     )
     if not assessment.movable:
         return result
@@ -140,6 +140,16 @@ def _form_warnings(rows: list[HumanTask], source: ProcessDefinition, target: Pro
         if row.draft:
             warnings.append(f"待办任务 {row.element_id} 有未提交的草稿：迁移后保留")
     return warnings
+
+
+def _settings_warnings(source: ProcessDefinition, target: ProcessDefinition) -> list[str]:
+    """Name the rule settings that differ: a running case keeps the settings it started with."""
+    old, new = bundles.settings_of(source.files), bundles.settings_of(target.files)
+    return [
+        f"地区设置 {key} 由 {old.get(key)!r} 改为 {new.get(key)!r}：本工单开始时的设置保持不变"
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key) and old
+    ]
 
 
 def _save(

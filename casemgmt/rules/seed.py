@@ -13,8 +13,10 @@ from casemgmt.access.operations import create_user
 from casemgmt.actor import Actor
 from casemgmt.calendar import seed_national
 from casemgmt.db import db
-from casemgmt.models import Organization, Region, ServiceItem, User
+from casemgmt.errors import InvalidInput, NotFound
+from casemgmt.models import Organization, ProcessDefinition, Region, ServiceItem, User
 from casemgmt.rules import bundles
+from casemgmt.rules.diff import diff_files
 
 DEMO_FILE = Path(__file__).with_name("demo") / "data.json"
 
@@ -25,7 +27,10 @@ def bundled_region_codes(bpmn_root: Path) -> list[str]:
 
 
 def load_region(code: str, bpmn_root: Path, forms_root: Path, actor: Actor, now: datetime) -> Region:
-    """Create or update a region from its region.json and deploy its rules if they changed."""
+    """Create or update a region from its region.json; deploy its bundled rules only if it has no version yet.
+
+    A version a person deployed is never superseded here (restarts, `flask seed`, upgrades): bundled rules
+    that differ from the active version are imported only by `import_bundled` (`flask rules import`)."""
     spec = json.loads((bpmn_root / code / "region.json").read_text(encoding="utf-8"))
     region = db.session.scalar(select(Region).where(Region.code == code))
     settings = spec.get("settings", {})
@@ -41,8 +46,52 @@ def load_region(code: str, bpmn_root: Path, forms_root: Path, actor: Actor, now:
             region_id=region.id,
             payload={"code": code, "name": spec["name"], "settings": settings},
         )
-    bundles.deploy(region, bundles.collect_files(bpmn_root, forms_root, code), actor, now, comment="随版本发布的规则")
+    if bundles.get_active(region.id, required=False) is None:
+        bundles.deploy(
+            region, bundles.collect_files(bpmn_root, forms_root, code), actor, now, comment="随版本发布的规则"
+        )
     return region
+
+
+def bundled_differs(code: str, bpmn_root: Path, forms_root: Path) -> bool:
+    """Tell whether a region's bundled rules differ from its active version (a newer pack not imported)."""
+    region = db.session.scalar(select(Region).where(Region.code == code))
+    active = bundles.get_active(region.id, required=False) if region is not None else None
+    files = bundles.collect_files(bpmn_root, forms_root, code)
+    return active is not None and active.sha256 != bundles.bundle_sha256(files)
+
+
+def import_bundled(
+    code: str, bpmn_root: Path, forms_root: Path, actor: Actor, now: datetime, reason: str
+) -> tuple[ProcessDefinition | None, dict]:
+    """Deploy a region's bundled rules as its new version, with a reason; return it (None if unchanged) and the
+    diff against the version it supersedes. Audited as `bundled_rules_imported`."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("导入随版本发布的规则需要说明原因", details={"reason": ["必填"]})
+    region = db.session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise NotFound(f"没有地区 {code}")
+    files = bundles.collect_files(bpmn_root, forms_root, code)
+    active = bundles.get_active(region.id, required=False)
+    changes = diff_files(active.files if active else {}, files)
+    if active is not None and active.sha256 == bundles.bundle_sha256(files):
+        return None, changes
+    definition = bundles.deploy(region, files, actor, now, comment=f"导入随版本发布的规则：{reason}")
+    audit.record(
+        "bundled_rules_imported",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        definition_id=definition.id,
+        payload={
+            "reason": reason,
+            "from_version": active.version if active else None,
+            "to_version": definition.version,
+            "files": changes["files"],
+        },
+    )
+    return definition, changes
 
 
 def load_bundled(bpmn_root: Path, forms_root: Path, actor: Actor, now: datetime) -> list[str]:

@@ -19,7 +19,9 @@ from casemgmt.rules import bundles
 
 MAX_FILES = 100
 #: a diagram file name, or a form as forms/<key>.json
-_FILE_NAME = re.compile(r"(?:[A-Za-z0-9_.-]{1,100}\.(?:bpmn|dmn)|forms/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.json)")
+_FILE_NAME = re.compile(
+    r"(?:[A-Za-z0-9_.-]{1,100}\.(?:bpmn|dmn)|forms/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.json|settings\.json)"
+)
 
 
 def admin_region(user: User, code: str, action: Action) -> Region:
@@ -56,7 +58,7 @@ def get_version(region: Region, number: int) -> ProcessDefinition:
 def compose_files(region: Region, uploads: dict[str, str], remove: list[str], base: int | None) -> dict[str, str]:
     """Lay uploaded files over a version's files (the active one by default), dropping `remove`."""
     problems = {
-        name: ["文件名只能是 名称.bpmn、名称.dmn 或 forms/表单键.json"]
+        name: ["文件名只能是 名称.bpmn、名称.dmn、forms/表单键.json 或 settings.json"]
         for name in uploads
         if not _FILE_NAME.fullmatch(name)
     }

@@ -68,3 +68,15 @@ def use_national_rules(api, region: str = "liaoning", user: str = "ln-admin") ->
     )
     assert response.status_code == 201, response.get_json()
     return active(api, region, user)
+
+
+def set_due(text: str, element_id: str, expression: str) -> str:
+    """Set a user task's camunda:dueDate and the timeDate of its overdue timers to the same deadline
+    (deployment refuses a due date and an overdue timer that disagree)."""
+    text = set_attribute(text, element_id, "camunda:dueDate", expression)
+    inner = expression[2:-1] if expression.startswith("${") and expression.endswith("}") else expression
+    timers = re.compile(
+        rf'(<bpmn:boundaryEvent\b[^>]*\battachedToRef="{re.escape(element_id)}".*?<bpmn:timeDate\b[^>]*>)[^<]*(</)',
+        re.S,
+    )
+    return timers.sub(lambda m: m.group(1) + inner + m.group(2), text)

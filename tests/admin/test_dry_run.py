@@ -8,7 +8,7 @@ import pytest
 from casemgmt.calendar import load_calendar
 from casemgmt.db import db
 from casemgmt.models import AuditEvent, Case, Evaluation, OutboxMessage, ProcessDefinition
-from tests.admin.edits import active, file_with, set_attribute, url, use_national_rules
+from tests.admin.edits import active, file_with, set_attribute, set_due, url, use_national_rules
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def test_a_dry_run_shows_the_first_tasks_with_due_dates_and_saves_nothing(api, c
     clock.set("2025-09-26T10:00:00+08:00")
     files = active(api)["files"]
     name = file_with(files, "Task_Callback")
-    edited = set_attribute(files[name], "Task_Callback", "camunda:dueDate", "${workdays(1)}")
+    edited = set_due(files[name], "Task_Callback", "${workdays(1)}")
     before = _counts()
     response = api.post(
         url("liaoning", "/dry-run"), "ln-admin", json={"files": {name: edited}, "sample": {"org_code": "ln-sy-scjg"}}
@@ -61,13 +61,13 @@ def test_a_dry_run_takes_a_sample_and_refuses_a_good_review(api):
 
 def test_a_deadline_that_needs_form_data_is_noted_not_failed(api):
     files = active(api)["files"]
-    name = file_with(files, "Task_Callback")
+    name = file_with(files, "Task_Feedback")
     edited = set_attribute(
-        files[name], "Task_Feedback", "camunda:dueDate", "${workdays(1) if handling == 'explanation' else workdays(5)}"
+        files[name], "Task_Feedback", "camunda:dueDate", "${workdays(1) if fix_measures else workdays(5)}"
     )
     body = api.post(url("liaoning", "/dry-run"), "ln-admin", json={"files": {name: edited}}).get_json()
     feedback = next(d for d in body["deadlines"] if d["element_id"] == "Task_Feedback")
-    assert "到达该步骤时才能计算" in feedback["note"] and "handling" in feedback["note"]
+    assert "到达该步骤时才能计算" in feedback["note"] and "fix_measures" in feedback["note"]
 
 
 def test_an_invalid_bundle_is_refused_by_the_dry_run_with_problems(api):

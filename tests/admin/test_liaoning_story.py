@@ -8,7 +8,7 @@ from datetime import datetime
 from casemgmt.calendar import load_calendar
 from casemgmt.db import db
 from casemgmt.models import AuditEvent, ProcessInstance
-from tests.admin.edits import active, attribute, deploy, file_with, set_attribute, url
+from tests.admin.edits import active, attribute, deploy, file_with, url
 from tests.web.flows import callback, complete, open_tasks
 
 
@@ -42,15 +42,16 @@ def test_a_new_callback_deadline_applies_to_new_cases_and_migration_keeps_the_ol
     old_task = _callback_task(api, old_case["case_id"])
     current = active(api)
     name = file_with(current["files"], old_task["element_id"])
-    old_days = _workdays(attribute(current["files"][name], old_task["element_id"], "camunda:dueDate"))
+    due = attribute(current["files"][name], old_task["element_id"], "camunda:dueDate")
+    assert due == "${workdays(settings['callback_workdays'])}"  # the number is the region's setting
+    settings = json.loads(current["files"]["settings.json"])
+    old_days = settings["callback_workdays"]
     assert old_task["due_date"] == _due_date("2025-09-26T10:00:00+08:00", old_days)
 
     new_days = 1 if old_days != 1 else 3
-    edited = set_attribute(
-        current["files"][name], old_task["element_id"], "camunda:dueDate", f"${{workdays({new_days})}}"
-    )
+    edited = json.dumps({**settings, "callback_workdays": new_days}, ensure_ascii=False)
     clock.set("2025-09-26T14:00:00+08:00")  # the old case's deadlines (and its overdue timer) are still ahead
-    response = deploy(api, {name: edited}, f"回访时限改为 {new_days} 个工作日")
+    response = deploy(api, {"settings.json": edited}, f"回访时限改为 {new_days} 个工作日")
     assert response.status_code == 201, response.get_json()
     new_version = response.get_json()["version"]
 
@@ -68,7 +69,7 @@ def test_a_new_callback_deadline_applies_to_new_cases_and_migration_keeps_the_ol
     preview = api.get(url("liaoning", f"/migration/preview?to={new_version}"), "ln-admin").get_json()
     (entry,) = preview["cases"]
     assert entry["case_id"] == old_case["case_id"] and entry["movable"] and entry["from_version"] == current["version"]
-    assert any(old_task["element_id"] in w and "保持不变" in w for w in entry["warnings"])
+    assert any("callback_workdays" in w and "保持不变" in w for w in entry["warnings"])
     timer_before = db.session.query(ProcessInstance).filter_by(case_id=old_case["case_id"]).one().next_timer_at
     db.session.remove()
 

@@ -7,7 +7,7 @@ import pytest
 
 from casemgmt.db import db
 from casemgmt.models import AuditEvent, HumanTask, ProcessInstance
-from tests.admin.edits import active, deploy, file_with, set_attribute, url, use_national_rules
+from tests.admin.edits import active, deploy, file_with, set_attribute, set_due, url, use_national_rules
 from tests.web.flows import FORMS, callback, complete, only_task
 
 
@@ -17,23 +17,22 @@ def national(api) -> dict:
     return use_national_rules(api)
 
 
-def _deploy_edit(api, edit, comment="修改规则") -> int:
+def _deploy_edit(api, edit, comment="修改规则", element="Task_Callback") -> int:
+    """Deploy an edit of the library file that defines `element`; return the new version."""
     current = active(api)
-    name = file_with(current["files"], "Task_Callback")
+    name = file_with(current["files"], element)
     response = deploy(api, {name: edit(current["files"][name])}, comment)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["version"]
 
 
 def _without_notify_unit(text: str) -> str:
-    """Drop the service task before the callback: the start event leads straight to the callback."""
-    text = re.sub(r'\s*<bpmn:serviceTask id="Task_NotifyUnit".*?</bpmn:serviceTask>', "", text, flags=re.S)
+    """Drop the service task before the callback: the start gateway leads straight to the callback."""
+    text = re.sub(r'\s*<bpmn:serviceTask id="Task_NotifyUnit"[^>]*/>', "", text)
     text = re.sub(r'\s*<bpmn:sequenceFlow id="Flow_ToCallback"[^>]*/>', "", text)
     text = re.sub(r'\s*<bpmndi:BPMNShape id="Task_NotifyUnit_di".*?</bpmndi:BPMNShape>', "", text, flags=re.S)
     text = re.sub(r'\s*<bpmndi:BPMNEdge id="Flow_ToCallback_di".*?</bpmndi:BPMNEdge>', "", text, flags=re.S)
-    text = text.replace("<bpmn:flowNodeRef>Task_NotifyUnit</bpmn:flowNodeRef>", "")
-    text = text.replace("<bpmn:incoming>Flow_ToCallback</bpmn:incoming>", "<bpmn:incoming>Flow_Start</bpmn:incoming>")
-    return set_attribute(text, "Flow_Start", "targetRef", "Task_Callback")
+    return set_attribute(text, "Flow_ToNotifyUnit", "targetRef", "Call_Callback")
 
 
 def _preview(api, version: int) -> dict:
@@ -56,7 +55,7 @@ def test_a_case_whose_open_task_changes_role_cannot_move_and_says_why(api, clock
 
 def test_a_case_that_passed_a_removed_step_cannot_move_but_new_cases_run_without_it(api, clock):
     case = api.bad_review()
-    version = _deploy_edit(api, _without_notify_unit)
+    version = _deploy_edit(api, _without_notify_unit, element="Task_NotifyUnit")
     entry = _preview(api, version)[case["case_id"]]
     assert not entry["movable"]
     assert any("Task_NotifyUnit（通知承办单位）" in b and "已删除" in b for b in entry["blockers"])
@@ -69,7 +68,9 @@ def test_a_case_at_a_removed_step_cannot_move(api, clock):
     task = only_task(api, case["case_id"], "ln-officer")
     assert complete(api, task["id"], "ln-officer", callback("ledger")).status_code == 200
     assert only_task(api, case["case_id"], "ln-officer")["element_id"] == "Task_Rectification"
-    version = _deploy_edit(api, lambda t: t.replace("Task_Rectification", "Task_RectifyByDeadline"))
+    version = _deploy_edit(
+        api, lambda t: t.replace("Task_Rectification", "Task_RectifyByDeadline"), element="Task_Rectification"
+    )
     entry = _preview(api, version)[case["case_id"]]
     assert not entry["movable"]
     assert any("Task_Rectification（限期整改）" in b for b in entry["blockers"]), entry
@@ -98,7 +99,7 @@ def test_a_draft_and_the_running_timer_survive_a_migration(api, clock):
     db.session.commit()
     timer_at = db.session.query(ProcessInstance).filter_by(case_id=case["case_id"]).one().next_timer_at
     db.session.remove()
-    version = _deploy_edit(api, lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">workdays(1)</bpmn:timeDate>", 1))
+    version = _deploy_edit(api, lambda t: set_due(t, "Task_Callback", "${workdays(1)}"))
     clock.set("2025-09-29T09:00:00+08:00")
     entry = _preview(api, version)[case["case_id"]]
     assert entry["movable"] and any("草稿" in w for w in entry["warnings"])
@@ -114,7 +115,7 @@ def test_a_draft_and_the_running_timer_survive_a_migration(api, clock):
 def test_the_old_timer_fires_at_its_old_instant_after_migration(api, clock):
     clock.set("2025-09-26T10:00:00+08:00")
     case = api.bad_review()
-    version = _deploy_edit(api, lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">workdays(8)</bpmn:timeDate>", 1))
+    version = _deploy_edit(api, lambda t: set_due(t, "Task_Callback", "${workdays(8)}"))
     clock.set("2025-09-29T09:00:00+08:00")
     assert api.post(url("liaoning", "/migration"), "ln-admin", json={"to": version, "all": True}).get_json()["moved"]
     result = api.app.test_cli_runner().invoke(args=["timers", "run", "--once", "--now", "2025-10-01T00:00:01+08:00"])

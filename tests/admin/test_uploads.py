@@ -21,9 +21,10 @@ MODELER = Path(__file__).parent / "modeler" / "bad_review.bpmn"
 MIB = 1024 * 1024
 
 
-def _main(api) -> tuple[str, str]:
+def _main(api, element: str = "Task_Callback") -> tuple[str, str]:
+    """Return the name and text of the library file that defines an element."""
     files = active(api)["files"]
-    name = file_with(files, "Task_Callback")
+    name = file_with(files, element)
     return name, files[name]
 
 
@@ -45,6 +46,9 @@ def _doctype(entity: str) -> callable:
     )
 
 
+CALLBACK_TIMER = ">workdays(settings['callback_workdays'])</bpmn:timeDate>"
+#: the element whose file a hostile edit changes, where it is not the element the problem names
+EDITED = {"script_task": "Task_NotifyUnit", "duplicate_ids": "Gateway_Revoked"}
 LAUGHS = '<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
 HOSTILE = {
     "condition_subclasses": (
@@ -58,12 +62,12 @@ HOSTILE = {
         "expression_refused",
     ),
     "timer_globals": (
-        lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">workdays.__globals__</bpmn:timeDate>", 1),
+        lambda t: t.replace(CALLBACK_TIMER, ">workdays.__globals__</bpmn:timeDate>", 1),
         "Timer_CallbackOverdue",
         "expression_refused",
     ),
     "timer_not_a_deadline": (
-        lambda t: t.replace(">workdays(3)</bpmn:timeDate>", ">3</bpmn:timeDate>", 1),
+        lambda t: t.replace(CALLBACK_TIMER, ">3</bpmn:timeDate>", 1),
         "Timer_CallbackOverdue",
         "timer",
     ),
@@ -80,7 +84,7 @@ HOSTILE = {
     "entity_expansion": (_doctype(LAUGHS), None, "doctype"),
     "xxe": (_doctype('<!ENTITY xxe SYSTEM "file:///etc/passwd">'), None, "doctype"),
     "duplicate_ids": (
-        lambda t: t.replace('id="Gateway_ValidOutcome"', 'id="Gateway_Outcome"', 1),
+        lambda t: t.replace('id="Gateway_Revoked"', 'id="Gateway_Outcome"', 1),
         "Gateway_Outcome",
         "duplicate_id",
     ),
@@ -107,8 +111,8 @@ HOSTILE = {
     ),
     "no_role": (
         lambda t: t.replace(
-            ' camunda:candidateGroups="officer" camunda:dueDate="${workdays(3)}"',
-            ' camunda:dueDate="${workdays(3)}"',
+            ' camunda:candidateGroups="officer" camunda:dueDate="${workdays(settings[\'callback_workdays\'])}"',
+            " camunda:dueDate=\"${workdays(settings['callback_workdays'])}\"",
             1,
         ),
         "Task_Callback",
@@ -125,7 +129,7 @@ HOSTILE = {
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_a_hostile_diagram_is_refused_naming_the_element_and_nothing_is_deployed(api, case):
     edit, element, code = HOSTILE[case]
-    name, text = _main(api)
+    name, text = _main(api, EDITED.get(case) or element or "Task_Callback")
     hostile = edit(text)
     assert hostile != text
     versions = db.session.query(ProcessDefinition).count()
@@ -141,7 +145,7 @@ def test_a_hostile_diagram_is_refused_naming_the_element_and_nothing_is_deployed
 
 
 def test_a_hostile_dry_run_is_refused_before_anything_runs(api):
-    name, text = _main(api)
+    name, text = _main(api, "Flow_Outcome_Revocation")
     hostile = _flow_condition(text, "__import__('os').system('touch /tmp/zg-pwned') == 0")
     response = api.post(url("liaoning", "/dry-run"), "ln-admin", json={"files": {name: hostile}})
     assert response.status_code == 422

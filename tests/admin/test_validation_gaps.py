@@ -11,7 +11,20 @@ TIMER = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">workdays(3)</bpmn:time
 
 
 def _timer(text: str) -> list:
-    return _validate(_with_main(TIMER, f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{text}</bpmn:timeDate>'))
+    """Validate the sample with another overdue-timer text; its disagreement with the due date is left out here
+    (test_a_due_date_and_its_overdue_timer_that_disagree_are_refused checks it)."""
+    files = _with_main(TIMER, f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{text}</bpmn:timeDate>')
+    return [p for p in _validate(files) if p.code != "due_timer_mismatch"]
+
+
+def test_a_due_date_and_its_overdue_timer_that_disagree_are_refused() -> None:
+    """The measured bug: dueDate workdays(2), overdue timer still workdays(3): 督办 a day late (or early)."""
+    files = _with_main('camunda:dueDate="${workdays(3)}"', 'camunda:dueDate="${workdays(2)}"')
+    (problem,) = _validate(files)
+    assert (problem.element, problem.code) == ("Task_callback", "due_timer_mismatch")
+    assert "workdays(2)" in problem.message and "Timer_callback" in problem.message and "workdays(3)" in problem.message
+    same = _with_main(TIMER, '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">workdays( 3 )</bpmn:timeDate>')
+    assert _validate(same) == []
 
 
 @pytest.mark.parametrize(
@@ -74,13 +87,17 @@ def test_a_task_without_candidate_groups_takes_its_role_from_its_lane() -> None:
     from casemgmt.rules.bundles import collect_files
 
     files = collect_files(Path("bpmn"), Path("forms"), "national")
-    text = files["bad_review.bpmn"].replace(
-        '<bpmn:lane id="Lane_Officer" name="承办单位">', '<bpmn:lane id="Lane_Officer" name="officer">'
+    lanes = (
+        '<bpmn:laneSet id="LaneSet_Callback"><bpmn:lane id="Lane_Officer" name="officer">'
+        "<bpmn:flowNodeRef>Task_Callback</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>"
+    )
+    text = files["callback.bpmn"].replace(
+        '<bpmn:startEvent id="Start_Callback"', lanes + '<bpmn:startEvent id="Start_Callback"'
     )
     text = text.replace(
         'camunda:formKey="callback_verification" camunda:candidateGroups="officer"',
         'camunda:formKey="callback_verification"',
     )
     assert text.count('name="officer"') == 1 and 'callback_verification" camunda:dueDate' in text
-    bundle = parse_bundle("lane", {**files, "bad_review.bpmn": text})
+    bundle = parse_bundle("lane", {**files, "callback.bpmn": text})
     assert bundle.user_tasks["Task_Callback"].role == "officer"

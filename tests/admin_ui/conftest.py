@@ -56,11 +56,22 @@ def active_files(region: str = "liaoning") -> dict[str, str]:
 
 
 def set_due_date(text: str, element_id: str, expression: str) -> str:
-    """Return the diagram text with the user task's camunda:dueDate replaced."""
+    """Return the diagram text with the user task's camunda:dueDate replaced, and its overdue timer with it
+    (deployment refuses a due date and an overdue timer that disagree)."""
     pattern = re.compile(rf'(<bpmn:userTask\b[^>]*\bid="{re.escape(element_id)}"[^>]*\bcamunda:dueDate=")[^"]*(")')
-    edited, count = pattern.subn(rf"\g<1>{expression}\g<2>", text)
+    edited, count = pattern.subn(lambda m: m.group(1) + expression + m.group(2), text)
     assert count == 1, element_id
-    return edited
+    return set_overdue_timer(edited, element_id, expression)
+
+
+def set_overdue_timer(text: str, element_id: str, expression: str) -> str:
+    """Return the text with the timeDate of the timers attached to a task set to the expression (no ${})."""
+    inner = expression[2:-1] if expression.startswith("${") and expression.endswith("}") else expression
+    timers = re.compile(
+        rf'(<bpmn:boundaryEvent\b[^>]*\battachedToRef="{re.escape(element_id)}".*?<bpmn:timeDate\b[^>]*>)[^<]*(</)',
+        re.S,
+    )
+    return timers.sub(lambda m: m.group(1) + inner + m.group(2), text)
 
 
 def due_date_of(text: str, element_id: str) -> str:
@@ -71,6 +82,6 @@ def due_date_of(text: str, element_id: str) -> str:
 
 
 def one_more_day(expression: str) -> str:
-    """Return `${workdays(n + 1)}` for `${workdays(n)}`."""
-    n = int(re.fullmatch(r"\$\{\s*workdays\((\d+)\)\s*\}", expression).group(1))
-    return f"${{workdays({n + 1})}}"
+    """Return `${workdays(n + 1)}` for `${workdays(n)}`, `${workdays(settings['k'] + 1)}` for a setting."""
+    inner = re.fullmatch(r"\$\{\s*workdays\((.+)\)\s*\}", expression).group(1)
+    return f"${{workdays({int(inner) + 1})}}" if inner.isdigit() else f"${{workdays({inner} + 1)}}"

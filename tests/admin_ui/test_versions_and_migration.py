@@ -2,6 +2,7 @@
 needs a reason and is a new audited version. Migration: a preview of the cases that can move, then the move,
 one audited step per case, keeping the open task's due date."""
 
+import html
 import json
 import re
 
@@ -11,16 +12,17 @@ from tests.admin_ui.conftest import BASE, active_files, due_date_of, one_more_da
 from tests.web.flows import open_tasks
 
 MAIN = "bad_review.bpmn"
+CALLBACK = "callback.bpmn"
 
 
 def _deploy_longer_callback(admin) -> tuple[str, str]:
-    text = active_files()[MAIN]
+    text = active_files()[CALLBACK]
     old_due = due_date_of(text, "Task_Callback")
     new_due = one_more_day(old_due)
     response = post_json(
         admin,
         f"{BASE}/rules/deploy?active=1",
-        {"files": {MAIN: set_due_date(text, "Task_Callback", new_due)}, "comment": "回访时限延长一天"},
+        {"files": {CALLBACK: set_due_date(text, "Task_Callback", new_due)}, "comment": "回访时限延长一天"},
     )
     assert response.status_code == 201, response.get_json()
     return old_due, new_due
@@ -43,23 +45,25 @@ def test_the_version_list_says_who_when_why_and_the_sha256(admin):
 
 def test_the_diff_lists_the_changed_due_date_and_marks_the_element_on_both_diagrams(admin):
     old_due, new_due = _deploy_longer_callback(admin)
-    page = admin.get(f"{BASE}/versions/1/diff/2").text
-    assert _marks(page) == {"added": [], "removed": [], "changed": ["Task_Callback"]}
+    page = admin.get(f"{BASE}/versions/1/diff/2?file={CALLBACK}").text
+    assert _marks(page) == {"added": [], "removed": [], "changed": ["Task_Callback", "Timer_CallbackOverdue"]}
     row = re.search(r'<tr class="diff-changed" data-element-id="Task_Callback">.*?</tr>', page, re.S).group(0)
+    row = html.unescape(row)
     assert "截止时间" in row and old_due in row and new_due in row
-    assert f'data-xml="{BASE}/versions/1/files/{MAIN}"' in page and f'data-xml="{BASE}/versions/2/files/{MAIN}"' in page
+    assert f'data-xml="{BASE}/versions/1/files/{CALLBACK}"' in page
+    assert f'data-xml="{BASE}/versions/2/files/{CALLBACK}"' in page
     assert admin.get(f"{BASE}/versions/1/diff/2?file=other.bpmn").status_code == 400
 
 
 def test_a_diff_shows_added_and_removed_elements(admin):
-    text = active_files()[MAIN]
+    text = active_files()[CALLBACK]
     note = '<bpmn:textAnnotation id="Note_Rule"><bpmn:text>依据第十条</bpmn:text></bpmn:textAnnotation></bpmn:process>'
     added = text.replace("</bpmn:process>", note, 1)
-    response = post_json(admin, f"{BASE}/rules/deploy?active=1", {"files": {MAIN: added}, "comment": "加注释"})
+    response = post_json(admin, f"{BASE}/rules/deploy?active=1", {"files": {CALLBACK: added}, "comment": "加注释"})
     assert response.status_code == 201
-    marks = _marks(admin.get(f"{BASE}/versions/1/diff/2").text)
+    marks = _marks(admin.get(f"{BASE}/versions/1/diff/2?file={CALLBACK}").text)
     assert marks["added"] == ["Note_Rule"]
-    assert _marks(admin.get(f"{BASE}/versions/2/diff/1").text)["removed"] == ["Note_Rule"]
+    assert _marks(admin.get(f"{BASE}/versions/2/diff/1?file={CALLBACK}").text)["removed"] == ["Note_Rule"]
 
 
 def test_a_rollback_needs_a_reason_and_deploys_the_old_files_as_a_new_audited_version(admin):
@@ -71,7 +75,7 @@ def test_a_rollback_needs_a_reason_and_deploys_the_old_files_as_a_new_audited_ve
     versions = {d.version: d for d in db.session.query(ProcessDefinition).filter_by(deployed_by="ln-admin")}
     first = db.session.query(ProcessDefinition).filter_by(version=1, region_id=versions[3].region_id).one()
     assert versions[3].is_active and versions[3].sha256 == first.sha256
-    assert due_date_of(active_files()[MAIN], "Task_Callback") == old_due
+    assert due_date_of(active_files()[CALLBACK], "Task_Callback") == old_due
     event = db.session.query(AuditEvent).filter_by(kind="definition_rolled_back").one()
     assert (event.actor, event.payload["to_version"], event.payload["comment"]) == ("ln-admin", 1, "新时限有误，恢复")
     same = admin.post(f"{BASE}/versions/3/rollback", {"comment": "再次回滚"})

@@ -62,11 +62,11 @@ def test_the_calendar_table_grows_a_row_and_previews_the_change(page, live_serve
 
 def test_a_file_from_the_desktop_is_loaded_into_the_modeler_and_validated(page, live_server, tmp_path):
     _log_in(page, live_server, "ln-admin")
-    page.goto(f"{live_server}{BASE}/modeler")
+    page.goto(f"{live_server}{BASE}/modeler?file=callback.bpmn")  # the called process of the callback step
     page.wait_for_selector("#canvas[data-ready=true]")
     with page.expect_download() as download:
         page.get_by_role("button", name="下载").click()
-    saved = tmp_path / "bad_review.bpmn"
+    saved = tmp_path / "callback.bpmn"
     download.value.save_as(saved)
     text = saved.read_text(encoding="utf-8")
     assert 'id="Task_Callback"' in text

@@ -16,9 +16,12 @@ from casemgmt.rules import bundles
 from tests.web.flows import FORMS, callback, complete, only_task
 
 HOSTILE = {
-    "condition": ("outcome == 'explanation'", "__import__('os').system('touch /tmp/zg-pwned')"),
+    "condition": (
+        "outcome == 'explanation' or handling == 'explanation'",
+        "__import__('os').system('touch /tmp/zg-pwned')",
+    ),
     "timer": (
-        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">workdays(1)</bpmn:timeDate>',
+        "<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays(settings['callback_workdays'])</bpmn:timeDate>",
         "<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">workdays.__globals__['os']</bpmn:timeDate>",
     ),
     "due": ('camunda:dueDate="${workdays(1)}"', 'camunda:dueDate="${().__class__.__base__.__subclasses__()}"'),
@@ -29,11 +32,15 @@ def liaoning_files(app) -> dict[str, str]:
     return bundles.collect_files(app.config["BPMN_ROOT"], app.config["FORMS_ROOT"], "liaoning")
 
 
+def tampered_file(files: dict[str, str], kind: str) -> str:
+    """Return the library file that holds the text a hostile edit replaces."""
+    return next(name for name, text in sorted(files.items()) if HOSTILE[kind][0] in text)
+
+
 def tamper(files: dict[str, str], kind: str) -> dict[str, str]:
     good, bad = HOSTILE[kind]
-    text = files["bad_review.bpmn"]
-    assert good in text, kind
-    return {**files, "bad_review.bpmn": text.replace(good, bad, 1)}
+    name = tampered_file(files, kind)
+    return {**files, name: files[name].replace(good, bad, 1)}
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
@@ -44,7 +51,8 @@ def test_a_hostile_expression_is_refused_at_deploy_naming_the_file_and_element(s
             region, tamper(liaoning_files(seeded_app), kind), Actor.system("admin"), datetime(2025, 9, 1, tzinfo=UTC)
         )
     problems = refused.value.details
-    assert problems and all(p["file"] == "bad_review.bpmn" and p["element"] for p in problems)
+    name = tampered_file(liaoning_files(seeded_app), kind)
+    assert problems and all(p["file"] == name and p["element"] for p in problems)
 
 
 def test_a_hostile_condition_that_skipped_deploy_is_refused_at_run_time_and_nothing_runs(api, seeded_app):
@@ -79,7 +87,8 @@ def _drive(seeded_app, restore: bool) -> list[tuple[str, dict]]:
     calendar = load_calendar("liaoning")
     now = datetime(2025, 9, 26, 2, 0, tzinfo=UTC)
     ctx = RunContext(now=now, calendar=calendar, call_operation=lambda name, data, params: {f"did_{name}": True})
-    run = engine.start(bundle, {"handling_org": "ln-sy-scjg", "case_no": "T1"}, ctx)
+    start = {"handling_org": "ln-sy-scjg", "case_no": "T1", "revoked": False, "handling": None}
+    run = engine.start(bundle, {**start, "settings": bundles.settings_of(files)}, ctx)
     steps = [
         callback("ledger"),
         FORMS["rectification"],

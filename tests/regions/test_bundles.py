@@ -40,16 +40,35 @@ def test_a_region_overriding_one_form_inherits_every_other_file(tmp_path):
 
 
 @pytest.mark.parametrize("region", REGIONS)
-def test_every_bundled_region_overrides_the_diagram_and_inherits_the_national_forms_it_does_not_override(region):
+def test_every_bundled_region_holds_only_the_files_it_changes_and_inherits_the_rest(region):
     files = collect_files(ROOT / "bpmn", ROOT / "forms", region)
     national = collect_files(ROOT / "bpmn", ROOT / "forms", "national")
-    assert files["bad_review.bpmn"] == (ROOT / "bpmn" / region / "bad_review.bpmn").read_text("utf-8")
-    assert files["bad_review.bpmn"] != national["bad_review.bpmn"]
-    own = {f"forms/{p.name}" for p in (ROOT / "forms" / region).glob("*.json")}
-    inherited = set(national) - own - {"bad_review.bpmn"}
-    assert inherited, region
+    own = {p.name for p in (ROOT / "bpmn" / region).glob("*.bpmn")}
+    own |= {f"forms/{p.name}" for p in (ROOT / "forms" / region).glob("*.json")}
+    assert own and "bad_review.bpmn" not in own  # the main process is the library's
+    for name in own:
+        assert files[name] != national.get(name), name
+    inherited = set(national) - own - {"settings.json"}
     assert all(files[name] == national[name] for name in inherited)
-    assert all(files[name] != national.get(name) for name in own)
+    assert set(files) == set(national) | own
+
+
+def test_no_region_diagram_is_a_copy_of_a_national_or_another_regions_file():
+    texts = {p: p.read_text("utf-8") for p in (ROOT / "bpmn").glob("*/*.bpmn")}
+    regional = [p for p in texts if p.parent.name != "national"]
+    for path in regional:
+        copies = [other for other, text in texts.items() if other != path and text == texts[path]]
+        assert not copies, (path, copies)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_the_bundle_settings_are_the_national_defaults_with_the_regions_numbers(region):
+    files = collect_files(ROOT / "bpmn", ROOT / "forms", region)
+    settings = json.loads(files["settings.json"])
+    defaults = json.loads((ROOT / "bpmn" / "national" / "settings.json").read_text("utf-8"))
+    own = json.loads((ROOT / "bpmn" / region / "region.json").read_text("utf-8"))["settings"]
+    assert set(settings) == set(defaults)
+    assert all(settings[key] == own.get(key, value) for key, value in defaults.items())
 
 
 def test_sanming_keeps_the_national_revocation_form_and_xian_replaces_the_feedback_form():
@@ -65,10 +84,10 @@ def _broken_region(tmp_path: Path) -> tuple[Path, Path]:
     shutil.copytree(ROOT / "forms" / "sanming", forms / "broken")
     (bpmn / "broken").mkdir()
     (bpmn / "broken" / "region.json").write_text(json.dumps({"code": "broken", "name": "测试地区"}), "utf-8")
-    diagram = (ROOT / "bpmn" / "sanming" / "bad_review.bpmn").read_text("utf-8")
+    diagram = (ROOT / "bpmn" / "national" / "appeal.bpmn").read_text("utf-8")
     diagram = diagram.replace('camunda:formKey="appeal_review"', 'camunda:formKey="appeal_verdict"', 1)
     diagram = diagram.replace('camunda:topic="rule_appeal"', 'camunda:topic="delete_everything"', 1)
-    (bpmn / "broken" / "bad_review.bpmn").write_text(diagram, "utf-8")
+    (bpmn / "broken" / "appeal.bpmn").write_text(diagram, "utf-8")
     return bpmn, forms
 
 
@@ -77,9 +96,9 @@ def test_a_region_folder_with_an_invalid_diagram_is_refused_at_load_naming_the_f
     with pytest.raises(DiagramInvalid) as refused:
         seed.load_region("broken", bpmn, forms, Actor.system("seed"), NOW)
     problems = {(p["file"], p["element"]) for p in refused.value.details}
-    assert problems == {("bad_review.bpmn", "Task_AppealReview"), ("bad_review.bpmn", "Task_RuleAppeal")}
+    assert problems == {("appeal.bpmn", "Task_AppealReview"), ("appeal.bpmn", "Task_RuleAppeal")}
     messages = [p["message"] for p in refused.value.details]
-    assert "文件 bad_review.bpmn，元素 Task_AppealReview：表单 appeal_verdict 不存在" in messages
+    assert "文件 appeal.bpmn，元素 Task_AppealReview：表单 appeal_verdict 不存在" in messages
     assert "2 个问题" in refused.value.message
 
 
@@ -89,4 +108,4 @@ def test_the_seed_command_refuses_the_broken_region_and_names_file_and_element(a
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code != 0
     assert "Task_RuleAppeal" in result.output and "delete_everything" in result.output
-    assert "bad_review.bpmn" in result.output
+    assert "appeal.bpmn" in result.output

@@ -14,7 +14,7 @@ from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import DiagramInvalid, InvalidInput, NotFound
 from casemgmt.models import ProcessDefinition, Region
-from casemgmt.rules import bundles, dry_run, versions
+from casemgmt.rules import bundles, dry_run, settings_form, versions
 from casemgmt.rules.schemas import DeploySchema, UploadSchema
 from web.admin.scope import FILE_CSP, file_of, region_admin, version_or_active
 from web.admin.terms import panel_terms
@@ -221,4 +221,40 @@ def render_overview(place: Region, problems: list[dict], checked: bool) -> str:
         active=bundles.get_active(place.id, required=False),
         problems=problems,
         checked=checked,
+    )
+
+
+# --- rule settings (settings.json of the bundle) -------------------------------------------
+
+
+@bp.get("/admin/<region>/settings")
+@region_admin(Action.RULES_READ)
+def settings_editor(place: Region):
+    """Edit the region's rule settings in a labelled form; deployed as a new version like any file."""
+    active = bundles.get_active(place.id)
+    return render_template(
+        "admin/settings.html",
+        place=place,
+        definition=active,
+        active=active,
+        fields=settings_form.FIELDS,
+        values=bundles.settings_of(active.files),
+        name=bundles.SETTINGS_FILE,
+    )
+
+
+@bp.post("/admin/<region>/settings/preview")
+@region_admin(Action.RULES_DEPLOY)
+def settings_preview(place: Region):
+    """Check submitted settings by field and show how they differ from the active version."""
+    body = request.get_json(silent=True)
+    values = body.get("values") if isinstance(body, dict) else None
+    if not isinstance(values, dict):
+        raise InvalidInput(_("The request body must be a JSON object."), details={"values": ["{}"]})
+    current = bundles.settings_of(bundles.get_active(place.id).files)
+    settings, problems = settings_form.parse(values, current)
+    changes = settings_form.changes(current, settings)
+    html = render_template("admin/_settings_changes.html", changes=changes, problems=problems)
+    return jsonify(
+        {"problems": problems, "changes": changes, "html": html, "files": settings_form.settings_file(settings)}
     )

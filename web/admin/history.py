@@ -46,7 +46,9 @@ def version_diff(place: Region, old: int, new: int):
     before, after = versions.get_version(place, old), versions.get_version(place, new)
     diff = diff_files(before.files, after.files)
     names = sorted({n for n in (*before.files, *after.files) if n.endswith(".bpmn")}, key=lambda n: (n != MAIN_FILE, n))
-    name = request.args.get("file") or (names[0] if names else "")
+    changed = [n for n in names if n in diff["files"]["changed"] + diff["files"]["added"]]
+    # by default the first diagram that changed: a library change is often in a called process, not the main one
+    name = request.args.get("file") or (changed or names or [""])[0]
     if name not in names:
         raise InvalidInput(_("Neither version has the diagram %(name)s.", name=name))
     return render_template(

@@ -17,7 +17,7 @@ from casemgmt.db import db
 from casemgmt.engine.validate import MAX_FILE_BYTES
 from casemgmt.errors import InvalidInput
 from casemgmt.models import ProcessDefinition, Region
-from casemgmt.rules import dry_run, versions
+from casemgmt.rules import dry_run, proposals, versions
 from casemgmt.rules import migration as case_migration
 from casemgmt.rules.bundles import bundle_sha256, get_active
 from casemgmt.rules.diff import diff_files
@@ -160,6 +160,32 @@ def rollback(region: str, number: int):
     place = _region(region, Action.RULES_DEPLOY)
     data = load_json(RollbackSchema())
     definition = versions.rollback_version(place, number, _actor(), now(), data["comment"])
+    db.session.commit()
+    return jsonify(version_json(definition)), 201
+
+
+# --- national updates as proposals ----------------------------------------------------------
+
+
+def _roots() -> tuple:
+    return current_app.config["BPMN_ROOT"], current_app.config["FORMS_ROOT"]
+
+
+@bp.get(f"{ADMIN}/national-proposal")
+@token_required
+def national_proposal(region: str):
+    """The changed national files this region inherits: diff and dry run (nothing is deployed)."""
+    place = _region(region, Action.RULES_READ)
+    return jsonify(proposals.proposal(place, *_roots(), g.user, now()))
+
+
+@bp.post(f"{ADMIN}/national-proposal")
+@token_required
+def accept_national_proposal(region: str):
+    """Deploy the national proposal as a new version, with a reason."""
+    place = _region(region, Action.RULES_DEPLOY)
+    data = load_json(RollbackSchema())
+    definition = proposals.accept(place, *_roots(), _actor(), now(), data["comment"])
     db.session.commit()
     return jsonify(version_json(definition)), 201
 

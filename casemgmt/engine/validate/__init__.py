@@ -33,7 +33,13 @@ from casemgmt.engine.validate.limits import (
 from casemgmt.engine.validate.loading import MAX_ELEMENTS, MAX_FILE_BYTES, _load_all
 from casemgmt.engine.validate.references import _duplicate_ids, _main_process, _operation_clashes, _references
 from casemgmt.engine.validate.schema import schema_problems
-from casemgmt.engine.validate.structure import _code_hooks, _event_gateways, _service_tasks, _user_tasks
+from casemgmt.engine.validate.structure import (
+    _code_hooks,
+    _due_timers,
+    _event_gateways,
+    _service_tasks,
+    _user_tasks,
+)
 from casemgmt.errors import DiagramInvalid
 
 __all__ = [
@@ -79,6 +85,7 @@ def _document_problems(
     yield from _service_tasks(doc, operations)
     yield from _expression_texts(doc)
     yield from _timers(doc)
+    yield from _due_timers(doc)
     yield from _multi_instance(doc)
     yield from _event_gateways(doc)
 

@@ -8,9 +8,9 @@ from collections.abc import Set as AbstractSet
 
 from lxml import etree
 
-from casemgmt.engine.sandbox import DEADLINE_FUNCTIONS, strip_el_wrapper
+from casemgmt.engine.sandbox import DEADLINE_FUNCTIONS, check_expression, strip_el_wrapper
 from casemgmt.engine.validate.common import BPMN, CAMUNDA, SPIFF, Problem, _Doc, _elements, _owner, _problem, _tag
-from casemgmt.engine.validate.deadlines import argument_problem
+from casemgmt.engine.validate.deadlines import argument_problem, deadline_calls
 from casemgmt.engine.validate.expressions import _expression
 from casemgmt.errors import ExpressionRefused
 
@@ -148,3 +148,42 @@ def _event_gateways(doc: _Doc) -> Iterator[Problem]:
         if len(timers) >= 2:
             text = f"事件网关后最多只能有一个定时器（现有 {len(timers)} 个），引擎只会执行第一个"
             yield _problem(doc.name, gateway.get("id"), "event_gateway_timers", text)
+
+
+def _due_timers(doc: _Doc) -> Iterator[Problem]:
+    """Refuse a user task whose overdue timer fires at another instant than its due date.
+
+    Both are expressions evaluated when the task starts, so the same text gives the same instant; a different
+    text (dueDate `workdays(2)`, timer `workdays(3)`) escalates a day late or a day early.
+    """
+    tasks = {task.get("id"): task for task in _elements(doc.root, _tag(BPMN, "userTask"))}
+    for event in _elements(doc.root, _tag(BPMN, "boundaryEvent")):
+        task = tasks.get(event.get("attachedToRef") or "")
+        time_date = event.find(f"{_tag(BPMN, 'timerEventDefinition')}/{_tag(BPMN, 'timeDate')}")
+        if task is None or time_date is None:
+            continue
+        due = task.get(_tag(CAMUNDA, "dueDate"))
+        if due is None:
+            continue
+        timer = (time_date.text or "").strip()
+        if not (_computable(strip_el_wrapper(due)) and _computable(timer)):
+            continue  # the expression's own problem is reported; a mismatch on top would be noise
+        if _normal(strip_el_wrapper(due)) != _normal(strip_el_wrapper(timer)):
+            text = (
+                f"用户任务的截止时间 dueDate {due.strip()} 与其逾期定时器 {event.get('id')} 的 "
+                f"timeDate {timer} 不一致，督办会早于或晚于办理期限触发；请让两者使用同一表达式"
+            )
+            yield _problem(doc.name, task.get("id"), "due_timer_mismatch", text)
+
+
+def _computable(expression: str) -> bool:
+    """Tell whether a deadline expression passes the whitelist and calls a deadline function correctly."""
+    try:
+        tree = check_expression(expression)
+    except ExpressionRefused:
+        return False
+    return bool(deadline_calls(tree)) and argument_problem(tree) is None
+
+
+def _normal(expression: str) -> str:
+    return "".join(expression.split())

@@ -7,7 +7,7 @@ import pytest
 
 from casemgmt.calendar import WorkCalendar
 from casemgmt.engine.facade import Bundle, RunContext, TimerDefinition, WaitingEvent, engine
-from casemgmt.rules.bundles import bundle_sha256, collect_files
+from casemgmt.rules.bundles import bundle_sha256, collect_files, settings_of
 from config import ROOT
 
 NOW = datetime(2025, 9, 26, 2, 0, tzinfo=UTC)
@@ -18,14 +18,24 @@ def _ctx(now: datetime) -> RunContext:
     return RunContext(now=now, calendar=calendar, call_operation=lambda name, data, params: None)
 
 
+FILES = collect_files(ROOT / "bpmn", ROOT / "forms", "liaoning")
+#: what a case starts with (casemgmt.cases.operations), less what these diagrams do not read
+START = {
+    "handling_org": "ln-sy-scjg",
+    "case_no": "T1",
+    "settings": settings_of(FILES),
+    "revoked": False,
+    "handling": None,
+}
+
+
 @pytest.fixture
 def bundle() -> Bundle:
-    files = collect_files(ROOT / "bpmn", ROOT / "forms", "liaoning")
-    return engine.bundle(bundle_sha256(files), lambda: files)
+    return engine.bundle(bundle_sha256(FILES), lambda: FILES)
 
 
 def test_a_run_reports_its_start_data_and_waiting_timers_as_plain_values(bundle):
-    run = engine.start(bundle, {"handling_org": "ln-sy-scjg", "case_no": "T1"}, _ctx(NOW))
+    run = engine.start(bundle, dict(START), _ctx(NOW))
     assert run.start_data()["case_no"] == "T1"
     assert {type(event) for event in run.waiting_events()} == {WaitingEvent}
     [timer] = run.waiting_timers()
@@ -34,7 +44,7 @@ def test_a_run_reports_its_start_data_and_waiting_timers_as_plain_values(bundle)
 
 
 def test_the_path_of_a_stored_workflow_names_completed_elements_and_fired_timers_without_running_it(bundle):
-    run = engine.start(bundle, {"handling_org": "ln-sy-scjg", "case_no": "T1"}, _ctx(NOW))
+    run = engine.start(bundle, dict(START), _ctx(NOW))
     state = run.dump()
     [timer] = run.waiting_timers()
     due = datetime.fromisoformat(timer.due_at)
@@ -48,7 +58,10 @@ def test_the_path_of_a_stored_workflow_names_completed_elements_and_fired_timers
 
 
 def test_a_bundle_answers_task_properties_and_its_timers(bundle):
-    assert bundle.task_property("Task_Rectification", "extensionMaxWorkdays") == "15"
+    assert bundle.task_property("Task_Rectification", "extensionMaxWorkdays") == "settings:extension_max_workdays"
     assert bundle.task_property("Task_Callback", "extensionMaxWorkdays") is None
     assert bundle.task_property("Task_Missing", "extensionMaxWorkdays") is None
-    assert TimerDefinition("Timer_CallbackOverdue", "回访核实逾期", "workdays(1)") in bundle.timer_definitions()
+    assert (
+        TimerDefinition("Timer_CallbackOverdue", "回访核实逾期", "workdays(settings['callback_workdays'])")
+        in bundle.timer_definitions()
+    )
