@@ -16,6 +16,10 @@ from casemgmt.access.queries import get_user
 from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
 from casemgmt.db import db
+from casemgmt.directory.operations import import_rows
+from casemgmt.directory.parsers import read_rows
+from casemgmt.directory.queries import get_region
+from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
 from casemgmt.rules import seed
 from web.worker import run_timers_once
@@ -162,6 +166,51 @@ def _start(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+import_cli = click.Group("import", help="Import a region's directory and catalogue (docs/IMPORT.md).")
+
+
+def _import(kind: str, path: Path, region_code: str, dry_run: bool, skip_bad: bool) -> None:
+    rows = read_rows(kind, path.name, path.read_bytes())
+    actor, now = Actor.system("import"), _now(None)
+    try:
+        region = get_region(region_code)
+        plan = import_rows(region, kind, rows, actor, now, confirm=False)
+        _echo_plan(plan)
+        if dry_run:
+            db.session.rollback()
+            click.echo("试运行：未写入任何数据")
+            return
+        total = len(plan.new) + len(plan.changed)
+        with click.progressbar(length=total, label="写入") as bar:
+            import_rows(region, kind, rows, actor, now, confirm=True, skip_bad=skip_bad, progress=bar.update)
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"已导入：新增 {len(plan.new)}，变更 {len(plan.changed)}，未变 {len(plan.unchanged)}")
+
+
+def _echo_plan(plan) -> None:
+    counts = plan.summary(0)["counts"]
+    click.echo(
+        f"新增 {counts['new']}，变更 {counts['changed']}，未变 {counts['unchanged']}，"
+        f"有误 {counts['errors']}，文件中没有的 {counts['missing']}"
+    )
+    for error in plan.errors:
+        click.echo(f"  第 {error.line} 行（{error.key}）：{error.reason}", err=True)
+
+
+for _kind in KINDS:
+
+    @import_cli.command(_kind)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--region", "region_code", required=True)
+    @click.option("--dry-run", is_flag=True, help="show the preview only; write nothing")
+    @click.option("--skip-bad", is_flag=True, help="write the good rows even when some rows are bad")
+    def _import_command(path, region_code, dry_run, skip_bad, _kind=_kind) -> None:
+        """Import FILE (xlsx or csv) into the region's directory."""
+        _import(_kind, path, region_code, dry_run, skip_bad)
+
+
 access_cli = click.Group("access", help="Who may do what.")
 
 
@@ -175,5 +224,14 @@ def access_matrix(output: Path) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (migrate_command, seed_command, users_cli, tokens_cli, timers_cli, calendar_cli, access_cli):
+    for command in (
+        migrate_command,
+        seed_command,
+        users_cli,
+        tokens_cli,
+        timers_cli,
+        calendar_cli,
+        access_cli,
+        import_cli,
+    ):
         app.cli.add_command(command)
