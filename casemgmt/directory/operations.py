@@ -62,7 +62,7 @@ def _write_orgs(region: Region, plan: ImportPlan, progress: Progress, now: datet
         code: id_
         for code, id_ in db.session.execute(
             select(Organization.code, Organization.id).where(Organization.region_id == region.id)
-        ).tuples()
+        )
     }
     fields = ("code", "name", "kind", "path", "is_active")
     for chunk in _chunks(plan.new):
@@ -70,7 +70,7 @@ def _write_orgs(region: Region, plan: ImportPlan, progress: Progress, now: datet
             insert(Organization).returning(Organization.id, Organization.code, sort_by_parameter_order=True),
             [{"region_id": region.id, **{k: row[k] for k in fields}} for row in chunk],
         )
-        ids.update({code: id_ for id_, code in made.tuples()})
+        ids.update({code: id_ for id_, code in made})
         progress(len(chunk))
     parented = [{"id": ids[r["code"]], "parent_id": ids.get(r["parent_code"])} for r in plan.new if r["parent_code"]]
     for chunk in _chunks(parented):

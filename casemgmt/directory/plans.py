@@ -204,7 +204,7 @@ def _open_cases_by_org(region: Region) -> dict[int, int]:
         .where(Case.region_id == region.id, Case.status == CaseStatus.OPEN)
         .group_by(Case.handling_org_id)
     )
-    return dict(db.session.execute(stmt).tuples().all())
+    return dict(db.session.execute(stmt).all())
 
 
 def _classify_org(row: dict, old: dict | None, open_counts: dict[int, int], plan: ImportPlan) -> None:
@@ -251,7 +251,7 @@ def plan_items(region: Region, rows: list[Row]) -> ImportPlan:
 
 def _org_ids(region: Region) -> dict[str, int]:
     stmt = select(Organization.code, Organization.id).where(Organization.region_id == region.id)
-    return dict(db.session.execute(stmt).tuples().all())
+    return dict(db.session.execute(stmt).all())
 
 
 def _item_row(line: int, values: dict[str, str], orgs: dict[str, int], errors: list[BadRow]) -> dict | None:
