@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from casemgmt.directory.queries import get_region
 from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
 from casemgmt.rules import seed
-from web.worker import run_timers_once
+from web.worker import beat, relay_settings, run_outbox_once, run_timers_once
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -137,8 +139,11 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
         raise click.BadParameter("--now 只能与 --once 一起使用")
     pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
     while True:
-        done = run_timers_once(_now(now_text))
-        click.echo(f"已处理到期计时器的工单：{done}")
+        now = _now(now_text)
+        done = run_timers_once(now)
+        sent = run_outbox_once(now, relay_settings(current_app))
+        beat(f"{socket.gethostname()}:{os.getpid()}:timers", now)
+        click.echo(f"已处理到期计时器的工单：{done}；投递通知：{sent}")
         if once:
             return
         time.sleep(pause)
@@ -211,6 +216,25 @@ for _kind in KINDS:
         _import(_kind, path, region_code, dry_run, skip_bad)
 
 
+outbox_cli = click.Group("outbox", help="Deliver queued notices.")
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="deliver what is due now, then exit")
+@click.option("--interval", default=None, type=float, help="seconds between polls")
+def outbox_run(once: bool, interval: float | None) -> None:
+    """Deliver due outbox messages through their region's adapters; loops unless --once."""
+    pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
+    while True:
+        now = _now(None)
+        sent = run_outbox_once(now, relay_settings(current_app))
+        beat(f"{socket.gethostname()}:{os.getpid()}:outbox", now)
+        click.echo(f"投递通知：{sent}")
+        if once:
+            return
+        time.sleep(pause)
+
+
 access_cli = click.Group("access", help="Who may do what.")
 
 
@@ -233,5 +257,6 @@ def init_app(app: Flask) -> None:
         calendar_cli,
         access_cli,
         import_cli,
+        outbox_cli,
     ):
         app.cli.add_command(command)

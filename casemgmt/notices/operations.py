@@ -64,7 +64,9 @@ def notify_evaluator(ctx: TopicContext, data: dict, params: dict) -> dict:
 @topic("notify_supervisor", "通知监督部门")
 def notify_supervisor(ctx: TopicContext, data: dict, params: dict) -> dict:
     parent = ctx.case.handling_org.parent or ctx.case.handling_org
-    message = queue_message(ctx.case, "internal", parent.code, f"差评工单 {ctx.case.case_no} 需要督办。", ctx.now, kind="supervise")
+    message = queue_message(
+        ctx.case, "internal", parent.code, f"差评工单 {ctx.case.case_no} 需要督办。", ctx.now, kind="supervise"
+    )
     return {"supervisor_message_id": message.id}
 
 
