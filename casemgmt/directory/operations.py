@@ -39,7 +39,8 @@ def import_rows(
         return plan
     if plan.errors and not skip_bad:
         raise InvalidInput(
-            f"文件中有 {len(plan.errors)} 行有误，请改正后再导入", details={"errors": _error_lines(plan)}
+            f"文件中有 {len({e.line for e in plan.errors})} 行有误，请改正后再导入",
+            details={"errors": _error_lines(plan)},
         )
     if not plan.new and not plan.changed:
         return plan  # a repeated import writes nothing
