@@ -74,7 +74,7 @@ def main() -> None:
     orgs = flask(env, "import", "orgs", str(folder / "orgs.csv"), "--region", "liaoning")
     items = flask(env, "import", "items", str(folder / "items.csv"), "--region", "liaoning")
     again = flask(env, "import", "items", str(folder / "items.csv"), "--region", "liaoning")
-    print(f"{args.units} units: {orgs:.1f} s; {args.items} items: {items:.1f} s; items again (unchanged): {again:.1f} s")
+    print(f"{args.units} units: {orgs:.1f} s; {args.items} items: {items:.1f} s; unchanged again: {again:.1f} s")
 
 
 if __name__ == "__main__":
