@@ -23,6 +23,7 @@ from casemgmt.directory.parsers import read_rows
 from casemgmt.directory.queries import get_region
 from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
+from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
 from web.worker import beat, relay_settings, run_outbox_once, run_timers_once
 
@@ -235,6 +236,25 @@ def outbox_run(once: bool, interval: float | None) -> None:
         time.sleep(pause)
 
 
+exchange_cli = click.Group("exchange", help="Exchange with the 12345 centre and the upper platforms.")
+
+
+@exchange_cli.command("replay")
+@click.option("--region", "region_code", required=True)
+@click.option("--since", default=None, help="ISO instant: cases closed since then (default: all finished cases)")
+@click.option("--case", "case_no", default=None, help="one case number")
+def exchange_replay(region_code: str, since: str | None, case_no: str | None) -> None:
+    """Queue the handling results (整改结果) of finished cases for the region's upper platform again."""
+    try:
+        count = replay_results(
+            get_region(region_code), _now(since) if since else None, case_no, Actor.system("cli"), _now(None)
+        )
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"已重新排队上报整改结果：{count} 件")
+
+
 access_cli = click.Group("access", help="Who may do what.")
 
 
@@ -258,5 +278,6 @@ def init_app(app: Flask) -> None:
         access_cli,
         import_cli,
         outbox_cli,
+        exchange_cli,
     ):
         app.cli.add_command(command)
