@@ -51,18 +51,23 @@ def claim_due(relay_id: str, now: datetime, settings: RelaySettings, limit: int 
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     candidates = list(db.session.scalars(stmt))
+    if not candidates:
+        return []
     until = now + timedelta(seconds=settings.lease_seconds)
-    claimed = []
-    for message_id in candidates:
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _due(now))
-            .values(state=OutboxState.SENDING, claimed_by=relay_id, claimed_until=until)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(message_id)
-    return claimed
+    # one conditional UPDATE: a row another relay claimed since the SELECT no longer matches `_due`
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates), _due(now))
+        .values(state=OutboxState.SENDING, claimed_by=relay_id, claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    mine = select(OutboxMessage.id).where(
+        OutboxMessage.id.in_(candidates),
+        OutboxMessage.state == OutboxState.SENDING,
+        OutboxMessage.claimed_by == relay_id,
+        OutboxMessage.claimed_until == until,
+    )
+    return list(db.session.scalars(mine.order_by(OutboxMessage.id)))
 
 
 def route_for(message: OutboxMessage, settings: RelaySettings) -> dict | None:

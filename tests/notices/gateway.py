@@ -6,6 +6,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+OK = b'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"ok": true}'
+
 
 class Gateway:
     """Answers requests in turn from `script` ("drop", "hang", "500", "ok"), then "ok"; records what it accepted."""
@@ -39,10 +41,8 @@ class Gateway:
                 with gateway.lock:
                     gateway.accepted.append(json.loads(body))
                     gateway.headers.append(dict(self.headers))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"ok": true}')
+                # status, headers and body in one write: split writes stall on Nagle and delayed ACKs
+                self.wfile.write(OK)
 
             def log_message(self, *args) -> None:
                 pass

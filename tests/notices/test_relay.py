@@ -1,5 +1,8 @@
 """The outbox relay delivers through a real HTTP gateway: retries with backoff, dead letters, one delivery each."""
 
+import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -109,8 +112,6 @@ def test_a_webhook_is_signed_with_timestamp_and_idempotency_key(api, clock):
     headers = {k.lower(): v for k, v in gateway.headers[0].items()}
     assert headers["idempotency-key"] == f"zhenggai-outbox-{message_id}"
     assert headers["x-zhenggai-timestamp"] == str(int(clock.now.timestamp()))
-    import json
-
     body = json.dumps(gateway.accepted[0], ensure_ascii=False, sort_keys=True).encode()
     assert headers["x-zhenggai-signature"] == sign("s3cret", headers["x-zhenggai-timestamp"], body)
 
@@ -121,11 +122,37 @@ def test_relay_throughput_against_the_local_gateway(api, clock, count):
     for i in range(count):
         queue_message(case, "sms", "13800000000", f"第 {i} 条", clock.now, kind="feedback")
     db.session.commit()
-    import time
-
     with Gateway() as gateway:
         start = time.perf_counter()
         sent = run_outbox_once(clock.now, _settings(gateway.url), "relay-a", limit=10_000)
         elapsed = time.perf_counter() - start
     assert len(gateway.accepted) >= count and sent >= count
     print(f"\nrelay: {sent} messages in {elapsed:.2f} s = {sent / elapsed:.0f} messages/s")
+
+
+def test_two_relays_running_at_once_deliver_each_message_exactly_once(api, clock):
+    case = db.session.get(Case, api.bad_review()["case_id"])
+    ids = [queue_message(case, "sms", "13800000000", f"第 {i} 条", clock.now, kind="feedback").id for i in range(40)]
+    db.session.commit()
+    app, barrier = api.app, threading.Barrier(2)
+    with Gateway() as gateway:
+        settings = _settings(gateway.url)
+
+        def relay_thread(name: str) -> None:
+            with app.app_context():
+                barrier.wait()
+                for _round in range(5):
+                    run_outbox_once(clock.now, settings, name, limit=10)
+                db.session.remove()
+
+        threads = [threading.Thread(target=relay_thread, args=(n,)) for n in ("relay-a", "relay-b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    delivered = [m["message_id"] for m in gateway.accepted]
+    assert sorted(delivered) == sorted(ids)  # every message once, none twice
+    db.session.remove()
+    assert {m.state for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))} == {
+        OutboxState.SENT
+    }
