@@ -180,7 +180,7 @@ def _import(kind: str, path: Path, region_code: str, dry_run: bool, skip_bad: bo
     actor, now = Actor.system("import"), _now(None)
     try:
         region = get_region(region_code)
-        plan = import_rows(region, kind, rows, actor, now, confirm=False)
+        plan = import_rows(region, kind, rows, actor, now, confirm=False, trusted=True)
         _echo_plan(plan)
         if dry_run:
             db.session.rollback()
@@ -188,7 +188,9 @@ def _import(kind: str, path: Path, region_code: str, dry_run: bool, skip_bad: bo
             return
         total = len(plan.new) + len(plan.changed)
         with click.progressbar(length=total, label="写入") as bar:
-            import_rows(region, kind, rows, actor, now, confirm=True, skip_bad=skip_bad, progress=bar.update)
+            import_rows(
+                region, kind, rows, actor, now, confirm=True, skip_bad=skip_bad, progress=bar.update, trusted=True
+            )
         db.session.commit()
     except DomainError as err:
         _fail(err)

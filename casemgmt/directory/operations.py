@@ -29,12 +29,16 @@ def import_rows(
     *,
     confirm: bool,
     skip_bad: bool = False,
+    trusted: bool = False,
     progress: Progress | None = None,
 ) -> ImportPlan:
-    """Plan an import and, when confirmed, write it; a plan with bad rows is written only with skip_bad."""
+    """Plan an import and, when confirmed, write it; a plan with bad rows is written only with skip_bad.
+
+    `trusted` is for the command line only: it may create and change administrators.
+    """
     if kind not in PLANNERS:
         raise InvalidInput("未知的导入类型", details={"kind": [kind]})
-    plan = PLANNERS[kind](region, rows)
+    plan = PLANNERS[kind](region, rows, trusted)
     if not confirm:
         return plan
     if plan.errors and not skip_bad:

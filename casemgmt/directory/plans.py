@@ -20,6 +20,8 @@ from casemgmt.models.org import ORG_KINDS
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 PHONE = re.compile(r"^\+?[0-9\-]{5,20}$")
 ALL_ROLES = (*ROLES, "channel")
+#: roles only the command line grants (see Action.USERS_MANAGE)
+PRIVILEGED = {"admin"}
 
 
 @dataclass
@@ -88,7 +90,7 @@ def _first_seen(rows: list[Row], key: str, errors: list[BadRow]) -> list[Row]:
 # ---- organizations ------------------------------------------------------------------------------------------
 
 
-def plan_orgs(region: Region, rows: list[Row]) -> ImportPlan:
+def plan_orgs(region: Region, rows: list[Row], trusted: bool = False) -> ImportPlan:
     """Plan an import of organizations: the tree as the file and the directory together make it."""
     plan = ImportPlan("orgs", region.id)
     existing = _existing_orgs(region)
@@ -228,7 +230,7 @@ def _classify_org(row: dict, old: dict | None, open_counts: dict[int, int], plan
 # ---- service items --------------------------------------------------------------------------------------------
 
 
-def plan_items(region: Region, rows: list[Row]) -> ImportPlan:
+def plan_items(region: Region, rows: list[Row], trusted: bool = False) -> ImportPlan:
     """Plan an import of the service-item catalogue (事项清单)."""
     plan = ImportPlan("items", region.id)
     orgs = _org_ids(region)
@@ -298,8 +300,12 @@ def _classify(row: dict, old: dict | None, keys: tuple[str, ...], plan: ImportPl
 # ---- users ------------------------------------------------------------------------------------------------------
 
 
-def plan_users(region: Region, rows: list[Row]) -> ImportPlan:
-    """Plan an import of users (no passwords: they are set by an administrator or the user's first sign-in)."""
+def plan_users(region: Region, rows: list[Row], trusted: bool = False) -> ImportPlan:
+    """Plan an import of users (no passwords: they are set by an administrator or the user's first sign-in).
+
+    Only a trusted caller (the CLI, like `flask users`) may create or change administrators: a region
+    administrator importing through the pages or the API cannot grant their own role (users.manage is CLI-only).
+    """
     plan = ImportPlan("users", region.id)
     orgs = _org_ids(region)
     stmt = select(
@@ -311,6 +317,10 @@ def plan_users(region: Region, rows: list[Row]) -> ImportPlan:
         old = existing.get(row["username"]) if row else None
         if old is not None and old["region_id"] != region.id:
             plan.errors.append(BadRow(line, values["username"], "该用户名已被其他地区使用"))
+            continue
+        if row is not None and not trusted and PRIVILEGED & set(row["roles"] + (old["roles"] if old else [])):
+            reason = "不能在页面或接口中授予或修改管理员账号，请用 flask users 命令"
+            plan.errors.append(BadRow(line, row["username"], reason))
             continue
         if row is not None:
             _classify(row, old, ("display_name", "org_id", "roles", "phone", "is_active"), plan)
@@ -352,7 +362,7 @@ def _user_row(line: int, values: dict[str, str], orgs: dict[str, int], errors: l
     }
 
 
-PLANNERS: dict[str, Callable[[Region, list[Row]], ImportPlan]] = {
+PLANNERS: dict[str, Callable[[Region, list[Row], bool], ImportPlan]] = {
     "orgs": plan_orgs,
     "items": plan_items,
     "users": plan_users,

@@ -118,3 +118,18 @@ def test_items_and_users_import_from_xlsx(seeded_app, clock):
 def test_the_template_has_the_documented_headers(seeded_app):
     rows = read_rows("items", "t.xlsx", template_xlsx("items"))
     assert rows == []
+
+
+def test_the_import_command_previews_with_dry_run_then_imports(seeded_app, tmp_path):
+    path = tmp_path / "orgs.csv"
+    path.write_bytes(ORGS_CSV + "ln-z,nowhere,city,某市\n".encode())
+    runner = seeded_app.test_cli_runner()
+    dry = runner.invoke(args=["import", "orgs", str(path), "--region", "liaoning", "--dry-run"])
+    assert dry.exit_code == 0 and "新增 3" in dry.output and "第 5 行（ln-z）" in dry.output
+    assert db.session.scalar(select(func.count()).where(Organization.code == "ln-as")) == 0
+    refused = runner.invoke(args=["import", "orgs", str(path), "--region", "liaoning"])
+    assert refused.exit_code != 0 and "1 行有误" in refused.output
+    done = runner.invoke(args=["import", "orgs", str(path), "--region", "liaoning", "--skip-bad"])
+    assert done.exit_code == 0, done.output
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).where(Organization.code.like("ln-as%"))) == 3

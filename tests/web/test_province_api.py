@@ -60,3 +60,15 @@ def test_healthz_reports_database_worker_and_backlog(api, clock):
     queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
     assert body["outbox"]["undelivered"] == len(queued) >= 1
     assert body["outbox"]["oldest_undelivered_seconds"] >= 120
+
+
+def test_an_admin_cannot_grant_or_change_administrators_through_the_api(api):
+    url = "/api/v1/admin/liaoning/directory/users"
+    rows = [
+        {"username": "ln-admin2", "display_name": "新管理员", "org_code": "ln", "roles": "admin"},
+        {"username": "ln-admin", "display_name": "周磊", "org_code": "ln", "roles": "officer"},
+        {"username": "ln-new", "display_name": "新办理人员", "org_code": "ln-sy-scjg", "roles": "officer"},
+    ]
+    body = api.post(url, "ln-admin", json={"rows": rows}).get_json()
+    assert [e["line"] for e in body["errors"]] == [1, 2] and "flask users" in body["errors"][0]["reason"]
+    assert [r["username"] for r in body["new"]] == ["ln-new"]
