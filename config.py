@@ -1,5 +1,6 @@
 """Settings. Read from the environment when the app is created, never at import time."""
 
+import json
 import os
 from pathlib import Path
 
@@ -27,6 +28,13 @@ class Config:
     TIMER_INTERVAL_SECONDS = 30.0
     #: codes of regions whose administrators may change the national calendar (it moves every region's deadlines)
     NATIONAL_ADMIN_REGIONS: tuple[str, ...] = ()
+    #: outbox delivery (casemgmt/notices/relay.py): {region code or "*": {kind, channel or "*": route}};
+    #: from the JSON file named by OUTBOX_ROUTES_FILE. README.md "Delivery" documents the routes.
+    OUTBOX_ROUTES: dict = {}
+    OUTBOX_MAX_ATTEMPTS = 5
+    OUTBOX_BACKOFF_SECONDS = 30.0
+    #: a worker whose heartbeat is older than this is reported down by /healthz
+    HEARTBEAT_STALE_SECONDS = 300.0
     TESTING = False
 
     @classmethod
@@ -42,6 +50,8 @@ class Config:
             values["SESSION_COOKIE_SECURE"] = True
         if os.environ.get("TIMER_WORKER") == "1":
             values["TIMER_WORKER"] = True
+        if os.environ.get("OUTBOX_ROUTES_FILE"):
+            values["OUTBOX_ROUTES"] = json.loads(Path(os.environ["OUTBOX_ROUTES_FILE"]).read_text(encoding="utf-8"))
         if os.environ.get("NATIONAL_ADMIN_REGIONS"):
             values["NATIONAL_ADMIN_REGIONS"] = tuple(os.environ["NATIONAL_ADMIN_REGIONS"].replace(" ", "").split(","))
         return values

@@ -49,6 +49,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from web.ui_blueprints import register_ui
 
     register_ui(app)
+    from web.health.routes import bp as health_bp
+
+    app.register_blueprint(health_bp)
     from web.admin.routes import bp as admin_bp
 
     app.register_blueprint(admin_bp)

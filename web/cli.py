@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
 import time
 from datetime import datetime
@@ -18,9 +20,14 @@ from casemgmt.access.queries import get_user
 from casemgmt.actor import Actor
 from casemgmt.calendar import load_calendar
 from casemgmt.db import db
+from casemgmt.directory.operations import import_rows
+from casemgmt.directory.parsers import read_rows
+from casemgmt.directory.queries import get_region
+from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
+from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
-from web.worker import run_timers_once
+from web.worker import beat, relay_settings, run_outbox_once, run_timers_once
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -186,8 +193,11 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
         raise click.BadParameter("--now 只能与 --once 一起使用")
     pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
     while True:
-        done = run_timers_once(_now(now_text))
-        click.echo(f"已处理到期计时器的工单：{done}")
+        now = _now(now_text)
+        done = run_timers_once(now)
+        sent = run_outbox_once(now, relay_settings(current_app))
+        beat(f"{socket.gethostname()}:{os.getpid()}:timers", now)
+        click.echo(f"已处理到期计时器的工单：{done}；投递通知：{sent}")
         if once:
             return
         time.sleep(pause)
@@ -213,6 +223,91 @@ def _start(text: str) -> datetime:
     except ValueError as err:
         raise click.BadParameter(f"不是 ISO 日期或时间：{text}") from err
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+import_cli = click.Group("import", help="Import a region's directory and catalogue (docs/IMPORT.md).")
+
+
+def _import(kind: str, path: Path, region_code: str, dry_run: bool, skip_bad: bool) -> None:
+    rows = read_rows(kind, path.name, path.read_bytes())
+    actor, now = Actor.system("import"), _now(None)
+    try:
+        region = get_region(region_code)
+        plan = import_rows(region, kind, rows, actor, now, confirm=False, trusted=True)
+        _echo_plan(plan)
+        if dry_run:
+            db.session.rollback()
+            click.echo("试运行：未写入任何数据")
+            return
+        total = len(plan.new) + len(plan.changed)
+        with click.progressbar(length=total, label="写入") as bar:
+            import_rows(
+                region, kind, rows, actor, now, confirm=True, skip_bad=skip_bad, progress=bar.update, trusted=True
+            )
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"已导入：新增 {len(plan.new)}，变更 {len(plan.changed)}，未变 {len(plan.unchanged)}")
+
+
+def _echo_plan(plan) -> None:
+    counts = plan.summary(0)["counts"]
+    click.echo(
+        f"新增 {counts['new']}，变更 {counts['changed']}，未变 {counts['unchanged']}，"
+        f"有误 {counts['errors']}，文件中没有的 {counts['missing']}"
+    )
+    for error in plan.errors:
+        click.echo(f"  第 {error.line} 行（{error.key}）：{error.reason}", err=True)
+
+
+for _kind in KINDS:
+
+    @import_cli.command(_kind)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--region", "region_code", required=True)
+    @click.option("--dry-run", is_flag=True, help="show the preview only; write nothing")
+    @click.option("--skip-bad", is_flag=True, help="write the good rows even when some rows are bad")
+    def _import_command(path, region_code, dry_run, skip_bad, _kind=_kind) -> None:
+        """Import FILE (xlsx or csv) into the region's directory."""
+        _import(_kind, path, region_code, dry_run, skip_bad)
+
+
+outbox_cli = click.Group("outbox", help="Deliver queued notices.")
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="deliver what is due now, then exit")
+@click.option("--interval", default=None, type=float, help="seconds between polls")
+def outbox_run(once: bool, interval: float | None) -> None:
+    """Deliver due outbox messages through their region's adapters; loops unless --once."""
+    pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
+    while True:
+        now = _now(None)
+        sent = run_outbox_once(now, relay_settings(current_app))
+        beat(f"{socket.gethostname()}:{os.getpid()}:outbox", now)
+        click.echo(f"投递通知：{sent}")
+        if once:
+            return
+        time.sleep(pause)
+
+
+exchange_cli = click.Group("exchange", help="Exchange with the 12345 centre and the upper platforms.")
+
+
+@exchange_cli.command("replay")
+@click.option("--region", "region_code", required=True)
+@click.option("--since", default=None, help="ISO instant: cases closed since then (default: all finished cases)")
+@click.option("--case", "case_no", default=None, help="one case number")
+def exchange_replay(region_code: str, since: str | None, case_no: str | None) -> None:
+    """Queue the handling results (整改结果) of finished cases for the region's upper platform again."""
+    try:
+        count = replay_results(
+            get_region(region_code), _now(since) if since else None, case_no, Actor.system("cli"), _now(None)
+        )
+        db.session.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"已重新排队上报整改结果：{count} 件")
 
 
 access_cli = click.Group("access", help="Who may do what.")
@@ -286,5 +381,8 @@ def init_app(app: Flask) -> None:
         access_cli,
         audit_cli,
         rules_cli,
+        import_cli,
+        outbox_cli,
+        exchange_cli,
     ):
         app.cli.add_command(command)

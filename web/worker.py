@@ -1,8 +1,11 @@
-"""The timer worker: one transaction per due instance, run by `flask timers run` or a thread beside the dev server."""
+"""The worker: timers (one transaction per due instance) and the outbox relay; `flask timers run`, `flask outbox run`,
+or a thread beside the dev server."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from datetime import datetime
 
@@ -12,6 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from casemgmt.cases import timers
 from casemgmt.db import db
 from casemgmt.errors import ConcurrentUpdate
+from casemgmt.models import WorkerHeartbeat
+from casemgmt.notices import relay
 
 log = logging.getLogger("zhenggai.worker")
 
@@ -48,6 +53,39 @@ def _fire_due_instances(now: datetime, limit: int) -> int:
     return done
 
 
+def relay_settings(app: Flask) -> relay.RelaySettings:
+    """Return the relay's settings from the app's configuration."""
+    return relay.RelaySettings(
+        routes=app.config["OUTBOX_ROUTES"],
+        max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]),
+        backoff_seconds=float(app.config["OUTBOX_BACKOFF_SECONDS"]),
+    )
+
+
+def run_outbox_once(now: datetime, settings: relay.RelaySettings, relay_id: str | None = None, limit: int = 500) -> int:
+    """Deliver the due outbox messages: claim a batch (commit), then deliver and commit each; return how many."""
+    relay_id = relay_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    done = 0
+    while done < limit:
+        claimed = relay.claim_due(relay_id, now, settings, limit=min(100, limit - done))
+        db.session.commit()
+        if not claimed:
+            break
+        for message_id in claimed:
+            relay.deliver(message_id, relay_id, now, settings)
+            db.session.commit()
+            done += 1
+    return done
+
+
+def beat(name: str, now: datetime) -> None:
+    """Stamp this worker's heartbeat row (read by /healthz) and commit."""
+    row = db.session.get(WorkerHeartbeat, name) or WorkerHeartbeat(name=name)
+    row.beat_at = now
+    db.session.add(row)
+    db.session.commit()
+
+
 def start_timer_thread(app: Flask) -> threading.Thread:
     """Start a daemon thread that fires due timers every TIMER_INTERVAL_SECONDS."""
     stop = threading.Event()
@@ -55,9 +93,13 @@ def start_timer_thread(app: Flask) -> threading.Thread:
     def loop() -> None:
         while not stop.wait(app.config["TIMER_INTERVAL_SECONDS"]):
             with app.app_context():
+                now = app.config["CLOCK"]()
                 try:
-                    run_timers_once(app.config["CLOCK"]())
+                    run_timers_once(now)
+                    run_outbox_once(now, relay_settings(app))
+                    beat(f"{socket.gethostname()}:{os.getpid()}:thread", now)
                 except Exception:  # noqa: BLE001 - logged; the next poll retries
+                    db.session.rollback()
                     log.exception("timer worker iteration failed")
 
     thread = threading.Thread(target=loop, name="zhenggai-timers", daemon=True)

@@ -58,6 +58,8 @@ class Action(StrEnum):
     RULES_MIGRATE = "rules.migrate"
     CALENDAR_EDIT = "calendar.edit"
     USERS_MANAGE = "users.manage"
+    DIRECTORY_IMPORT = "directory.import"
+    OUTBOX_MANAGE = "outbox.manage"
 
     @property
     def noun(self) -> str:
@@ -113,6 +115,8 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.RULES_MIGRATE: _REGION_ADMIN,
     Action.CALENDAR_EDIT: _REGION_ADMIN,
     Action.USERS_MANAGE: {},
+    Action.DIRECTORY_IMPORT: _REGION_ADMIN,
+    Action.OUTBOX_MANAGE: _REGION_ADMIN,
 }
 #: actions on a task a role may do only when the task is offered to that role (its candidate role)
 CANDIDATE_ROLE_ACTIONS = frozenset(
@@ -189,6 +193,14 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
     Action.USERS_MANAGE: (
         "create users and API tokens: only the `flask users` and `flask tokens` commands",
         "管理用户",
+    ),
+    Action.DIRECTORY_IMPORT: (
+        "preview and import the region's units, service items and users; edit single entries",
+        "导入机构、事项和用户：需要本地区管理员角色",
+    ),
+    Action.OUTBOX_MANAGE: (
+        "see the region's notice deliveries, retry a failed one, pause or resume delivery",
+        "管理通知投递：需要本地区管理员角色",
     ),
 }
 _MISSING = {"task": "没有找到该任务", "ledger": "没有找到该台账"}

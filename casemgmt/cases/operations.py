@@ -15,6 +15,7 @@ from casemgmt.casework import callbacks
 from casemgmt.db import db
 from casemgmt.engine.facade import engine
 from casemgmt.errors import InvalidInput, NotFound, OperationFailed, TaskNotOpen
+from casemgmt.exchange import results
 from casemgmt.intake.routing import route
 from casemgmt.models import (
     Case,
@@ -269,4 +270,5 @@ def close_case(case: Case, data: dict, now: datetime) -> None:
 @topic("close_case", "结案（实名差评须有回访记录）")
 def close_case_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
     close_case(ctx.case, data, ctx.now)
-    return {"closed": True}
+    pushed = results.queue_results(ctx.case, ctx.now)  # 整改结果 to the upper platform, when the region has one
+    return {"closed": True, **({"results_message_id": pushed.id} if pushed else {})}

@@ -82,11 +82,15 @@ def _org(region: Region, code: str) -> Organization:
     org = db.session.scalar(select(Organization).where(Organization.region_id == region.id, Organization.code == code))
     if org is None:
         raise InvalidInput("未知的机构", details={"org_code": [f"本地区没有编码为 {code} 的机构"]})
+    if not org.is_active:
+        raise InvalidInput("该机构已停用", details={"org_code": [f"机构 {code} 已停用，不再接收评价"]})
     return org
 
 
 def _check_item(region: Region, code: str) -> None:
-    stmt = select(ServiceItem.id).where(ServiceItem.region_id == region.id, ServiceItem.code == code)
+    stmt = select(ServiceItem.id).where(
+        ServiceItem.region_id == region.id, ServiceItem.code == code, ServiceItem.is_active.is_(True)
+    )
     if db.session.scalar(stmt) is None:
         raise InvalidInput("未知的事项", details={"item_code": [f"本地区事项目录中没有 {code}"]})
 

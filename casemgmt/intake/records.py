@@ -21,6 +21,7 @@ from casemgmt.models import (
     Evaluation,
     Organization,
     OutboxMessage,
+    OutboxState,
     Region,
     ServiceItem,
     ServiceRecord,
@@ -160,7 +161,17 @@ def _remind(record: ServiceRecord, actor: Actor, now: datetime) -> None:
     record.status, record.reminded_at = ServiceRecordStatus.REMINDED, now
     if record.evaluator_phone:
         body = f"您办理的业务（办件编号 {record.record_no}）已办结，欢迎对政务服务作出评价。"
-        db.session.add(OutboxMessage(channel="sms", recipient=record.evaluator_phone, body=body, created_at=now))
+        message = OutboxMessage(
+            region_id=record.region_id,
+            channel="sms",
+            kind="remind",
+            recipient=record.evaluator_phone,
+            body=body,
+            created_at=now,
+            state=OutboxState.QUEUED,
+            attempts=0,
+        )
+        db.session.add(message)
     audit.record(
         "rating_reminded",
         actor=actor,

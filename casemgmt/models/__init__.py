@@ -8,6 +8,7 @@ from casemgmt.models.case import (
     CaseStatus,
     HumanTask,
     OutboxMessage,
+    OutboxState,
     ProcessDefinition,
     ProcessInstance,
     TaskStatus,
@@ -15,6 +16,7 @@ from casemgmt.models.case import (
 from casemgmt.models.casework import Appeal, AppealStatus, CallbackAttempt, CallbackResult, Consultation, Transfer
 from casemgmt.models.comment import CaseComment
 from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
+from casemgmt.models.heartbeat import WorkerHeartbeat
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
 from casemgmt.models.org import Organization, Region, ServiceItem
 from casemgmt.models.service_record import ServiceRecord, ServiceRecordStatus
@@ -51,10 +53,12 @@ __all__ = [
     "LEVELS",
     "Organization",
     "OutboxMessage",
+    "OutboxState",
     "ProcessDefinition",
     "ProcessInstance",
     "ROLES",
     "Region",
     "ServiceItem",
     "User",
+    "WorkerHeartbeat",
 ]

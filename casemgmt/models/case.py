@@ -166,10 +166,27 @@ class HumanTask(db.Model):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
+class OutboxState(StrEnum):
+    """Where an outbox message stands (outbox_messages.state)."""
+
+    QUEUED = "queued"
+    #: a relay claimed it and is delivering it now
+    SENDING = "sending"
+    SENT = "sent"
+    #: the last try failed; retried at next_attempt_at
+    FAILED = "failed"
+    #: gave up after the region's maximum tries; an administrator may retry
+    DEAD = "dead"
+
+
 class OutboxMessage(db.Model):
-    """A message to an evaluator or a unit; an SMS gateway adapter drains it."""
+    """A message to an evaluator, a unit or a platform; the relay (casemgmt/notices/relay.py) delivers it."""
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_state_next", "state", "next_attempt_at"),
+        one_of("state", OutboxState),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -178,3 +195,19 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[OutboxState] = mapped_column(
+        EnumText(OutboxState), default=OutboxState.QUEUED, server_default=OutboxState.QUEUED.value
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: when the relay may try (again); None means at once
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the relay holding the message, and until when its claim stands (a crashed relay's claim expires)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: the region whose adapters deliver it (a case's region, or the sender's for messages without a case)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    #: what the notice is (feedback, extension, report, upload, results...): picks the template and adapter
+    kind: Mapped[str] = mapped_column(String(32), default="notice", server_default="notice")
+
+    case: Mapped[Case | None] = relationship()

@@ -1,6 +1,6 @@
 """Regions, the organization tree and the service-item catalogue."""
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgmt.db import db
@@ -17,6 +17,8 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(128))
     #: region settings file as loaded (rating labels, scores, unrated rule, windows)
     settings: Mapped[dict] = mapped_column(JSONType, default=dict)
+    #: the outbox relay holds this region's messages while set (an operator's pause switch)
+    is_outbox_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Organization(db.Model):
@@ -34,6 +36,8 @@ class Organization(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     #: materialized path of codes, "/ln/ln-sy/ln-sy-hall/": subtree queries are prefix matches
     path: Mapped[str] = mapped_column(String(512))
+    #: a unit is never deleted (cases and users point at it): it is deactivated, and intake refuses it
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     region: Mapped[Region] = relationship()
     parent: Mapped["Organization | None"] = relationship(remote_side=[id])
@@ -49,3 +53,6 @@ class ServiceItem(db.Model):
     name: Mapped[str] = mapped_column(String(256))
     #: the lead department for cross-level or cross-department items (Sanming 二.(二)1)
     lead_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    #: the unit that provides the item (实施主体), as the catalogue lists it
+    owning_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")

@@ -25,6 +25,8 @@ class User(db.Model):
     #: may see evaluator name and phone unmasked (each look is audited)
     can_view_pii: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: mobile number for notices to staff (imported with the directory)
+    phone: Mapped[str | None] = mapped_column(String(32))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: stored in the session at sign-in and checked on each request; bumped at sign-out and password change,

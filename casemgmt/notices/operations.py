@@ -6,14 +6,26 @@ import re
 from datetime import datetime
 
 from casemgmt.db import db
-from casemgmt.models import Case, OutboxMessage
+from casemgmt.models import Case, OutboxMessage, OutboxState
 from casemgmt.rules import regions
 from casemgmt.topics import TopicContext, topic
 
 
-def queue_message(case: Case, channel: str, recipient: str, body: str, now: datetime) -> OutboxMessage:
-    """Put a message for a case in the outbox."""
-    message = OutboxMessage(case_id=case.id, channel=channel, recipient=recipient, body=body, created_at=now)
+def queue_message(
+    case: Case, channel: str, recipient: str, body: str, now: datetime, kind: str = "notice"
+) -> OutboxMessage:
+    """Put a message for a case in the outbox, queued for the relay of the case's region."""
+    message = OutboxMessage(
+        case_id=case.id,
+        region_id=case.region_id,
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        body=body,
+        created_at=now,
+        state=OutboxState.QUEUED,
+        attempts=0,
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -34,7 +46,7 @@ def fill_template(template: str, case: Case, data: dict) -> str:
 def notify_unit(ctx: TopicContext, data: dict, params: dict) -> dict:
     org = ctx.case.handling_org
     body = f"差评工单 {ctx.case.case_no} 已分派给 {org.name}，请按期回访核实。"
-    message = queue_message(ctx.case, "internal", org.code, body, ctx.now)
+    message = queue_message(ctx.case, "internal", org.code, body, ctx.now, kind="assigned")
     return {"notified_unit_message_id": message.id}
 
 
@@ -51,14 +63,16 @@ def notify_evaluator(ctx: TopicContext, data: dict, params: dict) -> dict:
         or "您对政务服务的评价（工单 {case_no}）已办理，感谢您的监督。"
     )
     body = fill_template(template, ctx.case, data)
-    message = queue_message(ctx.case, "sms", evaluation.evaluator_phone, body, ctx.now)
+    message = queue_message(ctx.case, "sms", evaluation.evaluator_phone, body, ctx.now, kind="feedback")
     return {"evaluator_notified": True, "evaluator_message_id": message.id}
 
 
 @topic("notify_supervisor", "通知监督部门")
 def notify_supervisor(ctx: TopicContext, data: dict, params: dict) -> dict:
     parent = ctx.case.handling_org.parent or ctx.case.handling_org
-    message = queue_message(ctx.case, "internal", parent.code, f"差评工单 {ctx.case.case_no} 需要督办。", ctx.now)
+    message = queue_message(
+        ctx.case, "internal", parent.code, f"差评工单 {ctx.case.case_no} 需要督办。", ctx.now, kind="supervise"
+    )
     return {"supervisor_message_id": message.id}
 
 
@@ -77,7 +91,7 @@ def report_to(ctx: TopicContext, data: dict, params: dict) -> dict:
         {"revoked_reason": ctx.case.evaluation.revoked_reason or "", **data},
     )
     for code in codes:
-        queue_message(ctx.case, "internal", code, body, ctx.now)
+        queue_message(ctx.case, "internal", code, body, ctx.now, kind="report")
     return {"reported_to": codes}
 
 
@@ -86,5 +100,5 @@ def report_upstream(ctx: TopicContext, data: dict, params: dict) -> dict:
     system = params.get("system") or "上级系统"
     outcome = ctx.case.outcome or str(data.get("handling") or data.get("outcome") or "")
     body = f"差评工单 {ctx.case.case_no} 核实整改情况：{outcome}；反馈：{data.get('feedback_content') or ''}"
-    message = queue_message(ctx.case, "upload", system, body, ctx.now)
+    message = queue_message(ctx.case, "upload", system, body, ctx.now, kind="upload")
     return {"uploaded_message_id": message.id}

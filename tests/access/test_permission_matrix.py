@@ -86,6 +86,8 @@ OBJECT_OF = {
     "service_record": "region",
     "rules": "region",
     "calendar": "region",
+    "directory": "region",
+    "outbox": "region",
     "users": "region",
 }
 

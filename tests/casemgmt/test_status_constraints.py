@@ -1,4 +1,5 @@
-"""Statuses are enums: the database refuses any other value, models and migration 0004 agree, 0004 downgrades."""
+"""Statuses are enums: the database refuses any other value, models and migrations 0004 and 0050 agree, both
+downgrade."""
 
 import re
 from datetime import timedelta
@@ -21,6 +22,8 @@ from casemgmt.models import (
     HumanTask,
     LedgerEntry,
     LedgerStatus,
+    OutboxMessage,
+    OutboxState,
     ServiceRecord,
     ServiceRecordStatus,
     TaskStatus,
@@ -37,6 +40,7 @@ STATUS_COLUMNS = [
     (Appeal, "status", AppealStatus),
     (ServiceRecord, "status", ServiceRecordStatus),
     (CallbackAttempt, "result", CallbackResult),
+    (OutboxMessage, "state", OutboxState),
 ]
 IDS = [f"{model.__tablename__}.{column}" for model, column, _enum in STATUS_COLUMNS]
 
@@ -87,7 +91,8 @@ def _one_row_per_table(api) -> dict[str, int]:
     db.session.add_all(rows)
     db.session.commit()
     ids = {row.__tablename__: row.id for row in rows}
-    return ids | {"cases": case.id, "human_tasks": task.id}
+    notice = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.case_id == case.id)).first()
+    return ids | {"cases": case.id, "human_tasks": task.id, "outbox_messages": notice}
 
 
 def _write(table: str, column: str, value: str, row_id: int) -> None:

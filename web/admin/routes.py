@@ -29,12 +29,12 @@ from casemgmt.errors import DomainError
 from casemgmt.models import Region
 from casemgmt.rules import bundles, versions
 from web import errors
-from web.admin import calendar, editors, history
+from web.admin import calendar, directory, editors, history
 from web.admin.scope import FILE_CSP, file_of, region_admin
 from web.ui import local_time, login_required
 
 bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static", static_url_path="/admin/static")
-for child in (calendar.bp, editors.bp, history.bp):
+for child in (calendar.bp, editors.bp, history.bp, directory.bp):
     bp.register_blueprint(child)
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 #: libraries installed from the npm registry by `make setup`; only these folders are served

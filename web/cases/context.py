@@ -11,6 +11,8 @@ from casemgmt.cases.inbox import item_names, lamp
 from casemgmt.cases.queries import list_case_attachments, list_comments
 from casemgmt.cases.trail import diagram_marks
 from casemgmt.models import Case, User
+from casemgmt.notices.queries import list_case_notices
+from web.api.present import mask_phone
 from web.cases.timeline import timeline
 from web.ui.present import evaluator_view
 
@@ -35,4 +37,10 @@ def case_page_context(
         "verification": verification,
         "event_count": len(events),
         "item_name": item_names(case.region_id, {code}).get(code, ""),
+        "notices": [(n, _recipient(n.recipient, n.channel, revealed)) for n in list_case_notices(case.id)],
     }
+
+
+def _recipient(recipient: str, channel: str, revealed: bool) -> str:
+    """Show an SMS recipient (the evaluator's phone) masked unless the page reveals the evaluator."""
+    return recipient if revealed or channel != "sms" else mask_phone(recipient)

@@ -7,12 +7,16 @@ from flask_babel import gettext as _
 
 from casemgmt import audit
 from casemgmt.access.operations import reveal_evaluator
-from casemgmt.access.policy import Action
+from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.access.queries import access_case
+from casemgmt.actor import Actor
 from casemgmt.cases.operations import add_comment
 from casemgmt.cases.trail import main_diagram
 from casemgmt.db import db
+from casemgmt.errors import NotFound
 from casemgmt.models import Case
+from casemgmt.notices.queries import get_message
+from casemgmt.notices.relay import retry_message
 from web.cases.context import case_page_context
 from web.ui import audit_key, login_required, now, safe_next
 
@@ -59,6 +63,21 @@ def verify(case_id: int):
     """Recompute the case's hash chain and show which rows break it."""
     case = access_case(g.user, case_id, Action.AUDIT_VERIFY)
     return render_case(case, verification=audit.verify_chain(f"case:{case.id}", audit_key()))
+
+
+@bp.post("/cases/<int:case_id>/notices/<int:message_id>/retry")
+@login_required
+def retry_notice(case_id: int, message_id: int):
+    """Queue a failed or undeliverable notice of the case again (region administrators; audited)."""
+    case = access_case(g.user, case_id)
+    authorize(g.user, Action.OUTBOX_MANAGE, region_id=case.region_id)
+    message = get_message(case.region_id, message_id)
+    if message.case_id != case.id:
+        raise NotFound(_("No such notice."))
+    retry_message(message, Actor.of(g.user, Role.ADMIN), now())
+    db.session.commit()
+    flash(_("The notice will be sent again."), "success")
+    return redirect(url_for("cases.show", case_id=case_id) + "#notices")
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from casemgmt.access.policy import Role
-from casemgmt.models import CaseStatus, TaskStatus
+from casemgmt.models import CaseStatus, OutboxState, TaskStatus
 
 ROLE_LABELS = {
     Role.OFFICER: _l("Handling officer"),
@@ -26,6 +26,13 @@ TASK_STATUS_LABELS = {
     TaskStatus.OPEN: _l("Open"),
     TaskStatus.COMPLETED: _l("Completed"),
     TaskStatus.CANCELLED: _l("Cancelled"),
+}
+NOTICE_STATE_LABELS = {
+    OutboxState.QUEUED: _l("Queued"),
+    OutboxState.SENDING: _l("Sending"),
+    OutboxState.SENT: _l("Sent"),
+    OutboxState.FAILED: _l("Failed, will retry"),
+    OutboxState.DEAD: _l("Undeliverable"),
 }
 VIEW_LABELS = {
     "my_roles": _l("My units' tasks"),

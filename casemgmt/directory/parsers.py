@@ -1,0 +1,88 @@
+"""Read import files (xlsx, CSV) into numbered rows keyed by the layout's column keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from openpyxl import Workbook, load_workbook
+
+from casemgmt.directory.schemas import LAYOUTS
+from casemgmt.errors import InvalidInput
+
+#: (line number in the file, the row's values by column key)
+Row = tuple[int, dict[str, str]]
+
+
+def read_rows(kind: str, filename: str, content: bytes) -> list[Row]:
+    """Parse an xlsx or CSV file of the layout `kind`; refuse a file whose header misses a required column."""
+    if filename.lower().endswith(".xlsx"):
+        lines = _xlsx_lines(content)
+    elif filename.lower().endswith((".csv", ".txt")):
+        lines = _csv_lines(content)
+    else:
+        raise InvalidInput("只支持 xlsx 或 csv 文件", details={"file": [filename]})
+    header = next(lines, None)
+    if header is None:
+        raise InvalidInput("文件是空的", details={"file": [filename]})
+    keys = _header_keys(kind, header)
+    rows = []
+    for number, cells in enumerate(lines, start=2):
+        values = {key: cells[i].strip() if i < len(cells) else "" for i, key in keys.items()}
+        if any(values.values()):
+            rows.append((number, values))
+    return rows
+
+
+def _header_keys(kind: str, header: list[str]) -> dict[int, str]:
+    names = {}
+    for key, label, _required in LAYOUTS[kind]:
+        names[key] = key
+        names[label] = key
+    keys = {i: names[cell.strip()] for i, cell in enumerate(header) if cell.strip() in names}
+    missing = [label for key, label, required in LAYOUTS[kind] if required and key not in keys.values()]
+    if missing:
+        raise InvalidInput("表头缺少必填列", details={"header": [f"缺少列：{'、'.join(missing)}"]})
+    return keys
+
+
+def _csv_lines(content: bytes) -> Iterator[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("gb18030")  # spreadsheets saved as CSV on Chinese Windows
+    return iter(csv.reader(io.StringIO(text)))
+
+
+def _xlsx_lines(content: bytes) -> Iterator[list[str]]:
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        raise InvalidInput("无法读取 xlsx 文件", details={"file": [str(err)]}) from err
+    sheet = book.worksheets[0]
+    return iter([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def template_xlsx(kind: str) -> bytes:
+    """Return an empty xlsx with the layout's Chinese headers: the template the admin pages offer."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = kind
+    sheet.append([label for _key, label, _required in LAYOUTS[kind]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template_csv(kind: str) -> bytes:
+    """Return the CSV template: the header row in Chinese, UTF-8 with a BOM so that spreadsheets read it."""
+    return ("\ufeff" + ",".join(label for _key, label, _required in LAYOUTS[kind]) + "\r\n").encode("utf-8")

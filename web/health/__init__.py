@@ -1,0 +1,1 @@
+"""Health of a running installation: database, worker heartbeat, outbox backlog (GET /healthz)."""
