@@ -131,3 +131,22 @@ def task_uploads(task: HumanTask, field: str, ids: list[int]) -> list[Attachment
         return []
     stmt = select(Attachment).where(Attachment.task_id == task.id, Attachment.field == field, Attachment.id.in_(ids))
     return list(db.session.scalars(stmt.order_by(Attachment.id)))
+
+
+def check_file_refs(definition: dict, data: dict, case_id: int) -> None:
+    """Refuse, naming the field, a file reference that is not an attachment of the case (another case's, or none)."""
+    problems: dict[str, list[str]] = {}
+    for spec in definition.get("fields", []):
+        if spec.get("type") != "file" or not data.get(spec["name"]):
+            continue
+        value = data[spec["name"]]
+        refs = value if isinstance(value, list) else [value]
+        ids = {ref["id"] for ref in refs}
+        found = set(
+            db.session.scalars(select(Attachment.id).where(Attachment.id.in_(ids), Attachment.case_id == case_id))
+        )
+        if ids - found:
+            missing = "、".join(str(i) for i in sorted(ids - found))
+            problems[spec["name"]] = [f"附件 {missing} 不是本工单的附件"]
+    if problems:
+        raise InvalidInput("附件引用有误", details=problems)
