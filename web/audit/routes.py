@@ -14,6 +14,7 @@ from casemgmt.cases.search import PAGE_SIZE, CaseFilter, late_case_ids, search_c
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Case, CaseStatus, Organization, ServiceItem
+from web.downloads import content_disposition
 from web.ui import level_label, login_required, now
 from web.ui.labels import CASE_STATUS_LABELS, label
 from web.ui.present import evaluator_view
@@ -77,7 +78,7 @@ def export():
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
+        headers={"Content-Disposition": content_disposition(name)},
     )
 
 
