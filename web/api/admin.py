@@ -25,6 +25,7 @@ from casemgmt.rules.diff import diff_files
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
 from web.api.auth import token_required
 from web.api.inputs import load_json, now, read_json
+from web.api.present import iso
 
 bp = Blueprint("admin", __name__)
 
@@ -96,7 +97,7 @@ def version_json(definition: ProcessDefinition, *, files: bool = False) -> dict:
         "version": definition.version,
         "sha256": definition.sha256,
         "is_active": definition.is_active,
-        "deployed_at": definition.deployed_at.isoformat(),
+        "deployed_at": iso(definition.deployed_at),
         "deployed_by": definition.deployed_by,
         "comment": definition.comment,
         "file_names": sorted(definition.files),
