@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from casemgmt.access.policy import POLICY, Action
+from tests.web.ui.conftest import ui  # noqa: F401 - a fixture, used by name
 from web.api.openapi import OPERATIONS, api_rules
 
 _ARG = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -95,3 +96,11 @@ def _fuzz(operation, mode, headers: dict, examples: int, counts: dict, errors: l
             errors.append(f"{operation.method.upper()} {case.formatted_path} -> {response.status_code}")
 
     fuzz()
+
+
+def test_signed_in_users_get_an_interactive_page_listing_every_operation(api, ui):  # noqa: F811
+    assert ui().get("/api-docs").status_code == 302
+    page = ui("ln-officer").get("/api-docs")
+    assert page.status_code == 200 and "API 参考" in page.text and "试一试" in page.text
+    assert page.text.count('class="api-try"') == sum(len(ops) for ops in _document(api)["paths"].values())
+    assert "js/api-docs.js" in page.text and "cdn" not in page.text.lower()

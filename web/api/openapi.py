@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, render_template
 from marshmallow import Schema, fields
 
 from casemgmt.access.policy import ACTION_MEANINGS, POLICY, Action
@@ -21,8 +21,9 @@ from casemgmt.casework.schemas import CallbackAttemptSchema, LedgerNoteSchema, T
 from casemgmt.inputs import MAX_ID
 from casemgmt.intake.schemas import EvaluationSchema, ServiceRecordSchema
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
+from web.ui import login_required
 
-bp = Blueprint("openapi", __name__)
+bp = Blueprint("openapi", __name__, template_folder="templates")
 PREFIX = "/api/v1"
 ERRORS = {
     "400": "输入有误：details 按字段列出原因",
@@ -191,6 +192,17 @@ def _operation(rule, op: Operation) -> dict:
 @bp.get(f"{PREFIX}/openapi.json")
 def document():
     """Answer the OpenAPI document (public, like any published contract)."""
+    return jsonify(_spec())
+
+
+def _spec() -> dict:
     if "zhenggai_openapi" not in current_app.extensions:
         current_app.extensions["zhenggai_openapi"] = build_spec(current_app)
-    return jsonify(current_app.extensions["zhenggai_openapi"])
+    return current_app.extensions["zhenggai_openapi"]
+
+
+@bp.get("/api-docs")
+@login_required
+def docs():
+    """List every operation with its roles and a form to try it, for signed-in users."""
+    return render_template("openapi/docs.html", spec=_spec())
