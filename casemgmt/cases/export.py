@@ -67,7 +67,7 @@ def _cell(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", clean_text(value))[:MAX_CELL]
-    if value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", clean_text(value))[:MAX_CELL]
+    if text[:1] in ("=", "+", "-", "@"):
+        return "'" + text
+    return text
