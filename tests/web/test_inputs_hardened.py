@@ -166,3 +166,14 @@ def test_the_worst_accepted_input_renders_every_page_and_export_of_the_region(ap
             if api.get(path, f"ln-{role}").status_code >= 500:
                 errors.append((role, path))
     assert errors == []
+
+
+def test_page_forms_refuse_control_characters_naming_the_field(api, ui):  # noqa: F811
+    case_id = api.bad_review()["case_id"]
+    officer = ui("ln-officer")
+    officer.get(f"/cases/{case_id}")
+    for body in ("a\x00b", "bell\x07"):
+        refused = officer.post(f"/cases/{case_id}/comments", {"body": body})
+        assert refused.status_code == 400 and "body" in refused.text
+    assert officer.post(f"/cases/{case_id}/comments", {"body": "第一行\r\n第二行"}).status_code == 302
+    assert officer.get("/audit/cases?q=%00").status_code in (400, 403)
