@@ -10,7 +10,7 @@ LINT_PATHS := casemgmt web tests config.py bench
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
-.PHONY: run test test-sqlite test-pg screenshots bench setup browser-deps lint clean
+.PHONY: run test test-sqlite test-pg screenshots fuzz bench setup browser-deps lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -74,6 +74,13 @@ test-pg:
 # in test-artifacts/ on purpose: commit them when they should change.
 screenshots: setup browser-deps
 	SCREENSHOTS_DIR=test-artifacts $(PYTEST) -m browser tests
+
+# schemathesis against /api/v1/openapi.json, long: FUZZ_EXAMPLES examples per operation and generation mode
+# (80 x 2 modes x every operation is over 5,000 requests per database); prints the count and the server errors.
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-80} $(PYTEST) -m fuzz -s tests/api
+	@if scripts/pg_ready "$(PG_URL)"; then \
+		FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-80} TEST_DATABASE_URL="$(PG_URL)" $(PYTEST) -m fuzz -s tests/api; fi
 
 bench: setup
 	$(BIN)/python -m bench.run --pg-url "$(PG_URL)"

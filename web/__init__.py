@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
+from casemgmt.inputs import MAX_ID
 from config import Config
 
 
@@ -24,12 +27,22 @@ class App(Flask):
         return run_with_retries(super().dispatch_request)
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in every rule: ASCII digits up to the largest id an INTEGER column holds."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Create the app: config -> extensions -> blueprints -> error handlers -> CLI."""
     app = App(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = BoundedInt  # an id past the column range is no route (404), not a 500
     settings = config if isinstance(config, dict) else (config or Config).from_env()
     app.config.update(settings)
     app.config.setdefault("CLOCK", utc_now)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # UTF-8 JSON, no \u escapes
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY (make run writes one to instance/secret_key)")
     if not app.config.get("AUDIT_CHECKPOINT_KEY") and not (app.config.get("TESTING") or app.debug):
@@ -43,6 +56,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from web.api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from web.api.openapi import bp as openapi_bp
+
+    app.register_blueprint(openapi_bp)
     for name, blueprint in app.blueprints.items():  # the api blueprint and those nested in it (api.admin, ...)
         if name.split(".")[0] == "api":
             extensions.csrf.exempt(blueprint)  # token-authenticated JSON, no cookies: CSRF cannot reach it

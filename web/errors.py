@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from casemgmt import errors as e
 from casemgmt.db import db
+from casemgmt.inputs import string_details
 
 STATUS = {
     e.NotFound: 404,
@@ -48,7 +49,7 @@ def domain_error(err: e.DomainError):
         return html_error(status_of(err), err.message)
     body = {"error": err.code, "message": err.message}
     if err.details is not None:
-        body["details"] = err.details
+        body["details"] = string_details(err.details)
     return jsonify(body), status_of(err)
 
 

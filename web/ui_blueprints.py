@@ -1,6 +1,10 @@
 """The web UI's blueprints, registered together by create_app."""
 
-from flask import Flask
+from flask import Flask, request
+from flask_babel import gettext as _
+
+from casemgmt.errors import InvalidInput
+from casemgmt.inputs import text_problem
 
 
 def register_ui(app: Flask) -> None:
@@ -14,3 +18,25 @@ def register_ui(app: Flask) -> None:
 
     for bp in (ui_bp, auth_bp, inbox_bp, tasks_bp, cases_bp, audit_bp):
         app.register_blueprint(bp)
+    app.before_request(refuse_unclean_form_text)
+
+
+def refuse_unclean_form_text() -> None:
+    """Refuse, naming the field, a posted form value or query argument with control characters or NUL.
+
+    The API checks its JSON bodies in web/api/inputs.py; this is the same check for the pages' forms, so no
+    page stores what PostgreSQL, a page or the xlsx export cannot take.
+    """
+    if request.path.startswith("/api/"):
+        return
+    sources = (request.args, request.form) if request.method == "POST" else (request.args,)
+    for source in sources:
+        for name, values in source.lists():
+            if text_problem(name) or any(text_problem(v) for v in values):
+                raise InvalidInput(
+                    _(
+                        "The field %(field)s contains control characters.",
+                        field=name[:64].encode("unicode_escape").decode(),
+                    ),
+                    details={name[:64]: ["control characters"]},
+                )

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+from collections import Counter
 from datetime import datetime
 
 from flask import Flask
@@ -36,8 +37,9 @@ def _fire_due_instances(now: datetime, limit: int) -> int:
 
     Where row locks are not skipped (SQLite), another worker may save the same instance first: the
     optimistic version check or the task-row key refuses the second save, which is rolled back and skipped.
+    An instance fired MAX_FIRINGS_PER_INSTANCE times in this sweep is left for the next one.
     """
-    done, skipped = 0, set()
+    done, skipped, fired = 0, set(), Counter[int]()
     while done + len(skipped) < limit:
         instance = timers.claim_due_instance(now, frozenset(skipped))
         if instance is None:
@@ -47,6 +49,9 @@ def _fire_due_instances(now: datetime, limit: int) -> int:
             timers.fire_due_timers(instance, now)
             db.session.commit()
             done += 1
+            fired[instance_id] += 1
+            if fired[instance_id] >= timers.MAX_FIRINGS_PER_INSTANCE:
+                skipped.add(instance_id)
         except (ConcurrentUpdate, IntegrityError, OperationalError):
             db.session.rollback()
             skipped.add(instance_id)

@@ -6,16 +6,21 @@ import hashlib
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.db import db
-from casemgmt.errors import InvalidInput
-from casemgmt.models import Attachment, HumanTask, User
+from casemgmt.errors import InvalidInput, TaskNotOpen
+from casemgmt.models import Attachment, HumanTask, TaskStatus, User
 
 DEFAULT_ACCEPT = (".pdf", ".jpg", ".jpeg", ".png")
+#: how much evidence one task and one case may hold
+MAX_FILES_PER_TASK = 20
+MAX_BYTES_PER_TASK = 50 * 1024 * 1024
+MAX_FILES_PER_CASE = 100
+MAX_BYTES_PER_CASE = 200 * 1024 * 1024
 DEFAULT_MAX_MB = 10
 #: the stored content type comes from the extension, never from what the browser claimed
 CONTENT_TYPES = {
@@ -79,13 +84,32 @@ def check_file(spec: dict, name: str, content: bytes) -> str:
     return CONTENT_TYPES[ext]
 
 
+def _check_quota(task: HumanTask, field: str, size: int) -> None:
+    """Refuse a file past the task's or the case's quota (count and bytes), naming the limit."""
+    for where, column, value, max_files, max_bytes in (
+        ("该任务", Attachment.task_id, task.id, MAX_FILES_PER_TASK, MAX_BYTES_PER_TASK),
+        ("该工单", Attachment.case_id, task.case_id, MAX_FILES_PER_CASE, MAX_BYTES_PER_CASE),
+    ):
+        count, total = db.session.execute(
+            select(func.count(Attachment.id), func.coalesce(func.sum(Attachment.size), 0)).where(column == value)
+        ).one()
+        if count + 1 > max_files:
+            raise InvalidInput("附件数量超过上限", details={field: [f"{where}最多 {max_files} 个附件"]})
+        if total + size > max_bytes:
+            limit = max_bytes // (1024 * 1024)
+            raise InvalidInput("附件总大小超过上限", details={field: [f"{where}附件合计不能超过 {limit} MB"]})
+
+
 def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: User, now: datetime) -> Attachment:
     """Store a file uploaded for a file field of the task's form, and audit it."""
     authorize(user, Action.TASK_UPLOAD, task=task)
+    if task.status != TaskStatus.OPEN or task.assignee_id != user.id:
+        raise TaskNotOpen("只能为本人已认领且未办结的任务上传附件")
     if spec.get("type") != "file":
         raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
     name = clean_name(name)
     content_type = check_file(spec, name, content)
+    _check_quota(task, spec["name"], len(content))
     row = Attachment(
         case_id=task.case_id,
         task_id=task.id,
@@ -131,3 +155,22 @@ def task_uploads(task: HumanTask, field: str, ids: list[int]) -> list[Attachment
         return []
     stmt = select(Attachment).where(Attachment.task_id == task.id, Attachment.field == field, Attachment.id.in_(ids))
     return list(db.session.scalars(stmt.order_by(Attachment.id)))
+
+
+def check_file_refs(definition: dict, data: dict, case_id: int) -> None:
+    """Refuse, naming the field, a file reference that is not an attachment of the case (another case's, or none)."""
+    problems: dict[str, list[str]] = {}
+    for spec in definition.get("fields", []):
+        if spec.get("type") != "file" or not data.get(spec["name"]):
+            continue
+        value = data[spec["name"]]
+        refs = value if isinstance(value, list) else [value]
+        ids = {ref["id"] for ref in refs}
+        found = set(
+            db.session.scalars(select(Attachment.id).where(Attachment.id.in_(ids), Attachment.case_id == case_id))
+        )
+        if ids - found:
+            missing = "、".join(str(i) for i in sorted(ids - found))
+            problems[spec["name"]] = [f"附件 {missing} 不是本工单的附件"]
+    if problems:
+        raise InvalidInput("附件引用有误", details=problems)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import joinedload
 
@@ -16,9 +17,12 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import SHANGHAI
 from casemgmt.cases.search import EXPORT_MAX, CaseFilter, late_case_ids, search_query
 from casemgmt.db import db
+from casemgmt.inputs import clean_text
 from casemgmt.models import Case, User
 
 #: a row of the sheet from a case; the web layer supplies labels in the user's language
+#: the longest text a spreadsheet cell holds
+MAX_CELL = 32_767
 RowFn = Callable[[Case, bool], Sequence[object]]
 
 
@@ -56,7 +60,14 @@ def export_cases(user: User, flt: CaseFilter, now: datetime, headers: Sequence[s
 
 
 def _cell(value: object) -> object:
-    """Keep cells as plain text or numbers: a leading = + - @ would make a spreadsheet formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """Keep cells as plain text or numbers: a leading = + - @ would make a spreadsheet formula.
+
+    Characters openpyxl refuses (controls, lone surrogates) are dropped, so one stored reason cannot break
+    the region's export.
+    """
+    if not isinstance(value, str):
+        return value
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", clean_text(value))[:MAX_CELL]
+    if text[:1] in ("=", "+", "-", "@"):
+        return "'" + text
+    return text

@@ -16,6 +16,9 @@ from casemgmt.db import db
 from casemgmt.models import ProcessInstance
 
 TIMER_ACTOR = Actor.system("timer")
+#: how many times one sweep fires one instance: a case whose timers keep coming due (a cycle) waits for the
+#: next sweep instead of starving the others
+MAX_FIRINGS_PER_INSTANCE = 5
 
 
 def claim_due_instance(now: datetime, skip: frozenset[int] = frozenset()) -> ProcessInstance | None:

@@ -14,6 +14,7 @@ from casemgmt import audit, forms
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases import instances
+from casemgmt.cases.attachments import check_file_refs
 from casemgmt.db import db
 from casemgmt.errors import TaskNotOpen
 from casemgmt.models import Appeal, AppealStatus, Case, User
@@ -28,6 +29,7 @@ def file_appeal(case: Case, user: User, data: dict, now: datetime) -> Appeal:
     """Validate the region's appeal form, record the appeal and deliver it to the case's process."""
     authorize(user, Action.APPEAL_FILE, case=case)
     clean = forms.validate_form(_form(case), data)
+    check_file_refs(_form(case), clean, case.id)
     actor = Actor.of(user)
     appeal = Appeal(
         case_id=case.id,

@@ -17,6 +17,7 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import Due
 from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.cases import instances
+from casemgmt.cases.attachments import check_file_refs
 from casemgmt.casework import ledger
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
@@ -33,6 +34,7 @@ def request_extension(case: Case, user: User, data: dict, now: datetime) -> Exte
     """Check the request against the diagram's cap, record it and deliver it to the case's process."""
     authorize(user, Action.EXTENSION_REQUEST, case=case)
     clean = forms.validate_form(_form(case), data)
+    check_file_refs(_form(case), clean, case.id)
     row, cap = _extensible_task(case)
     if clean["extension_workdays"] > cap:
         message = f"延长期限最长不得超过 {cap} 个工作日，本次申请 {clean['extension_workdays']} 个工作日，不予受理"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from casemgmt.cases.schemas import CompleteTaskSchema
-from casemgmt.errors import AWARE, MSG_REQUIRED
+from casemgmt.errors import MSG_REQUIRED
+from casemgmt.inputs import Instant
 from casemgmt.models.casework import CallbackResult
 
 
@@ -18,7 +19,7 @@ class CallbackAttemptSchema(Schema):
         validate=validate.OneOf(list(CallbackResult), error="可选：" + "、".join(CallbackResult)),
         error_messages=MSG_REQUIRED,
     )
-    attempted_at = fields.AwareDateTime(required=True, error_messages=AWARE)
+    attempted_at = Instant(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000), error_messages=MSG_REQUIRED)
 
 

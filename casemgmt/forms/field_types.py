@@ -8,9 +8,13 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from casemgmt.inputs import BAD_TEXT, MAX_BIGINT, MAX_ID, MAX_YEAR, MIN_YEAR, instant_problem, text_problem
+
 #: max_length when a string or text field states none
 DEFAULT_MAX_LENGTH = {"string": 200, "text": 5000}
 FILE_REF_KEYS = frozenset({"id", "name", "size", "content_type"})
+#: a file reference's name and content type fit the attachments table's columns
+MAX_FILE_NAME, MAX_CONTENT_TYPE = 255, 128
 REQUIRED = "必填"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -30,7 +34,7 @@ class _FormField(fields.Field):
 
 
 class _Text(_FormField):
-    default_error_messages = {"invalid": "必须是文本", "too_long": "长度不能超过 {max}"}
+    default_error_messages = {"invalid": "必须是文本", "too_long": "长度不能超过 {max}", "characters": BAD_TEXT}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
@@ -38,6 +42,8 @@ class _Text(_FormField):
         limit = self.spec.get("max_length") or DEFAULT_MAX_LENGTH[self.spec["type"]]
         if len(value) > limit:
             raise self.make_error("too_long", max=limit)
+        if text_problem(value):
+            raise self.make_error("characters")
         return value
 
 
@@ -49,7 +55,7 @@ class _Integer(_FormField):
             value = int(value)
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
-        if not _is_int(value):
+        if not _is_int(value) or abs(value) > MAX_BIGINT:
             raise self.make_error("invalid")
         if "min" in self.spec and value < self.spec["min"]:
             raise self.make_error("too_small", min=self.spec["min"])
@@ -108,9 +114,12 @@ class _Date(_FormField):
         if not isinstance(value, str) or not _DATE_RE.match(value):
             raise self.make_error("invalid")
         try:
-            return date.fromisoformat(value).isoformat()
+            day = date.fromisoformat(value)
         except ValueError:
             raise self.make_error("invalid") from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValidationError(f"年份必须在 {MIN_YEAR} 到 {MAX_YEAR} 之间")
+        return day.isoformat()
 
 
 class _DateTime(_FormField):
@@ -120,6 +129,8 @@ class _DateTime(_FormField):
     }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str) and len(value) > 64:
+            raise self.make_error("invalid")
         if isinstance(value, str) and _DATE_RE.match(value[:10]) and len(value) > 10 and value[10] in "T ":
             try:
                 value = datetime.fromisoformat(value)
@@ -129,12 +140,17 @@ class _DateTime(_FormField):
             raise self.make_error("invalid")
         if value.tzinfo is None or value.utcoffset() is None:
             raise self.make_error("naive")
+        problem = instant_problem(value)
+        if problem:
+            raise ValidationError(problem)
         return value.isoformat()
 
 
 class _File(_FormField):
     default_error_messages = {
-        "invalid": '文件引用必须形如 {{"id": ..., "name": ...}}',
+        "invalid": '文件引用必须形如 {{"id": 附件编号, "name": ...}}',
+        "name": "文件名过长或含有控制字符",
+        "content_type": "文件类型格式不正确",
         "unknown_key": "文件引用只能包含 id、name、size、content_type",
         "invalid_list": "必须是文件列表",
         "single": "只能上传一个文件",
@@ -157,12 +173,15 @@ class _File(_FormField):
         if set(value) - FILE_REF_KEYS:
             raise self.make_error("unknown_key")
         file_id, name, size = value.get("id"), value.get("name"), value.get("size")
-        if not (_is_int(file_id) or (isinstance(file_id, str) and file_id)) or not isinstance(name, str) or not name:
+        if not _is_int(file_id) or not 0 < file_id <= MAX_ID or not isinstance(name, str) or not name:
             raise self.make_error("invalid")
-        if "size" in value and (not _is_int(size) or size < 0):
+        if len(name) > MAX_FILE_NAME or text_problem(name):
+            raise self.make_error("name")
+        if "size" in value and (not _is_int(size) or not 0 <= size <= MAX_BIGINT):
             raise self.make_error("invalid")
-        if "content_type" in value and not isinstance(value["content_type"], str):
-            raise self.make_error("invalid")
+        content_type = value.get("content_type", "")
+        if not isinstance(content_type, str) or len(content_type) > MAX_CONTENT_TYPE or text_problem(content_type):
+            raise self.make_error("content_type")
         accept = self.spec.get("accept")
         if accept and not name.lower().endswith(tuple(a.lower() for a in accept)):
             raise self.make_error("extension", accept="、".join(accept))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from casemgmt.errors import AWARE, MSG_REQUIRED
+from casemgmt.errors import MSG_REQUIRED
+from casemgmt.inputs import Instant
 from casemgmt.models import LEVELS
 
 CHANNELS = (
@@ -63,14 +64,7 @@ class EvaluationSchema(Schema):
     )
     comment = fields.String(load_default="", validate=validate.Length(max=2000), error_messages=MSG_REQUIRED)
     evaluator = fields.Nested(EvaluatorSchema, load_default=dict, error_messages=MSG_REQUIRED)
-    evaluated_at = fields.AwareDateTime(
-        required=True,
-        error_messages={
-            **MSG_REQUIRED,
-            "invalid": "必须是带时区的 ISO 时间，如 2025-09-26T10:00:00+08:00",
-            "invalid_awareness": "必须带时区偏移，如 +08:00",
-        },
-    )
+    evaluated_at = Instant(required=True)
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128))
 
     @validates("reasons")
@@ -92,7 +86,7 @@ class ServiceRecordSchema(Schema):
         validate=validate.OneOf(CHANNELS, error="未知的办理渠道"),
         error_messages=MSG_REQUIRED,
     )
-    completed_at = fields.AwareDateTime(required=True, error_messages=AWARE)
+    completed_at = Instant(required=True)
     evaluator_phone = fields.String(
         load_default="",
         validate=validate.Regexp(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$|^$", error="不是有效的电话号码"),

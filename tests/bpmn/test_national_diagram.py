@@ -151,7 +151,7 @@ SAMPLE_DATA = {
         "callback_result": "reached",
         "callback_at": "2025-10-09T10:00:00+08:00",
         "facts": "评价人反映窗口等候时间过长，调取叫号记录核实属实。",
-        "evidence": [{"id": "f-1", "name": "叫号记录.pdf"}],
+        "evidence": [{"id": 1, "name": "叫号记录.pdf"}],
     },
     "revocation_review": {"opinion": "证据充分。", "reported_to": ["reform_office", "efficiency_office"]},
     "handling_choice": {"handling_reason": "撤销未获同意，按属实办理。"},

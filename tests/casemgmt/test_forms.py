@@ -308,14 +308,19 @@ def test_integers_out_of_range_or_not_whole_are_refused(given, message):
 
 
 def test_file_references_are_checked_for_shape_type_and_size():
-    ok = {"id": "f-1", "name": "记录.PDF", "size": 1024}
+    ok = {"id": 7, "name": "记录.PDF", "size": 1024}
     assert validate_form(CALLBACK, {**VALID_CALLBACK, "evidence": [ok]})["evidence"] == [ok]
     cases = [
-        ([{"id": "f-1"}], "文件引用必须形如"),
-        ([{"id": "f-1", "name": "a.pdf", "path": "/etc/passwd"}], "只能包含"),
-        ([{"id": "f-1", "name": "a.exe"}], "文件类型只能是"),
-        ([{"id": "f-1", "name": "a.pdf", "size": 11 * 1024 * 1024}], "不能超过 10 MB"),
-        ({"id": "f-1", "name": "a.pdf"}, "必须是文件列表"),
+        ([{"id": 7}], "文件引用必须形如"),
+        ([{"id": 7, "name": "a.pdf", "path": "/etc/passwd"}], "只能包含"),
+        ([{"id": 7, "name": "a.exe"}], "文件类型只能是"),
+        ([{"id": 7, "name": "a.pdf", "size": 11 * 1024 * 1024}], "不能超过 10 MB"),
+        ({"id": 7, "name": "a.pdf"}, "必须是文件列表"),
+        ([{"id": "f-1", "name": "a.pdf"}], "文件引用必须形如"),  # an attachment's id is its number
+        ([{"id": 2**31, "name": "a.pdf"}], "文件引用必须形如"),
+        ([{"id": 7, "name": "a" * 5_000_000 + ".pdf"}], "文件名过长"),
+        ([{"id": 7, "name": "a\x00.pdf"}], "控制字符"),
+        ([{"id": 7, "name": "a.pdf", "content_type": "x" * 5_000_000}], "文件类型格式不正确"),
     ]
     for evidence, message in cases:
         [error] = _errors(CALLBACK, {**VALID_CALLBACK, "evidence": evidence})["evidence"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from casemgmt.db import db
-from casemgmt.models import Evaluation, OutboxMessage
+from casemgmt.models import Attachment, Case, Evaluation, HumanTask, OutboxMessage, User
 from tests.web import flows
 from tests.web.flows import open_tasks
 
-FILE = {"id": "f-1", "name": "证明材料.pdf"}
+#: a placeholder file reference: complete() and with_files() put a real attachment of the case in its place
+FILE = {"id": 0, "name": "证明材料.pdf"}
 FORMS = {
     **flows.FORMS,
     "rectification": {**flows.FORMS["rectification"], "rectification_evidence": [FILE]},
@@ -39,8 +40,47 @@ def elements(api, case_id: int, user: str) -> list[str]:
     return sorted(t["element_id"] for t in open_tasks(api, case_id, user))
 
 
+def attach(case_id: int, name: str = FILE["name"]) -> dict:
+    """Store a PDF as an attachment of the case and return a file reference to it."""
+    case = db.session.get(Case, case_id)
+    uploader = db.session.scalar(select(User).where(User.region_id == case.region_id).order_by(User.id))
+    row = Attachment(
+        case_id=case_id,
+        field="evidence",
+        name=name,
+        content_type="application/pdf",
+        size=5,
+        sha256="0" * 64,
+        content=b"%PDF-",
+        uploaded_by_id=uploader.id,
+        uploaded_at=case.opened_at,
+    )
+    db.session.add(row)
+    db.session.commit()
+    ref = {"id": row.id, "name": name}
+    db.session.remove()
+    return ref
+
+
+def with_files(data: dict, case_id: int) -> dict:
+    """Return the form data with each FILE placeholder replaced by a real attachment of the case."""
+
+    def swap(value):
+        if value == FILE:
+            return attach(case_id)
+        return [swap(v) for v in value] if isinstance(value, list) else value
+
+    return {key: swap(value) for key, value in data.items()}
+
+
+def names(refs: list[dict]) -> list[str]:
+    """Return the file names of file references."""
+    return [ref["name"] for ref in refs]
+
+
 def complete(api, task_id: int, user: str, data: dict) -> dict:
     """Complete a task and insist it worked."""
+    data = with_files(data, db.session.get(HumanTask, task_id).case_id)
     response = api.post(f"/api/v1/tasks/{task_id}/complete", user, json={"data": data})
     assert response.status_code == 200, response.get_json()
     return response.get_json()

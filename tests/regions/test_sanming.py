@@ -14,10 +14,12 @@ from tests.regions.helpers import (
     evaluation_of,
     history,
     inbox_task,
+    names,
     operations,
     outbox,
     run_timers,
     task,
+    with_files,
 )
 
 REGION = "sanming"
@@ -164,7 +166,7 @@ def test_a_complex_case_goes_on_the_ledger_with_10_working_days_per_2_3_1_across
     entry = api.get(f"/api/v1/ledger/{entry['id']}", "sm-supervisor").get_json()
     assert (entry["status"], entry["owner"], entry["measures"]) == ("closed", "陈静", "改造预约系统")
     assert entry["closure"]["delay_reason"] == "需跨年度采购设备"
-    assert entry["closure"]["rectification_evidence"] == [FILE]
+    assert names(entry["closure"]["rectification_evidence"]) == [FILE["name"]]
     assert [n["note"] for n in entry["notes"]] == ["已完成系统改造方案"]
     assert api.get("/api/v1/ledger?status=closed", "sm-officer").get_json()["entries"][0]["id"] == entry["id"]
 
@@ -175,7 +177,7 @@ def test_the_rated_party_appeals_within_5_working_days_per_3_3_and_an_upheld_app
     cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
     run_timers(api.app, "2025-10-10T23:00:00+08:00")
     clock.set("2025-10-10T23:30:00+08:00")
-    appeal = {"appeal_reason": "评价人当日未到窗口办理，系误评", "appeal_evidence": [FILE]}
+    appeal = with_files({"appeal_reason": "评价人当日未到窗口办理，系误评", "appeal_evidence": [FILE]}, cid)
     assert api.post(f"/api/v1/cases/{cid}/appeals", "sm-auditor", json={"data": appeal}).status_code == 403
     assert api.post(f"/api/v1/cases/{cid}/appeals", "sm-officer", json={"data": {}}).status_code == 400
     filed = api.post(f"/api/v1/cases/{cid}/appeals", "sm-officer", json={"data": appeal})
@@ -190,7 +192,11 @@ def test_the_rated_party_appeals_within_5_working_days_per_3_3_and_an_upheld_app
     reason = evaluation_of(shown["evaluation"]["id"]).revoked_reason
     assert reason == "申诉成立，经核实为误评或恶意差评：调取录像，确认误评"
     [record] = casework(api, cid, "sm-auditor")["appeals"]
-    assert (record["status"], record["ruled_by"], record["evidence"]) == ("upheld", "sm-coordinator", [FILE])
+    assert (record["status"], record["ruled_by"], names(record["evidence"])) == (
+        "upheld",
+        "sm-coordinator",
+        [FILE["name"]],
+    )
     kinds = [e["kind"] for e in history(api, cid, "sm-auditor")]
     assert kinds.index("appeal_filed") < kinds.index("task_cancelled")
     assert "revoke_review" in operations(history(api, cid, "sm-auditor"))
@@ -203,7 +209,7 @@ def test_an_appeal_after_the_5_working_day_window_is_refused_with_a_clear_messag
     response = api.post(
         f"/api/v1/cases/{cid}/appeals",
         "sm-officer",
-        json={"data": {"appeal_reason": "误评", "appeal_evidence": [FILE]}},
+        json={"data": with_files({"appeal_reason": "误评", "appeal_evidence": [FILE]}, cid)},
     )
     assert response.status_code == 409
     assert "申诉期已过" in response.get_json()["message"] and "5个工作日" in response.get_json()["message"]
@@ -215,7 +221,7 @@ def test_a_rejected_appeal_lets_the_case_continue(api, clock):
     api.post(
         f"/api/v1/cases/{cid}/appeals",
         "sm-officer",
-        json={"data": {"appeal_reason": "误评", "appeal_evidence": [FILE]}},
+        json={"data": with_files({"appeal_reason": "误评", "appeal_evidence": [FILE]}, cid)},
     )
     do(api, cid, "sm-coordinator", "Task_AppealReview", {"appeal_upheld": False, "appeal_ruling": "差评属实"})
     assert elements(api, cid, "sm-officer") == ["Task_Callback"]
@@ -223,7 +229,7 @@ def test_a_rejected_appeal_lets_the_case_continue(api, clock):
     second = api.post(
         f"/api/v1/cases/{cid}/appeals",
         "sm-officer",
-        json={"data": {"appeal_reason": "再次申诉", "appeal_evidence": [FILE]}},
+        json={"data": with_files({"appeal_reason": "再次申诉", "appeal_evidence": [FILE]}, cid)},
     )
     assert second.status_code == 409
     do(api, cid, "sm-officer", "Task_Callback", callback("immediate_fix"))

@@ -17,7 +17,7 @@ def test_a_bad_review_opens_a_case_with_a_callback_task_due_in_three_working_day
     [task] = case["open_tasks"]
     assert (task["title"], task["candidate_role"], task["form_key"]) == ("回访核实", "officer", "callback_verification")
     # Opened Fri 2025-09-26; Sun 09-28 is a make-up working day: 28, 29, 30.
-    assert (task["due_date"], task["due_at"], task["provisional"]) == ("2025-09-30", "2025-09-30T16:00:00+00:00", False)
+    assert (task["due_date"], task["due_at"], task["provisional"]) == ("2025-09-30", "2025-10-01T00:00:00+08:00", False)
     assert case["definition"]["version"] == 1 and len(case["definition"]["sha256"]) == 64
 
 

@@ -39,3 +39,25 @@ def test_two_workers_share_the_due_instances_and_each_timer_fires_once(api, cloc
     overdue = select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "task_overdue")
     assert db.session.scalar(overdue) == 6
     assert run_timers_once(now) == 0
+
+
+def test_a_case_whose_timers_keep_coming_due_cannot_starve_the_others(api, clock, monkeypatch):
+    """One hot case (its timer due again at once after each firing) and five normal ones: one sweep fires all."""
+    from casemgmt.cases import timers
+
+    clock.set("2025-09-26T10:00:00+08:00")
+    hot = api.bad_review(record_no="HOT")["case_id"]
+    normal = [api.bad_review(record_no=f"N{n}")["case_id"] for n in range(5)]
+    fire, fired = timers.fire_due_timers, []
+
+    def fire_hot_again(instance, now):
+        fire(instance, now)
+        fired.append(instance.case_id)
+        if instance.case_id == hot:  # like a cycle of zero period: due again, and earliest of all
+            instance.next_timer_at = datetime.fromisoformat("2025-09-20T00:00:00+08:00")
+
+    monkeypatch.setattr(timers, "fire_due_timers", fire_hot_again)
+    now = datetime.fromisoformat("2025-10-01T00:00:01+08:00")
+    assert run_timers_once(now, limit=40) == 5 + timers.MAX_FIRINGS_PER_INSTANCE
+    assert sorted(set(fired) - {hot}) == sorted(normal)
+    assert fired.count(hot) == timers.MAX_FIRINGS_PER_INSTANCE

@@ -13,6 +13,7 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
+from casemgmt.inputs import is_digits
 from casemgmt.models import Region
 from casemgmt.models.calendar import DAY_KINDS
 from web.admin.scope import region_admin
@@ -34,7 +35,7 @@ def _year(raw: str | None) -> int:
     """Return the year asked for (this year in Beijing by default), 2000 to 2100."""
     if not raw:
         return int(local_time(now(), "%Y"))
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    if not is_digits(raw) or len(raw) != 4 or not 2000 <= int(raw) <= 2100:
         raise InvalidInput(_("The year must be between 2000 and 2100."), details={"year": [raw]})
     return int(raw)
 

@@ -9,6 +9,7 @@ from casemgmt.access.policy import Action, Role
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
+from casemgmt.inputs import strict_int
 from casemgmt.models import Region
 from casemgmt.rules import migration as case_migration
 from casemgmt.rules import versions
@@ -104,7 +105,7 @@ def migration(place: Region):
 def migrate(place: Region):
     """Move the chosen running cases to the version, one audited step per case."""
     target = version_or_active(place, request.form.get("to", type=int))
-    ids = [int(v) for v in request.form.getlist("cases") if v.isdigit()]
+    ids = [n for n in (strict_int(v) for v in request.form.getlist("cases")) if n is not None]
     if not ids:
         flash(_("Choose at least one case to move."), "error")
         return redirect(url_for("admin.history.migration", region=place.code, to=target.version))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePosixPath
 
 from flask import abort, request
@@ -10,6 +11,7 @@ from marshmallow import Schema, ValidationError
 
 from casemgmt.engine.validate import MAX_FILE_BYTES
 from casemgmt.errors import ConcurrentUpdate, InvalidInput
+from casemgmt.inputs import check_json, json_depth_exceeds, strict_int
 from casemgmt.models import Region
 from casemgmt.rules import bundles
 
@@ -21,9 +23,7 @@ def too_large(name: str):
 
 def json_body(schema: Schema) -> dict:
     """Load an editor's JSON body with the schema; a file over 2 MiB is 413."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidInput(_("The request body must be a JSON object."))
+    payload = _json_object()
     files = payload.get("files")
     for name, text in files.items() if isinstance(files, dict) else ():
         if isinstance(text, str) and len(text.encode("utf-8")) > MAX_FILE_BYTES:
@@ -34,10 +34,22 @@ def json_body(schema: Schema) -> dict:
         raise InvalidInput(_("The input is not valid."), details=err.messages) from err
 
 
+def _json_object() -> dict:
+    """Return the JSON object of the body, with nesting, characters and integers checked first."""
+    raw = request.get_data(cache=True)
+    try:
+        payload = None if json_depth_exceeds(raw) else json.loads(raw)
+    except (ValueError, RecursionError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise InvalidInput(_("The request body must be a JSON object."))
+    check_json(payload)
+    return payload
+
+
 def json_text(name: str) -> str:
     """Return the `text` of an editor's JSON body (a file being edited), at most 2 MiB."""
-    payload = request.get_json(silent=True)
-    text = payload.get("text") if isinstance(payload, dict) else None
+    text = _json_object().get("text")
     if not isinstance(text, str):
         raise InvalidInput(_("The request body must be a JSON object."))
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
@@ -68,7 +80,7 @@ def uploaded_files() -> dict[str, str]:
 def expected_version() -> int | None:
     """Return the active version the editor started from (?active=N), if it said."""
     raw = request.args.get("active") or request.form.get("active")
-    return int(raw) if raw and raw.isdigit() else None
+    return strict_int(raw)
 
 
 def ensure_still_active(place: Region, expected: int | None) -> None:

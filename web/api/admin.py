@@ -16,6 +16,7 @@ from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
 from casemgmt.engine.validate import MAX_FILE_BYTES
 from casemgmt.errors import InvalidInput
+from casemgmt.inputs import MAX_ID, is_digits, strict_int
 from casemgmt.models import ProcessDefinition, Region
 from casemgmt.rules import dry_run, proposals, versions
 from casemgmt.rules import migration as case_migration
@@ -23,7 +24,8 @@ from casemgmt.rules.bundles import bundle_sha256, get_active
 from casemgmt.rules.diff import diff_files
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
 from web.api.auth import token_required
-from web.api.inputs import load_json, now
+from web.api.inputs import load_json, now, read_json
+from web.api.present import iso
 
 bp = Blueprint("admin", __name__)
 
@@ -48,7 +50,7 @@ def _national_regions() -> tuple[str, ...]:
 
 def _upload(schema) -> dict:
     """Read files and fields from a JSON or multipart body; a file over 2 MiB is 413."""
-    payload = _multipart() if request.mimetype == "multipart/form-data" else request.get_json(silent=True)
+    payload = _multipart() if request.mimetype == "multipart/form-data" else read_json()
     if not isinstance(payload, dict):
         raise InvalidInput("请求体必须是 JSON 对象或 multipart 表单", details={"_body": ["无法读取"]})
     files = payload.get("files")
@@ -95,7 +97,7 @@ def version_json(definition: ProcessDefinition, *, files: bool = False) -> dict:
         "version": definition.version,
         "sha256": definition.sha256,
         "is_active": definition.is_active,
-        "deployed_at": definition.deployed_at.isoformat(),
+        "deployed_at": iso(definition.deployed_at),
         "deployed_by": definition.deployed_by,
         "comment": definition.comment,
         "file_names": sorted(definition.files),
@@ -196,9 +198,10 @@ def accept_national_proposal(region: str):
 def _target(place: Region, raw) -> ProcessDefinition:
     if raw is None:
         return get_active(place.id)
-    if not str(raw).isdigit():
+    number = raw if isinstance(raw, int) and not isinstance(raw, bool) else strict_int(str(raw))
+    if number is None or not 0 <= number <= MAX_ID:
         raise InvalidInput("参数有误", details={"to": ["必须是版本号"]})
-    return versions.get_version(place, int(raw))
+    return versions.get_version(place, number)
 
 
 @bp.get(f"{ADMIN}/migration/preview")
@@ -243,7 +246,7 @@ def migrate(region: str):
 def calendar(region: str):
     place = _region(region, Action.CALENDAR_EDIT)
     raw = request.args.get("year")
-    if raw is not None and not raw.isdigit():
+    if raw is not None and (not is_digits(raw) or len(raw) != 4):
         raise InvalidInput("参数有误", details={"year": ["必须是年份"]})
     return jsonify(calendar_changes.calendar_overview(place, int(raw) if raw else None, _national_regions()))
 

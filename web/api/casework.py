@@ -14,6 +14,7 @@ from casemgmt.casework import appeals, callbacks, consultation, extension_reques
 from casemgmt.casework.schemas import CallbackAttemptSchema, FormPayloadSchema, LedgerNoteSchema, TransferSchema
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound
+from casemgmt.inputs import instant_problem
 from casemgmt.intake import records
 from casemgmt.intake.schemas import ServiceRecordSchema
 from casemgmt.models import (
@@ -145,7 +146,7 @@ def _instant_arg(name: str) -> datetime:
         value = datetime.fromisoformat(request.args.get(name, ""))
     except ValueError:
         value = None
-    if value is None or value.tzinfo is None:
+    if value is None or value.tzinfo is None or instant_problem(value):
         raise InvalidInput("参数有误", details={name: ["必须是带时区的 ISO 时间，如 2025-10-01T00:00:00+08:00"]})
     return value
 

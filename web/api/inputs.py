@@ -1,13 +1,16 @@
-"""What every API view reads: the JSON body, validated by a schema, and the injected clock."""
+"""What every API view reads: the JSON body, checked cheaply then validated by a schema, and the injected clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
 from casemgmt.errors import InvalidInput
+from casemgmt.inputs import MAX_JSON_DEPTH, check_json, json_depth_exceeds, strict_int
 
 
 def now() -> datetime:
@@ -15,12 +18,40 @@ def now() -> datetime:
     return current_app.config["CLOCK"]()
 
 
-def load_json(schema: Schema) -> dict:
-    """Validate the JSON body; bad input raises InvalidInput naming each field."""
-    payload = request.get_json(silent=True)
+def read_json(*, required: bool = True) -> dict[str, Any]:
+    """Return the JSON object of the body: nesting, characters and integers checked before any schema sees it.
+
+    Without `required`, an empty body is an empty object; anything else must still be a JSON object.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip() and not required:
+        return {}
+    if json_depth_exceeds(raw):
+        raise InvalidInput("请求体嵌套过深", details={"_body": [f"嵌套不能超过 {MAX_JSON_DEPTH} 层"]})
+    try:
+        payload = json.loads(raw)
+    except (ValueError, RecursionError):
+        payload = None
     if not isinstance(payload, dict):
         raise InvalidInput("请求体必须是 JSON 对象", details={"_body": ["不是 JSON 对象"]})
+    check_json(payload)
+    return payload
+
+
+def load_json(schema: Schema) -> dict:
+    """Validate the JSON body; bad input raises InvalidInput naming each field."""
     try:
-        return schema.load(payload)
+        return schema.load(read_json())
     except ValidationError as err:
         raise InvalidInput("输入有误", details=err.messages) from err
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int = 0, maximum: int = 2**31 - 1) -> int | None:
+    """Return a query argument written in ASCII digits within the range; anything else is a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    value = strict_int(raw, maximum)
+    if value is None or value < minimum:
+        raise InvalidInput("参数必须是整数", details={name: [f"必须是 {minimum} 到 {maximum} 之间的整数"]})
+    return value

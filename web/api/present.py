@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from casemgmt.calendar import SHANGHAI
 from casemgmt.models import AuditEvent, Case, HumanTask, TaskStatus
 
 
@@ -16,6 +19,9 @@ def mask_name(name: str) -> str:
 
 
 def iso(value) -> str | None:
+    """Return an instant in the domain's local time (+08:00, Asia/Shanghai); a date as it is."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(SHANGHAI).isoformat()
     return value.isoformat() if value is not None else None
 
 

@@ -20,12 +20,13 @@ from casemgmt.cases.inbox import inbox_page
 from casemgmt.cases.schemas import CompleteTaskSchema, ReassignSchema
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
+from casemgmt.inputs import instant_problem, is_digits
 from casemgmt.intake import operations as intake_ops
 from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import Organization
 from web.api import admin, casework, exchange, province
 from web.api.auth import token_required
-from web.api.inputs import load_json, now
+from web.api.inputs import int_arg, load_json, now, read_json
 from web.api.present import case_json, event_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -99,13 +100,9 @@ def _legacy_view() -> str:
 
 
 def _positive_int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    # str.isdigit() also takes '²', which int() refuses; int() refuses more than 4,300 digits
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
-        raise InvalidInput("参数必须是正整数", details={name: ["必须是正整数"]})
-    return int(raw)
+    value = int_arg(name, default, minimum=1)
+    assert value is not None
+    return value
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -119,8 +116,10 @@ def claim(task_id: int):
 @bp.post("/tasks/<int:task_id>/release")
 @token_required
 def release(task_id: int):
-    reason = (request.get_json(silent=True) or {}).get("reason", "")
-    row = case_ops.release_task(task_id, g.user, now(), str(reason))
+    reason = read_json(required=False).get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise InvalidInput("输入有误", details={"reason": ["必须是不超过 500 字的文本"]})
+    row = case_ops.release_task(task_id, g.user, now(), reason)
     db.session.commit()
     return jsonify(task_json(row))
 
@@ -161,10 +160,12 @@ def calendar_due(region: str):
         start = datetime.fromisoformat(request.args.get("start", ""))
         if start.tzinfo is None:
             errors["start"] = ["必须带时区偏移，如 2025-09-26T10:00:00+08:00"]
+        elif instant_problem(start):
+            errors["start"] = [str(instant_problem(start))]
     except ValueError:
         errors["start"] = ["必须是 ISO 时间，如 2025-09-26T10:00:00+08:00"]
     raw = request.args.get("workdays", "")
-    if not raw.isdigit() or int(raw) > 366:
+    if not is_digits(raw) or len(raw) > 3 or int(raw) > 366:
         errors["workdays"] = ["必须是 0 到 366 之间的整数"]
     if errors:
         raise InvalidInput("参数有误", details=errors)

@@ -15,6 +15,7 @@ from casemgmt.cases.search import PAGE_SIZE, CaseFilter, late_case_ids, search_c
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Case, CaseStatus, Organization, ServiceItem
+from web.downloads import content_disposition
 from web.ui import audit_key, level_label, login_required, now
 from web.ui.labels import CASE_STATUS_LABELS, label
 from web.ui.present import evaluator_view
@@ -78,7 +79,7 @@ def export():
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"},
+        headers={"Content-Disposition": content_disposition(name), "Cache-Control": "no-store"},
     )
 
 

@@ -13,6 +13,7 @@ from casemgmt.db import db
 from casemgmt.errors import FormInvalid, InvalidInput, NotFound
 from casemgmt.models import HumanTask, Organization
 from casemgmt.rules import bundles
+from web.downloads import content_disposition
 from web.tasks.context import task_page_context
 from web.tasks.uploads import store_files
 from web.ui import form_errors, login_required, now, safe_next
@@ -131,5 +132,5 @@ def download(attachment_id: int):
     """Send an evidence file of a case the user may see."""
     row = case_queries.get_attachment(attachment_id, g.user)
     response = Response(row.content, mimetype=row.content_type)
-    response.headers.set("Content-Disposition", "attachment", filename=row.name)
+    response.headers["Content-Disposition"] = content_disposition(row.name)
     return response

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import FileStorage
 
-from casemgmt.cases import attachments
-from casemgmt.errors import InvalidInput
-from casemgmt.models import HumanTask, User
+from casemgmt.cases import attachments, operations
+from casemgmt.errors import InvalidInput, TaskNotOpen
+from casemgmt.models import HumanTask, TaskStatus, User
 from web.ui import now
 from web.ui.formview import Submission, keep_name
 
@@ -16,6 +16,9 @@ def store_files(
 ) -> dict[str, list[str]]:
     """Store each file field's new uploads, put the references in the data; return upload errors by field."""
     errors: dict[str, list[str]] = {}
+    posted = any(f and f.filename for uploads in files.values() for f in uploads)
+    if posted and task.status == TaskStatus.OPEN and task.assignee_id is None:
+        operations.claim_task(task.id, user, now())  # evidence belongs to whoever holds the task: take it
     for spec in (s for s in definition["fields"] if s["type"] == "file"):
         name = spec["name"]
         rows = attachments.task_uploads(task, name, sub.raw.get(keep_name(name), []))
@@ -24,6 +27,8 @@ def store_files(
                 rows.append(attachments.store_upload(task, spec, upload.filename, upload.read(), user, now()))
             except InvalidInput as err:
                 errors.setdefault(name, []).extend((err.details or {}).get(name, [err.message]))
+            except TaskNotOpen as err:
+                errors.setdefault(name, []).append(err.message)
         if not spec.get("multiple"):
             rows = rows[-1:]
         sub.raw[keep_name(name)] = [r.id for r in rows]

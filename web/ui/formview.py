@@ -9,6 +9,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from casemgmt.inputs import strict_int
 from web.ui import local_time
 
 _LOCAL_DT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
@@ -35,7 +36,8 @@ def read_submission(definition: dict, form: MultiDict) -> Submission:
     for spec in definition["fields"]:
         name, kind = spec["name"], spec["type"]
         if kind == "file":
-            sub.raw[keep_name(name)] = [int(v) for v in form.getlist(keep_name(name)) if v.isdigit()]
+            kept = (strict_int(v) for v in form.getlist(keep_name(name)))
+            sub.raw[keep_name(name)] = [n for n in kept if n is not None]
         elif kind == "multichoice":
             sub.raw[name] = sub.data[name] = form.getlist(name)
         else:

@@ -1,0 +1,158 @@
+"""What any input must be before it is stored: clean text, instants and integers in range, shallow JSON.
+
+The web edge (web/api/inputs.py, the form layer) and the marshmallow schemas call these once; a refusal is an
+InvalidInput naming the field, so a bad value is a 400 and never a 500 or a row that breaks a page later.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+from casemgmt.errors import AWARE, InvalidInput
+
+#: how deep a JSON body may nest (objects and arrays); checked on the raw bytes before parsing
+MAX_JSON_DEPTH = 32
+#: integers fit a signed 64-bit column (PostgreSQL BIGINT); ids fit a signed 32-bit one (INTEGER)
+MAX_BIGINT = 2**63 - 1
+MAX_ID = 2**31 - 1
+#: instants outside these years are typos or attacks, and some cannot be shifted by their offset
+MIN_YEAR, MAX_YEAR = 1900, 2100
+MAX_OFFSET = timedelta(hours=14)
+#: C0 controls other than tab, newline and carriage return, DEL, and unpaired surrogates
+BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+BAD_TEXT = "不能包含控制字符或无效字符"
+
+
+def is_digits(text: str) -> bool:
+    """Tell whether text is one or more ASCII digits ('²'.isdigit() is True, and int() refuses it)."""
+    return text.isascii() and text.isdigit()
+
+
+def strict_int(text: str | None, maximum: int = MAX_ID) -> int | None:
+    """Return the non-negative integer written in ASCII digits, or None when it is not one or is out of range."""
+    if text is None or not is_digits(text) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
+def text_problem(value: str) -> str | None:
+    """Return why a string cannot be stored, or None when it can."""
+    return BAD_TEXT if BAD_CHARACTERS.search(value) else None
+
+
+def clean_text(value: str) -> str:
+    """Return the text without the characters no page, export or database should receive."""
+    return BAD_CHARACTERS.sub("", value)
+
+
+def instant_problem(value: datetime) -> str | None:
+    """Return why an aware instant is out of range (years 1900..2100, offsets within ±14:00), or None."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        return "时区偏移必须在 ±14:00 之内"
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        return f"年份必须在 {MIN_YEAR} 到 {MAX_YEAR} 之间"
+    return None
+
+
+def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Tell whether a JSON text nests deeper than the limit, reading brackets outside strings (no parsing)."""
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def check_tree(value: Any, path: str = "_body") -> dict[str, list[str]]:
+    """Return the problems of a parsed JSON value by field path: bad characters, integers past 64 bits."""
+    problems: dict[str, list[str]] = {}
+    _walk(value, path, problems)
+    return problems
+
+
+def _walk(value: Any, path: str, problems: dict[str, list[str]]) -> None:
+    if isinstance(value, str):
+        if text_problem(value):
+            problems.setdefault(path, []).append(BAD_TEXT)
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if abs(value) > MAX_BIGINT:
+            problems.setdefault(path, []).append("整数超出范围")
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            problems.setdefault(path, []).append("必须是有限的数")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = key if path == "_body" else f"{path}.{key}"
+            if text_problem(key):
+                problems.setdefault(name, []).append(BAD_TEXT)
+            _walk(item, name, problems)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(item, f"{path}[{index}]", problems)
+
+
+def check_json(payload: Any) -> None:
+    """Raise InvalidInput naming each field of a parsed body that holds something unstorable."""
+    problems = check_tree(payload)
+    if problems:
+        raise InvalidInput("输入有误", details=problems)
+
+
+def string_details(details: Any) -> Any:
+    """Return error details with every mapping key a string (marshmallow uses list indexes as int keys)."""
+    if isinstance(details, dict):
+        return {str(k): string_details(v) for k, v in details.items()}
+    if isinstance(details, list | tuple):
+        return [string_details(v) for v in details]
+    return details if isinstance(details, str | int | float | bool | type(None)) else str(details)
+
+
+class Instant(fields.AwareDateTime):
+    """An aware ISO instant within years 1900..2100 and an offset within ±14:00."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", AWARE)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str) and len(value) > 64:
+            raise self.make_error("invalid")
+        try:
+            result = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            raise self.make_error("invalid") from None
+        problem = instant_problem(result)
+        if problem:
+            raise ValidationError(problem)
+        return result
+
+
+class CleanString(fields.String):
+    """A string with no control characters (other than tab, newline, carriage return) or lone surrogates."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if text_problem(result):
+            raise ValidationError(BAD_TEXT)
+        return result
