@@ -16,13 +16,15 @@ from sqlalchemy import select
 from casemgmt.access.policy import Action, allowed
 from casemgmt.access.queries import get_user
 from casemgmt.db import db
-from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, Region
+from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, OutboxState, Region
+from casemgmt.notices.operations import queue_message
 from tests.regions.helpers import callback, casework, do
 
 ROLES = ("officer", "supervisor", "coordinator", "admin", "auditor", "channel")
 #: endpoints with no object and nothing to leak
 SKIP = {"static", "admin.static", "admin.vendor", "ui.bpmn_js", "ui.switch_language", "auth.login", "auth.logout"}
 SKIP |= {"ui.home", "admin.home", "openapi.document", "openapi.docs"}  # no object: the published contract
+SKIP |= {"health.healthz"}  # no object: counts for the people who run it
 #: each endpoint with an object: the actions that may let a user through (any of them) and what they act on
 ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "api.get_case": ((Action.CASE_READ,), "case"),
@@ -49,11 +51,16 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "cases.comment": ((Action.CASE_COMMENT,), "case"),
     "cases.reveal": ((Action.CASE_REVEAL_EVALUATOR,), "case"),
     "cases.verify": ((Action.AUDIT_VERIFY,), "case"),
+    "cases.retry_notice": ((Action.OUTBOX_MANAGE,), "case"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
     "api.calendar_due": (Action.CASE_READ, Action.RULES_READ, Action.TASK_CLAIM),
     "api.casework.get_region_settings": tuple(Action),
+    "admin.directory.save_entry": (Action.DIRECTORY_IMPORT,),
+    "admin.directory.template": (Action.DIRECTORY_IMPORT, Action.RULES_READ),
+    "api.province.import_directory": (Action.DIRECTORY_IMPORT,),
+    "api.province.retry_notice": (Action.OUTBOX_MANAGE,),
 }
 #: listings (no object): must not name a case the user may not read
 LISTINGS = {
@@ -65,6 +72,9 @@ LISTINGS = {
     "audit.export",
     "api.post_evaluation",
     "api.casework.post_service_record",
+    "api.exchange.post_ticket",
+    "api.exchange.post_satisfaction",
+    "audit.integrity",
 }
 BODIES = {
     "api.complete": {"data": {}},
@@ -92,10 +102,12 @@ class Targets:
         self.ledger = {"region": casework(api, ledger_case, "sm-auditor")["ledger"][0]["id"]}
         self.case_nos = {}
         self.attachments = {}
+        self.messages = {}
         for where, case_id in self.cases.items():
             case = db.session.get(Case, case_id)
             self.case_nos[where] = case.case_no
             self.attachments[where] = self._attachment(case)
+            self.messages[where] = self._notice(case)
         db.session.commit()
 
     def _attachment(self, case: Case) -> int:
@@ -111,6 +123,12 @@ class Targets:
             uploaded_at=case.opened_at,
         )
         db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    def _notice(self, case: Case) -> int:
+        row = queue_message(case, "sms", "13800001008", "探测", case.opened_at)
+        row.state = OutboxState.DEAD
         db.session.flush()
         return row.id
 
@@ -143,6 +161,12 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = "callback"
         elif name in ("name", "filename", "package"):
             values[name] = "process.bpmn"
+        elif name == "kind":
+            values[name] = "orgs"
+        elif name == "ext":
+            values[name] = "csv"
+        elif name == "message_id":
+            values[name] = targets.messages[where]
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]

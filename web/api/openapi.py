@@ -18,6 +18,8 @@ from marshmallow import Schema, fields
 from casemgmt.access.policy import ACTION_MEANINGS, POLICY, Action
 from casemgmt.cases.schemas import CompleteTaskSchema, ReassignSchema
 from casemgmt.casework.schemas import CallbackAttemptSchema, LedgerNoteSchema, TransferSchema
+from casemgmt.directory.schemas import ImportRequestSchema
+from casemgmt.exchange.schemas import SatisfactionSchema, TicketSchema
 from casemgmt.inputs import MAX_ID
 from casemgmt.intake.schemas import EvaluationSchema, ServiceRecordSchema
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
@@ -116,6 +118,20 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "api.admin.calendar_preview": Operation("预览日历修改", Action.CALENDAR_EDIT, CalendarChangeSchema),
     "api.admin.calendar_apply": Operation("修改工作日历", Action.CALENDAR_EDIT, CalendarChangeSchema),
+    "api.admin.national_proposal": Operation("全国规则更新提议：差异与试运行", Action.RULES_READ),
+    "api.admin.accept_national_proposal": Operation(
+        "部署全国规则更新提议", Action.RULES_DEPLOY, RollbackSchema, status=201
+    ),
+    "api.province.import_directory": Operation(
+        "导入机构、事项或用户（预览或确认）", Action.DIRECTORY_IMPORT, ImportRequestSchema
+    ),
+    "api.province.retry_notice": Operation("重发一条通知", Action.OUTBOX_MANAGE),
+    "api.province.pause_outbox": Operation("暂停本地区通知发送", Action.OUTBOX_MANAGE),
+    "api.province.resume_outbox": Operation("恢复本地区通知发送", Action.OUTBOX_MANAGE),
+    "api.exchange.post_ticket": Operation(
+        "12345 热线工单转入（差评开启工单）", Action.EVALUATION_SUBMIT, TicketSchema, status=201
+    ),
+    "api.exchange.post_satisfaction": Operation("12345 满意度回访结果", Action.EVALUATION_SUBMIT, SatisfactionSchema),
     "openapi.document": Operation("本文档（OpenAPI 3.1）", None),
 }
 _ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
