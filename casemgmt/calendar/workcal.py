@@ -25,7 +25,7 @@ class Due:
         """Return the deadline as JSON-ready values."""
         return {
             "due_date": self.due_date.isoformat(),
-            "due_at": self.due_at.isoformat(),
+            "due_at": self.due_at.astimezone(SHANGHAI).isoformat(),  # the domain's local time
             "provisional": self.provisional,
         }
 

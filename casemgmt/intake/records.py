@@ -14,7 +14,7 @@ from sqlalchemy import select
 from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
-from casemgmt.calendar import load_calendar
+from casemgmt.calendar import SHANGHAI, load_calendar
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.models import (
@@ -89,7 +89,8 @@ def check_rating_window(region: Region, payload: dict) -> None:
     closes = load_calendar(region.code).calendar_due(record.completed_at, int(rule["calendar_days"])).due_at
     if payload["evaluated_at"] > closes:
         text = f"已超过补充评价期限（{rule.get('text') or str(rule['calendar_days']) + ' 日内'}）"
-        raise InvalidInput(text, details={"evaluated_at": [f"补充评价须在 {closes.isoformat()} 之前"]})
+        local = closes.astimezone(SHANGHAI).isoformat()
+        raise InvalidInput(text, details={"evaluated_at": [f"补充评价须在 {local} 之前"]})
 
 
 def mark_rated(region: Region, evaluation: Evaluation) -> None:

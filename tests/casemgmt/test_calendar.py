@@ -117,7 +117,7 @@ def test_fifteen_working_days_from_2025_09_26_end_on_2025_10_23():
     assert due == Due(date(2025, 10, 23), datetime(2025, 10, 23, 16, tzinfo=UTC), False)
     assert due.as_dict() == {
         "due_date": "2025-10-23",
-        "due_at": "2025-10-23T16:00:00+00:00",
+        "due_at": "2025-10-24T00:00:00+08:00",
         "provisional": False,
     }
 

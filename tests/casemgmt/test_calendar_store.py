@@ -58,7 +58,7 @@ def test_the_seeded_calendar_gives_the_domain_example(app):
     due = load_calendar("liaoning").due(OPENED, 15)
     assert due.as_dict() == {
         "due_date": "2025-10-23",
-        "due_at": "2025-10-23T16:00:00+00:00",
+        "due_at": "2025-10-24T00:00:00+08:00",
         "provisional": False,
     }
 

@@ -88,7 +88,7 @@ def test_a_rating_not_given_on_site_may_follow_within_7_calendar_days_per_3_1(ap
     )
     refused = api.post("/api/v1/evaluations", "nea-channel", json=late)
     assert refused.status_code == 400 and "7日内补充评价" in refused.get_json()["message"]
-    assert refused.get_json()["details"]["evaluated_at"] == ["补充评价须在 2025-10-07T16:00:00+00:00 之前"]
+    assert refused.get_json()["details"]["evaluated_at"] == ["补充评价须在 2025-10-08T00:00:00+08:00 之前"]
     in_time = {**late, "evaluated_at": "2025-10-07T23:59:00+08:00"}
     assert api.post("/api/v1/evaluations", "nea-channel", json=in_time).status_code == 201
     online = {**late, "record_no": "NEA-REC-0100", "channel": "online_hall", "external_id": "x2"}

@@ -8,7 +8,7 @@ def test_the_due_endpoint_answers_the_domain_example(api):
     assert response.status_code == 200
     assert response.get_json() == {
         "due_date": "2025-10-23",
-        "due_at": "2025-10-23T16:00:00+00:00",
+        "due_at": "2025-10-24T00:00:00+08:00",
         "provisional": False,
     }
 
@@ -33,7 +33,7 @@ def test_the_cli_prints_the_same_answer(seeded_app):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "due_date": "2025-10-23",
-        "due_at": "2025-10-23T16:00:00+00:00",
+        "due_at": "2025-10-24T00:00:00+08:00",
         "provisional": False,
     }
 
