@@ -43,6 +43,23 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.config.update(settings)
     app.config.setdefault("CLOCK", utc_now)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # UTF-8 JSON, no \u escapes
+    _require_keys(app)
+    from web import cli, errors, extensions, limits
+
+    extensions.init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    limits.init_app(app)
+    cli.init_app(app)
+    if app.config.get("TIMER_WORKER"):
+        from web.worker import start_timer_thread
+
+        start_timer_thread(app)
+    return app
+
+
+def _require_keys(app: Flask) -> None:
+    """Fail at start-up, not at the first request, when a key the app signs with is missing."""
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY (make run writes one to instance/secret_key)")
     if not app.config.get("AUDIT_CHECKPOINT_KEY") and not (app.config.get("TESTING") or app.debug):
@@ -50,36 +67,22 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
             "AUDIT_CHECKPOINT_KEY is not set: export AUDIT_CHECKPOINT_KEY, the key signing audit checkpoints "
             "(make run writes one to instance/audit_checkpoint_key)"
         )
-    from web import extensions
 
-    extensions.init_app(app)
+
+def _register_blueprints(app: Flask) -> None:
+    """Register the API (CSRF-exempt: token-authenticated JSON), the UI, health and the admin pages."""
+    from web import extensions
+    from web.admin.routes import bp as admin_bp
+    from web.api.openapi import bp as openapi_bp
     from web.api.routes import bp as api_bp
+    from web.health.routes import bp as health_bp
+    from web.ui_blueprints import register_ui
 
     app.register_blueprint(api_bp)
-    from web.api.openapi import bp as openapi_bp
-
     app.register_blueprint(openapi_bp)
     for name, blueprint in app.blueprints.items():  # the api blueprint and those nested in it (api.admin, ...)
         if name.split(".")[0] == "api":
             extensions.csrf.exempt(blueprint)  # token-authenticated JSON, no cookies: CSRF cannot reach it
-    from web.ui_blueprints import register_ui
-
     register_ui(app)
-    from web.health.routes import bp as health_bp
-
     app.register_blueprint(health_bp)
-    from web.admin.routes import bp as admin_bp
-
     app.register_blueprint(admin_bp)
-    from web import errors, limits
-
-    errors.init_app(app)
-    limits.init_app(app)
-    from web import cli
-
-    cli.init_app(app)
-    if app.config.get("TIMER_WORKER"):
-        from web.worker import start_timer_thread
-
-        start_timer_thread(app)
-    return app

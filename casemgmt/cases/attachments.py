@@ -124,6 +124,11 @@ def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: U
     )
     db.session.add(row)
     db.session.flush()
+    _audit_upload(row, task, user, now)
+    return row
+
+
+def _audit_upload(row: Attachment, task: HumanTask, user: User, now: datetime) -> None:
     audit.record(
         "attachment_uploaded",
         actor=Actor.of(user, task.candidate_role),
@@ -136,12 +141,11 @@ def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: U
             "task_id": task.id,
             "element": task.element_id,
             "field": row.field,
-            "name": name,
+            "name": row.name,
             "size": row.size,
             "sha256": row.sha256,
         },
     )
-    return row
 
 
 def file_ref(row: Attachment) -> dict:
