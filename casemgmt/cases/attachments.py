@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from casemgmt import audit
+from casemgmt import audit, forms
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.db import db
@@ -159,6 +159,13 @@ def task_uploads(task: HumanTask, field: str, ids: list[int]) -> list[Attachment
         return []
     stmt = select(Attachment).where(Attachment.task_id == task.id, Attachment.field == field, Attachment.id.in_(ids))
     return list(db.session.scalars(stmt.order_by(Attachment.id)))
+
+
+def validate_case_form(definition: dict, data: dict, case_id: int) -> dict:
+    """Validate form data for a case: fields by the form, then file references against the case's attachments."""
+    clean = forms.validate_form(definition, data)
+    check_file_refs(definition, clean, case_id)
+    return clean
 
 
 def check_file_refs(definition: dict, data: dict, case_id: int) -> None:

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from casemgmt import audit, forms
+from casemgmt import audit
 from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candidate_role
 from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
-from casemgmt.cases.attachments import check_file_refs
+from casemgmt.cases.attachments import validate_case_form
 from casemgmt.cases.instances import load_run, lock_instance, run_context, save_run
 from casemgmt.casework import callbacks
 from casemgmt.db import db
@@ -183,8 +183,7 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
     definition = bundles.forms_of(instance.definition).get(row.form_key)
     if definition is None:
         raise NotFound(f"流程版本中缺少表单 {row.form_key}")
-    clean = forms.validate_form(definition, data)
-    check_file_refs(definition, clean, row.case_id)
+    clean = validate_case_form(definition, data, row.case_id)
     actor = Actor.of(user, row.candidate_role)
     run = load_run(case, instance, actor, now)
     row.status, row.completed_at, row.completed_by_id = TaskStatus.COMPLETED, now, user.id

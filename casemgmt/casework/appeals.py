@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from casemgmt import audit, forms
+from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases import instances
-from casemgmt.cases.attachments import check_file_refs
+from casemgmt.cases.attachments import validate_case_form
 from casemgmt.db import db
 from casemgmt.errors import TaskNotOpen
 from casemgmt.models import Appeal, AppealStatus, Case, User
@@ -28,8 +28,7 @@ FORM_KEY = "appeal_request"
 def file_appeal(case: Case, user: User, data: dict, now: datetime) -> Appeal:
     """Validate the region's appeal form, record the appeal and deliver it to the case's process."""
     authorize(user, Action.APPEAL_FILE, case=case)
-    clean = forms.validate_form(_form(case), data)
-    check_file_refs(_form(case), clean, case.id)
+    clean = validate_case_form(_form(case), data, case.id)
     actor = Actor.of(user)
     appeal = Appeal(
         case_id=case.id,

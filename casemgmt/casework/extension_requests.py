@@ -11,13 +11,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from casemgmt import audit, forms
+from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.calendar import Due
 from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.cases import instances
-from casemgmt.cases.attachments import check_file_refs
+from casemgmt.cases.attachments import validate_case_form
 from casemgmt.casework import ledger
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
@@ -33,8 +33,7 @@ CAP_PROPERTY = "extensionMaxWorkdays"
 def request_extension(case: Case, user: User, data: dict, now: datetime) -> ExtensionRequest:
     """Check the request against the diagram's cap, record it and deliver it to the case's process."""
     authorize(user, Action.EXTENSION_REQUEST, case=case)
-    clean = forms.validate_form(_form(case), data)
-    check_file_refs(_form(case), clean, case.id)
+    clean = validate_case_form(_form(case), data, case.id)
     row, cap = _extensible_task(case)
     if clean["extension_workdays"] > cap:
         message = f"延长期限最长不得超过 {cap} 个工作日，本次申请 {clean['extension_workdays']} 个工作日，不予受理"
