@@ -6,13 +6,12 @@ Token auth with a channel account of the region (the hotline's account), the sam
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
-from sqlalchemy.exc import IntegrityError
 
 from casemgmt.db import db
 from casemgmt.exchange import hotline
 from casemgmt.exchange.schemas import SatisfactionSchema, TicketSchema
 from web.api.auth import token_required
-from web.api.inputs import load_json, now
+from web.api.inputs import commit_once, load_json, now
 
 bp = Blueprint("exchange", __name__)
 
@@ -21,12 +20,7 @@ bp = Blueprint("exchange", __name__)
 @token_required
 def post_ticket():
     data = load_json(TicketSchema())
-    try:
-        result = hotline.receive_ticket(data, g.user, now())
-        db.session.commit()
-    except IntegrityError:  # the same ticket raced in: answer the first result
-        db.session.rollback()
-        result = hotline.receive_ticket(data, g.user, now())
+    result = commit_once(lambda: hotline.receive_ticket(data, g.user, now()))
     body = {
         "ticket_no": data["ticket_no"],
         "case_id": result.case.id if result.case else None,

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, request
 from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import IntegrityError
 
+from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.inputs import MAX_JSON_DEPTH, check_json, json_depth_exceeds, strict_int
+
+T = TypeVar("T")
 
 
 def now() -> datetime:
@@ -55,3 +60,14 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 0, maximum:
     if value is None or value < minimum:
         raise InvalidInput("参数必须是整数", details={name: [f"必须是 {minimum} 到 {maximum} 之间的整数"]})
     return value
+
+
+def commit_once(submit: Callable[[], T]) -> T:
+    """Run an idempotent intake and commit; when the same external id raced in meanwhile, answer the first result."""
+    try:
+        result = submit()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        result = submit()
+    return result

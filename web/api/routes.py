@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy.exc import IntegrityError
 
 from casemgmt.access.operations import reveal_evaluator
 from casemgmt.access.queries import access_case, get_user
@@ -26,7 +25,7 @@ from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import Organization
 from web.api import admin, casework, exchange, province
 from web.api.auth import token_required
-from web.api.inputs import int_arg, load_json, now, read_json
+from web.api.inputs import commit_once, int_arg, load_json, now, read_json
 from web.api.present import case_json, event_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -40,12 +39,7 @@ API_VIEWS = ("mine", "my_roles", "overdue", "done")
 @token_required
 def post_evaluation():
     data = load_json(EvaluationSchema())
-    try:
-        result = intake_ops.submit_evaluation(data, g.user, now())
-        db.session.commit()
-    except IntegrityError:  # the same external_id raced in: answer the first result
-        db.session.rollback()
-        result = intake_ops.submit_evaluation(data, g.user, now())
+    result = commit_once(lambda: intake_ops.submit_evaluation(data, g.user, now()))
     body = {
         "id": result.evaluation.id,
         "is_bad": result.evaluation.is_bad,
