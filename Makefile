@@ -10,7 +10,7 @@ LINT_PATHS := casemgmt web tests config.py bench
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
-.PHONY: run test test-sqlite test-pg screenshots fuzz bench setup browser-deps lint clean
+.PHONY: run test test-sqlite test-pg screenshots fuzz bench setup browser-deps pdf-deps lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +29,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Server-side PDFs (WeasyPrint) need pango and a Chinese font from Debian. Installed only when missing.
+pdf-deps:
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null 2>&1 || { \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; }
+
 # Browser tests drive Debian's chromium; fonts-noto-cjk so that Chinese renders. Installed only when missing.
 browser-deps:
 	@command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { \
@@ -46,12 +52,12 @@ instance/audit_checkpoint_key:
 
 setup: $(VENV)/.installed instance/secret_key instance/audit_checkpoint_key node_modules/.installed web/admin/static/build/modeler.js
 
-run: setup
+run: setup pdf-deps
 	SECRET_KEY=$$(cat instance/secret_key) AUDIT_CHECKPOINT_KEY=$$(cat instance/audit_checkpoint_key) $(BIN)/flask migrate
 	SECRET_KEY=$$(cat instance/secret_key) AUDIT_CHECKPOINT_KEY=$$(cat instance/audit_checkpoint_key) $(BIN)/flask seed --demo
 	SECRET_KEY=$$(cat instance/secret_key) AUDIT_CHECKPOINT_KEY=$$(cat instance/audit_checkpoint_key) TIMER_WORKER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
 
-test: setup browser-deps
+test: setup browser-deps pdf-deps
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-pg
