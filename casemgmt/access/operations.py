@@ -9,12 +9,12 @@ from sqlalchemy import and_, case, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casemgmt import audit
-from casemgmt.access.policy import Action, Role, authorize
+from casemgmt.access.policy import ACTION_MEANINGS, Action, Role, authorize, may_call_evaluator
 from casemgmt.access.queries import hash_token
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.models import ApiToken, Case, Organization, Region, User
+from casemgmt.models import ApiToken, Case, HumanTask, Organization, Region, User
 
 #: failures in a row that lock an account, and for how long
 MAX_FAILURES = 5
@@ -204,4 +204,21 @@ def reveal_evaluator(case: Case, user: User, reason: str, now: datetime) -> None
         case_id=case.id,
         definition_id=case.definition_id,
         payload={"reason": reason.strip()[:500]},
+    )
+
+
+def call_evaluator(task: HumanTask, user: User, now: datetime) -> None:
+    """Record that the assignee of a callback or feedback task took the evaluator's number, the task as the reason."""
+    if not may_call_evaluator(user, task):
+        authorize(user, Action.CASE_CALL_EVALUATOR, task=task)  # another region's task: NotFound
+        raise PermissionDenied("无权" + ACTION_MEANINGS[Action.CASE_CALL_EVALUATOR][1])
+    case = task.case
+    audit.record(
+        "evaluator_revealed",
+        actor=Actor.of(user, task.candidate_role),
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload={"reason": f"办理任务：{task.title}", "task_id": task.id, "element": task.element_id, "via": "call"},
     )

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from casemgmt.db import db
 from casemgmt.errors import NotFound, PermissionDenied
-from casemgmt.models import Case, HumanTask, Organization, User
+from casemgmt.models import Case, HumanTask, Organization, TaskStatus, User
 
 
 class Role(StrEnum):
@@ -35,6 +35,7 @@ class Action(StrEnum):
     CASE_READ = "case.read"
     CASE_COMMENT = "case.comment"
     CASE_REVEAL_EVALUATOR = "case.reveal_evaluator"
+    CASE_CALL_EVALUATOR = "case.call_evaluator"
     CASE_SEARCH = "case.search"
     CASE_EXPORT = "case.export"
     CASE_TRANSFER = "case.transfer"
@@ -92,6 +93,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.CASE_READ: {**_STAFF, OFFICER: UNIT | TASK_HOLDER, SUPERVISOR: UNIT | TASK_HOLDER},
     Action.CASE_COMMENT: _STAFF,
     Action.CASE_REVEAL_EVALUATOR: _STAFF,
+    Action.CASE_CALL_EVALUATOR: {OFFICER: OWN, SUPERVISOR: OWN, COORDINATOR: OWN, ADMIN: OWN, AUDITOR: OWN},
     Action.CASE_SEARCH: _OVERSIGHT,
     Action.CASE_EXPORT: _OVERSIGHT,
     Action.CASE_TRANSFER: {OFFICER: UNIT, SUPERVISOR: UNIT, COORDINATOR: REGION},
@@ -124,6 +126,8 @@ CANDIDATE_ROLE_ACTIONS = frozenset(
 )
 #: actions only for users allowed to see personal data (User.can_view_pii, `flask users create --pii`)
 PII_ACTIONS = frozenset({Action.CASE_REVEAL_EVALUATOR})
+#: the forms of the tasks whose assignee calls the evaluator (callback and feedback steps)
+CONTACT_FORM_KEYS = frozenset({"callback_verification", "callback_attempt", "feedback", "satisfaction_callback"})
 #: roles whose start page is the task inbox; the others start at case search
 INBOX_FIRST = (OFFICER, SUPERVISOR, COORDINATOR, ADMIN)
 
@@ -146,6 +150,11 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
     Action.CASE_REVEAL_EVALUATOR: (
         "see the evaluator's name and phone unmasked, audited with a reason",
         "查看评价人身份信息",
+    ),
+    Action.CASE_CALL_EVALUATOR: (
+        "get the evaluator's phone as a tel: link on an open callback or feedback task assigned to oneself, audited "
+        "with the task as the reason",
+        "拨打评价人电话：仅限本人已认领、未办结的回访或反馈任务",
     ),
     Action.CASE_SEARCH: ("search cases (listed by handling unit within the scope)", "查询工单"),
     Action.CASE_EXPORT: ("export the searched cases as xlsx, audited", "导出工单"),
@@ -319,6 +328,15 @@ def unit_limit(user: User, action: Action) -> str | None:
 def roles_granted(user: User, action: Action) -> list[Role]:
     """Return the user's roles the table grants the action."""
     return [role for role, _ in _rules(user, action)]
+
+
+def may_call_evaluator(user: User, task: HumanTask) -> bool:
+    """Tell whether the user may call the evaluator from the task: its assignee, open, a callback or feedback step."""
+    return (
+        task.status == TaskStatus.OPEN
+        and task.form_key in CONTACT_FORM_KEYS
+        and allowed(user, Action.CASE_CALL_EVALUATOR, task=task)
+    )
 
 
 def holds_candidate_role(user: User, task: HumanTask) -> bool:

@@ -6,10 +6,10 @@ import hashlib
 
 from sqlalchemy import select
 
-from casemgmt.access.policy import Action, authorize
+from casemgmt.access.policy import Action, authorize, may_call_evaluator
 from casemgmt.db import db
 from casemgmt.errors import NotFound
-from casemgmt.models import ApiToken, Case, HumanTask, User
+from casemgmt.models import ApiToken, AuditEvent, Case, HumanTask, User
 
 
 def get_active_user(user_id: int | None) -> User | None:
@@ -56,3 +56,15 @@ def access_task(user: User, task_id: int, action: Action = Action.CASE_READ) -> 
         raise NotFound("没有找到该任务")
     authorize(user, action, task=row)
     return row
+
+
+def evaluator_called(user: User, task: HumanTask) -> bool:
+    """Tell whether the user may call the evaluator from the task and has already taken the number (audited)."""
+    if not may_call_evaluator(user, task):
+        return False
+    stmt = select(AuditEvent.payload).where(
+        AuditEvent.chain == f"case:{task.case_id}",
+        AuditEvent.kind == "evaluator_revealed",
+        AuditEvent.actor == user.username,
+    )
+    return any((payload or {}).get("task_id") == task.id for payload in db.session.scalars(stmt))

@@ -1,10 +1,11 @@
-"""Evidence files uploaded through a task's form: checked for type and size, stored, audited."""
+"""Evidence files uploaded through a task's or a case's form: checked for type and size, stored, audited."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -13,7 +14,7 @@ from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
-from casemgmt.models import Attachment, HumanTask, TaskStatus, User
+from casemgmt.models import Attachment, Case, HumanTask, TaskStatus, User
 
 DEFAULT_ACCEPT = (".pdf", ".jpg", ".jpeg", ".png")
 #: how much evidence one task and one case may hold
@@ -84,12 +85,14 @@ def check_file(spec: dict, name: str, content: bytes) -> str:
     return CONTENT_TYPES[ext]
 
 
-def _check_quota(task: HumanTask, field: str, size: int) -> None:
+def _check_quota(task: HumanTask | None, case_id: int, field: str, size: int) -> None:
     """Refuse a file past the task's or the case's quota (count and bytes), naming the limit."""
-    for where, column, value, max_files, max_bytes in (
-        ("该任务", Attachment.task_id, task.id, MAX_FILES_PER_TASK, MAX_BYTES_PER_TASK),
-        ("该工单", Attachment.case_id, task.case_id, MAX_FILES_PER_CASE, MAX_BYTES_PER_CASE),
-    ):
+    checks: list[tuple[str, Any, int, int, int]] = [
+        ("该工单", Attachment.case_id, case_id, MAX_FILES_PER_CASE, MAX_BYTES_PER_CASE)
+    ]
+    if task is not None:
+        checks.insert(0, ("该任务", Attachment.task_id, task.id, MAX_FILES_PER_TASK, MAX_BYTES_PER_TASK))
+    for where, column, value, max_files, max_bytes in checks:
         count, total = db.session.execute(
             select(func.count(Attachment.id), func.coalesce(func.sum(Attachment.size), 0)).where(column == value)
         ).one()
@@ -109,7 +112,7 @@ def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: U
         raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
     name = clean_name(name)
     content_type = check_file(spec, name, content)
-    _check_quota(task, spec["name"], len(content))
+    _check_quota(task, task.case_id, spec["name"], len(content))
     row = Attachment(
         case_id=task.case_id,
         task_id=task.id,
@@ -126,6 +129,51 @@ def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: U
     db.session.flush()
     _audit_upload(row, task, user, now)
     return row
+
+
+def store_case_upload(
+    case: Case, spec: dict, name: str, content: bytes, user: User, now: datetime, action: Action
+) -> Attachment:
+    """Store a file uploaded with a case's own form (an appeal's, an extension's evidence), outside any task."""
+    authorize(user, action, case=case)
+    if spec.get("type") != "file":
+        raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
+    name = clean_name(name)
+    content_type = check_file(spec, name, content)
+    _check_quota(None, case.id, spec["name"], len(content))
+    row = Attachment(
+        case_id=case.id,
+        task_id=None,
+        field=spec["name"],
+        name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by_id=user.id,
+        uploaded_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    payload = {"attachment_id": row.id, "field": row.field, "name": row.name, "size": row.size, "sha256": row.sha256}
+    audit.record(
+        "attachment_uploaded",
+        actor=Actor.of(user),
+        at=now,
+        region_id=case.region_id,
+        case_id=case.id,
+        definition_id=case.definition_id,
+        payload=payload,
+    )
+    return row
+
+
+def case_files(case_id: int, ids: list[int]) -> list[Attachment]:
+    """Return the attachments of the case among the given ids."""
+    if not ids:
+        return []
+    stmt = select(Attachment).where(Attachment.case_id == case_id, Attachment.id.in_(ids))
+    return list(db.session.scalars(stmt.order_by(Attachment.id)))
 
 
 def _audit_upload(row: Attachment, task: HumanTask, user: User, now: datetime) -> None:

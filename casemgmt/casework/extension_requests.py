@@ -34,7 +34,7 @@ def request_extension(case: Case, user: User, data: dict, now: datetime) -> Exte
     """Check the request against the diagram's cap, record it and deliver it to the case's process."""
     authorize(user, Action.EXTENSION_REQUEST, case=case)
     clean = validate_case_form(_form(case), data, case.id)
-    row, cap = _extensible_task(case)
+    row, cap = extensible_task(case)
     if clean["extension_workdays"] > cap:
         message = f"延长期限最长不得超过 {cap} 个工作日，本次申请 {clean['extension_workdays']} 个工作日，不予受理"
         raise InvalidInput(message, details={"extension_workdays": [f"不得超过 {cap} 个工作日"]})
@@ -74,7 +74,8 @@ def _form(case: Case) -> dict:
     return definition
 
 
-def _extensible_task(case: Case) -> tuple[HumanTask, int]:
+def extensible_task(case: Case) -> tuple[HumanTask, int]:
+    """Return the case's first open task that accepts an extension, with its cap; TaskNotOpen when none does."""
     bundle = bundles.bundle_of(case.definition)
     stmt = (
         select(HumanTask)
@@ -82,13 +83,13 @@ def _extensible_task(case: Case) -> tuple[HumanTask, int]:
         .order_by(HumanTask.id)
     )
     for row in db.session.scalars(stmt):
-        cap = _cap(case, bundle.task_property(row.element_id, CAP_PROPERTY))
+        cap = cap_of(case, bundle.task_property(row.element_id, CAP_PROPERTY))
         if cap:
             return row, cap
     raise TaskNotOpen("当前没有可以申请延期的办理环节")
 
 
-def _cap(case: Case, value: str | None) -> int | None:
+def cap_of(case: Case, value: str | None) -> int | None:
     """Read the cap: a number, or `settings:<key>` naming a rule setting of the case's version (0: no extension)."""
     if value is None:
         return None
@@ -123,7 +124,7 @@ def decide_extension(
         return None
     request.status = ExtensionStatus.APPROVED if approved else ExtensionStatus.REFUSED
     request.decided_by, request.decided_at, request.opinion = actor.username, now, opinion
-    row = _open_row(case, request.task_element) if approved else None
+    row = open_row(case, request.task_element) if approved else None
     if row is None or row.due_date is None:
         return request
     due = case_calendar(case).extend(Due(row.due_date, row.due_at), request.workdays)
@@ -141,7 +142,8 @@ def _pending(case: Case, request_id: object) -> ExtensionRequest | None:
     return request
 
 
-def _open_row(case: Case, element_id: str) -> HumanTask | None:
+def open_row(case: Case, element_id: str) -> HumanTask | None:
+    """Return the case's latest open task of an element."""
     stmt = select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.element_id == element_id, HumanTask.status == TaskStatus.OPEN
     )
