@@ -71,3 +71,19 @@ def _cell(value: object) -> object:
     if text[:1] in ("=", "+", "-", "@"):
         return "'" + text
     return text
+
+
+def workbook(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """Return one sheet of rows as xlsx bytes, each cell kept as plain text or numbers (e.g. the ledger)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(list(headers))
+    for values in rows:
+        sheet.append([_cell(v) for v in values])
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(str(header)) * 2 + 4)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -52,6 +52,15 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "cases.reveal": ((Action.CASE_REVEAL_EVALUATOR,), "case"),
     "cases.verify": ((Action.AUDIT_VERIFY,), "case"),
     "cases.retry_notice": ((Action.OUTBOX_MANAGE,), "case"),
+    "casework.extension": ((Action.EXTENSION_REQUEST,), "case"),
+    "casework.extension_preview": ((Action.EXTENSION_REQUEST,), "case"),
+    "casework.request_extension": ((Action.EXTENSION_REQUEST,), "case"),
+    "casework.appeal": ((Action.APPEAL_FILE,), "case"),
+    "casework.file_appeal": ((Action.APPEAL_FILE,), "case"),
+    "casework.transfer": ((Action.CASE_TRANSFER,), "case"),
+    "casework.post_transfer": ((Action.CASE_TRANSFER,), "case"),
+    "casework.log_callback": ((Action.CALLBACK_LOG,), "task_case"),
+    "casework.call": ((Action.CASE_CALL_EVALUATOR,), "task"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
@@ -75,6 +84,8 @@ LISTINGS = {
     "api.exchange.post_ticket",
     "api.exchange.post_satisfaction",
     "audit.integrity",
+    "casework.ledger",
+    "casework.ledger_xlsx",
 }
 BODIES = {
     "api.complete": {"data": {}},
@@ -83,6 +94,8 @@ BODIES = {
     "cases.comment": {"body": "探测"},
     "cases.reveal": {"reason": "探测"},
     "api.casework.post_transfer": {"reason": "探测"},
+    "casework.post_transfer": {"reason": "探测"},
+    "casework.log_callback": {"result": "reached", "attempted_at": "2025-09-29T10:00", "note": "探测"},
     "api.casework.post_ledger_note": {"body": "探测"},
 }
 

@@ -14,6 +14,7 @@ from casemgmt.models import Case, User
 from casemgmt.notices.queries import list_case_notices
 from web.api.present import mask_phone
 from web.cases.timeline import timeline
+from web.casework.context import case_casework
 from web.ui.present import evaluator_view
 
 
@@ -38,6 +39,7 @@ def case_page_context(
         "event_count": len(events),
         "item_name": item_names(case.region_id, {code}).get(code, ""),
         "notices": [(n, _recipient(n.recipient, n.channel, revealed)) for n in list_case_notices(case.id)],
+        "casework": case_casework(case, user),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from casemgmt import audit
@@ -33,17 +33,20 @@ def render_case(case: Case, *, revealed: bool = False, verification: list | None
 @login_required
 def show(case_id: int):
     """Show a case: summary, tasks, diagram with its path, timeline, comments."""
-    return render_case(access_case(g.user, case_id))
+    case = access_case(g.user, case_id)
+    return render_case(case, revealed=session.pop("revealed_case", None) == case.id)
 
 
 @bp.post("/cases/<int:case_id>/reveal")
 @login_required
 def reveal(case_id: int):
-    """Show the evaluator's identity once, recording who looked and why."""
+    """Record who looks at the evaluator's identity and why, then show it once (POST-redirect-GET: a refresh of
+    the page shows the mask again and records nothing)."""
     case = access_case(g.user, case_id)
     reveal_evaluator(case, g.user, request.form.get("reason", ""), now())
     db.session.commit()
-    return render_case(case, revealed=True)
+    session["revealed_case"] = case.id
+    return redirect(url_for("cases.show", case_id=case_id) + "#evaluator")
 
 
 @bp.post("/cases/<int:case_id>/comments")

@@ -11,6 +11,7 @@ from casemgmt.cases.inbox import item_names, lamp, reassign_targets
 from casemgmt.cases.queries import list_comments
 from casemgmt.models import HumanTask, TaskStatus, User
 from casemgmt.rules import bundles
+from web.casework.context import task_casework
 from web.tasks.uploads import kept_files
 from web.ui.formview import describe, initial_values, required_conditions
 from web.ui.present import evaluator_view
@@ -42,4 +43,5 @@ def task_page_context(row: HumanTask, user: User, now: datetime, definition: dic
         "lamp": lamp(row, now, case_calendar(case)),
         "evaluator": evaluator_view(case, None),
         "item_name": item_names(case.region_id, {case.evaluation.item_code}).get(case.evaluation.item_code, ""),
+        "casework": task_casework(row, user),
     }

@@ -1,0 +1,1 @@
+"""Casework pages: extension, appeal, transfer, callback attempts, calling the evaluator, the ledger."""
