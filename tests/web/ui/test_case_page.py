@@ -73,10 +73,12 @@ def test_the_evaluator_is_masked_and_unmasking_needs_the_permission_and_a_reason
     assert "显示姓名和电话" not in officer.get(path).text
     assert officer.post(f"{path}/reveal", {"reason": "回访"}).status_code == 403
     assert auditor.post(f"{path}/reveal", {"reason": "  "}).status_code == 400
-    shown = auditor.post(f"{path}/reveal", {"reason": "核查回访投诉"})
+    posted = auditor.post(f"{path}/reveal", {"reason": "核查回访投诉"})
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(f"{path}#evaluator")  # POST-redirect-GET
+    shown = auditor.get(path)
     assert shown.status_code == 200 and "13812341234" in shown.text and "张三" in shown.text
     assert shown.headers["Cache-Control"] == "no-store"
-    assert "13812341234" not in auditor.get(path).text  # shown once, masked again
+    assert "13812341234" not in auditor.get(path).text  # shown once, masked again: a refresh records nothing
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "evaluator_revealed")).all()
     assert [(e.actor, e.payload["reason"]) for e in events] == [("ln-auditor", "核查回访投诉")]
     assert "查看评价人信息" in auditor.get(path).text
