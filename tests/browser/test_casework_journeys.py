@@ -8,7 +8,7 @@ import re
 
 from casemgmt.db import db
 from tests.browser.conftest import screenshot
-from tests.regions.helpers import callback, do, inbox_task
+from tests.regions.helpers import callback, do
 
 PASSWORD = "zhenggai-demo"
 
