@@ -208,8 +208,10 @@ def reveal_evaluator(case: Case, user: User, reason: str, now: datetime) -> None
 
 
 def call_evaluator(task: HumanTask, user: User, now: datetime) -> None:
-    """Record that the assignee of a callback or feedback task took the evaluator's number, the task as the reason."""
-    if not may_call_evaluator(user, task):
+    """Record that the assignee of a callback or feedback task took the evaluator's number, the task as the reason.
+
+    The task must be the user's: the page claims an unclaimed one first (case_ops.claim_task)."""
+    if task.assignee_id != user.id or not may_call_evaluator(user, task):
         authorize(user, Action.CASE_CALL_EVALUATOR, task=task)  # another region's task: NotFound
         raise PermissionDenied("无权" + ACTION_MEANINGS[Action.CASE_CALL_EVALUATOR][1])
     case = task.case

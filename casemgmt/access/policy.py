@@ -331,12 +331,13 @@ def roles_granted(user: User, action: Action) -> list[Role]:
 
 
 def may_call_evaluator(user: User, task: HumanTask) -> bool:
-    """Tell whether the user may call the evaluator from the task: its assignee, open, a callback or feedback step."""
-    return (
-        task.status == TaskStatus.OPEN
-        and task.form_key in CONTACT_FORM_KEYS
-        and allowed(user, Action.CASE_CALL_EVALUATOR, task=task)
-    )
+    """Tell whether the user may call the evaluator from the task: an open callback or feedback step that is
+    theirs, or unclaimed and theirs to claim (calling takes it)."""
+    if task.status != TaskStatus.OPEN or task.form_key not in CONTACT_FORM_KEYS:
+        return False
+    if task.assignee_id is None:
+        return allowed(user, Action.TASK_CLAIM, task=task)
+    return allowed(user, Action.CASE_CALL_EVALUATOR, task=task)
 
 
 def holds_candidate_role(user: User, task: HumanTask) -> bool:

@@ -60,7 +60,7 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "casework.transfer": ((Action.CASE_TRANSFER,), "case"),
     "casework.post_transfer": ((Action.CASE_TRANSFER,), "case"),
     "casework.log_callback": ((Action.CALLBACK_LOG,), "task_case"),
-    "casework.call": ((Action.CASE_CALL_EVALUATOR,), "task"),
+    "casework.call": ((Action.CASE_CALL_EVALUATOR, Action.TASK_CLAIM), "task"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {

@@ -8,6 +8,7 @@ from casemgmt.access.queries import evaluator_called
 from casemgmt.casework import appeals, callbacks, extension_requests, transfers
 from casemgmt.casework import queries as casework_queries
 from casemgmt.casework.queries import BADGE_LABELS
+from casemgmt.errors import TaskNotOpen
 from casemgmt.models import Case, CaseStatus, HumanTask, User
 from casemgmt.rules import bundles
 
@@ -21,18 +22,36 @@ def badges(case: Case) -> list[str]:
 
 
 def actions(case: Case, user: User) -> list[tuple[str, str]]:
-    """Return the casework pages the user may open for the case: (endpoint, label key)."""
+    """Return the casework pages the user may open for the case now: (endpoint, label key)."""
     if case.status != CaseStatus.OPEN:
         return []
     forms = bundles.forms_of(case.definition)
     found = []
-    if extension_requests.FORM_KEY in forms and allowed(user, Action.EXTENSION_REQUEST, case=case):
+    if (
+        extension_requests.FORM_KEY in forms
+        and allowed(user, Action.EXTENSION_REQUEST, case=case)
+        and _extensible(case)
+    ):
         found.append(("casework.extension", "extension"))
-    if appeals.FORM_KEY in forms and allowed(user, Action.APPEAL_FILE, case=case):
+    if (
+        appeals.FORM_KEY in forms
+        and allowed(user, Action.APPEAL_FILE, case=case)
+        and casework_queries.appeal_window_last_day(case) is not None
+        and not appeals.list_appeals(case)
+    ):
         found.append(("casework.appeal", "appeal"))
     if allowed(user, Action.CASE_TRANSFER, case=case):
         found.append(("casework.transfer", "transfer"))
     return found
+
+
+def _extensible(case: Case) -> bool:
+    """Tell whether an open step of the case accepts an extension and none was asked for it yet."""
+    try:
+        row, _cap = extension_requests.extensible_task(case)
+    except TaskNotOpen:
+        return False
+    return not any(r.task_element == row.element_id for r in extension_requests.list_requests(case))
 
 
 def case_casework(case: Case, user: User) -> dict:

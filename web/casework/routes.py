@@ -7,8 +7,9 @@ from flask import Blueprint, Response, flash, g, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from casemgmt.access.operations import call_evaluator
-from casemgmt.access.policy import Action, authorize
+from casemgmt.access.policy import Action, authorize, may_call_evaluator
 from casemgmt.access.queries import access_case, access_task
+from casemgmt.cases import operations as case_ops
 from casemgmt.cases.export import workbook
 from casemgmt.cases.queries import list_case_attachments
 from casemgmt.casework import appeals, callbacks, extension_requests, transfers
@@ -195,8 +196,11 @@ def log_callback(task_id: int):
 @bp.post("/tasks/<int:task_id>/call-evaluator")
 @login_required
 def call(task_id: int):
-    """Give the assignee of a callback or feedback task the evaluator's number (audited), then show it."""
+    """Give the assignee of a callback or feedback task the evaluator's number (audited), then show it; an
+    unclaimed task is claimed first."""
     row = access_task(g.user, task_id)
+    if row.assignee_id is None and may_call_evaluator(g.user, row):  # calling takes the task
+        case_ops.claim_task(row.id, g.user, now())
     call_evaluator(row, g.user, now())
     db.session.commit()
     return redirect(url_for("tasks.show", task_id=task_id) + "#evaluator-phone")

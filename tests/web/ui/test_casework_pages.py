@@ -28,6 +28,9 @@ def test_an_extension_shows_its_new_due_date_before_sending_and_the_approver_see
     cid = _ledger_case(api, clock, "2025-12-10T10:00:00+08:00")  # rectification due Wed 2025-12-31
     clock.set("2025-12-29T10:00:00+08:00")
     officer = ui("ln-officer")
+    rectification = task(api, cid, "ln-officer", "Task_Rectification")
+    link = f'href="/cases/{cid}/extension"'
+    assert link in officer.get(f"/tasks/{rectification['id']}").text
     page = officer.get(f"/cases/{cid}/extension")
     assert page.status_code == 200 and "2025-12-31" in page.text and "15 个工作日" in page.text
     preview = officer.get(f"/cases/{cid}/extension/preview?workdays=5").get_json()
@@ -45,6 +48,7 @@ def test_an_extension_shows_its_new_due_date_before_sending_and_the_approver_see
     sent = officer.post(f"/cases/{cid}/extension", {**form, "action": "send"})
     assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/cases/{cid}#casework")
     assert "申请中" in officer.get(f"/cases/{cid}").text
+    assert link not in officer.get(f"/tasks/{rectification['id']}").text  # one request per rectification
     assert case_badges([cid]) == {cid: [CaseworkBadge.EXTENSION_PENDING]}
     assert ui("ln-auditor").get(f"/cases/{cid}/extension").status_code == 403
     assert ui("sm-officer").get(f"/cases/{cid}/extension").status_code == 404
@@ -97,7 +101,8 @@ def test_callback_attempts_are_logged_one_by_one_inside_the_callback_task(api, u
     cid = api.bad_review("liaoning", evaluated_at="2025-09-26T10:00:00+08:00")["case_id"]
     row = task(api, cid, "ln-officer", "Task_Callback")
     officer = ui("ln-officer")
-    assert "尚未记录回访" in officer.get(f"/tasks/{row['id']}").text
+    page = officer.get(f"/tasks/{row['id']}").text
+    assert "尚未记录回访" in page and f'href="/cases/{cid}/extension"' not in page  # no step to extend yet
     attempt = {"result": "not_reached", "attempted_at": "2025-09-26T10:30", "note": "无人接听"}
     assert officer.post(f"/tasks/{row['id']}/callbacks", attempt).status_code == 302
     assert officer.post(f"/tasks/{row['id']}/callbacks", {**attempt, "result": "maybe"}).status_code == 400
@@ -118,12 +123,11 @@ def test_the_callback_assignee_gets_the_number_as_a_tel_link_recorded_once_with_
     cid = api.bad_review("liaoning", evaluated_at="2025-09-26T10:00:00+08:00")["case_id"]
     row = task(api, cid, "ln-officer", "Task_Callback")
     officer, colleague = ui("ln-officer"), ui("ln-officer2")
-    assert "显示电话并拨打" not in officer.get(f"/tasks/{row['id']}").text  # not claimed yet
-    assert officer.post(f"/tasks/{row['id']}/call-evaluator").status_code == 403
-    assert api.post(f"/api/v1/tasks/{row['id']}/claim", "ln-officer").status_code == 200
     page = officer.get(f"/tasks/{row['id']}").text
-    assert "显示电话并拨打" in page and "13812341234" not in page
+    assert "显示电话并拨打" in page and "13812341234" not in page  # unclaimed: calling takes it
+    assert "显示电话并拨打" not in ui("ln-auditor").get(f"/tasks/{row['id']}").text
     called = officer.post(f"/tasks/{row['id']}/call-evaluator")
+    assert task(api, cid, "ln-officer", "Task_Callback")["assignee"] == "ln-officer"
     assert called.status_code == 302 and called.headers["Location"].endswith(f"/tasks/{row['id']}#evaluator-phone")
     for _ in range(2):  # a refresh shows it again and records nothing
         assert 'href="tel:13812341234"' in officer.get(f"/tasks/{row['id']}").text
@@ -133,7 +137,8 @@ def test_the_callback_assignee_gets_the_number_as_a_tel_link_recorded_once_with_
         row["id"],
         "办理任务：回访核实",
     )
-    assert "13812341234" not in colleague.get(f"/tasks/{row['id']}").text
+    colleague_page = colleague.get(f"/tasks/{row['id']}").text
+    assert "13812341234" not in colleague_page and "显示电话并拨打" not in colleague_page
     assert colleague.post(f"/tasks/{row['id']}/call-evaluator").status_code == 403
     assert "13812341234" not in officer.get(f"/cases/{cid}").text  # the case page keeps the mask
     assert ui("sm-officer").post(f"/tasks/{row['id']}/call-evaluator").status_code == 404
