@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from casemgmt.access.policy import Action, unit_limit
 from casemgmt.calendar import Due
 from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.casework import extension_requests, ledger
@@ -22,6 +23,7 @@ from casemgmt.models import (
     ExtensionStatus,
     HumanTask,
     LedgerEntry,
+    Organization,
     Transfer,
     User,
 )
@@ -142,3 +144,12 @@ def ledger_rows(
     if overdue:
         entries = [e for e in entries if e.closed_at is None and e.due_at is not None and e.due_at < now]
     return entries
+
+
+def ledger_units(user: User) -> list[Organization]:
+    """Return the units whose ledger the user may filter by: the region's, or their own unit's subtree."""
+    stmt = select(Organization).where(Organization.region_id == user.region_id)
+    limit = unit_limit(user, Action.LEDGER_READ)
+    if limit is not None:
+        stmt = stmt.where(Organization.path.startswith(limit, autoescape=True))
+    return list(db.session.scalars(stmt.order_by(Organization.path)))

@@ -216,7 +216,12 @@ def ledger():
     found = casework_queries.case_badges(e.case_id for e in entries)
     badges = {case_id: [BADGE_LABELS[b] for b in marks] for case_id, marks in found.items()}
     return render_template(
-        "casework/ledger.html", entries=entries, badges=badges, args=request.args, statuses=list(LedgerStatus)
+        "casework/ledger.html",
+        entries=entries,
+        badges=badges,
+        args=request.args,
+        statuses=list(LedgerStatus),
+        units=casework_queries.ledger_units(g.user),
     )
 
 
