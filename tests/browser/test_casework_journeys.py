@@ -149,8 +149,8 @@ def test_a_case_is_transferred_and_the_callback_officer_calls_and_logs_attempts(
     call = page.get_by_role("link", name=re.compile("拨打 13812341234"))
     assert call.get_attribute("href") == "tel:13812341234"
     callbacks = page.locator("#callbacks")
-    callbacks.get_by_label("回访时间").fill("2025-09-26T10:30")
-    callbacks.get_by_label("未联系上").check()
+    callbacks.get_by_label("拨打时间").fill("2025-09-26T10:30")
+    callbacks.get_by_label("结果").select_option(label="未联系上")
     callbacks.get_by_label("备注").fill("无人接听")
     callbacks.get_by_role("button", name="记录回访").click()
     assert "无人接听" in page.locator("#callbacks table").inner_text()

@@ -86,8 +86,8 @@ def request_extension(case_id: int):
     case = access_case(g.user, case_id, Action.EXTENSION_REQUEST)
     definition = case_form(case, extension_requests.FORM_KEY)
     sub, upload_errors = read_case_form(case, definition, Action.EXTENSION_REQUEST)
+    db.session.commit()  # evidence already uploaded is kept and offered again, whatever comes next
     if request.form.get("action") == "preview" or upload_errors:
-        db.session.commit()  # evidence already uploaded is kept and offered again
         return _render_extension(case, sub.raw, upload_errors, 400 if upload_errors else 200)
     try:
         extension_requests.request_extension(case, g.user, sub.data, now())
@@ -132,8 +132,8 @@ def file_appeal(case_id: int):
     case = access_case(g.user, case_id, Action.APPEAL_FILE)
     definition = case_form(case, appeals.FORM_KEY)
     sub, upload_errors = read_case_form(case, definition, Action.APPEAL_FILE)
+    db.session.commit()  # evidence already uploaded is kept and offered again, whatever comes next
     if upload_errors:
-        db.session.commit()
         return _render_appeal(case, sub.raw, upload_errors, 400)
     try:
         appeals.file_appeal(case, g.user, sub.data, now())

@@ -5,6 +5,7 @@ table refuses and not found from another region."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from sqlalchemy import select
@@ -70,8 +71,12 @@ def test_an_appeal_shows_its_window_keeps_the_typed_reason_and_files_with_upload
     assert page.status_code == 200 and "2025-10-10" in page.text  # 5 working days across National Day
     missing = officer.post(f"/cases/{cid}/appeal", {"appeal_reason": "系误评"})
     assert missing.status_code == 400 and "系误评" in missing.text
-    upload = {"appeal_reason": "评价人当日未到窗口办理，系误评", "appeal_evidence": (io.BytesIO(PDF), "录像截图.pdf")}
-    filed = officer.post(f"/cases/{cid}/appeal", upload, content_type="multipart/form-data")
+    upload = {"appeal_reason": "  ", "appeal_evidence": (io.BytesIO(PDF), "录像截图.pdf")}
+    refused = officer.post(f"/cases/{cid}/appeal", upload, content_type="multipart/form-data")
+    kept = re.search(r'name="appeal_evidence__keep" value="(\d+)" checked', refused.text)
+    assert refused.status_code == 400 and kept, "a refused appeal keeps the evidence uploaded with it"
+    again = {"appeal_reason": "评价人当日未到窗口办理，系误评", "appeal_evidence__keep": kept.group(1)}
+    filed = officer.post(f"/cases/{cid}/appeal", again)
     assert filed.status_code == 302, filed.text
     assert "申诉中" in officer.get(f"/cases/{cid}").text
     [record] = casework(api, cid, "sm-auditor")["appeals"]
