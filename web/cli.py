@@ -255,6 +255,7 @@ def _echo_plan(plan) -> None:
     click.echo(
         f"新增 {counts['new']}，变更 {counts['changed']}，未变 {counts['unchanged']}，"
         f"有误 {counts['errors']}，文件中没有的 {counts['missing']}"
+        + (f"，大厅日历变化 {counts['calendars']} 个年度" if counts["calendars"] else "")
     )
     for error in plan.errors:
         click.echo(f"  第 {error.line} 行（{error.key}）：{error.reason}", err=True)
