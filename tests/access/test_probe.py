@@ -16,7 +16,7 @@ from sqlalchemy import select
 from casemgmt.access.policy import Action, allowed
 from casemgmt.access.queries import get_user
 from casemgmt.db import db
-from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, OutboxState, Region
+from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, Organization, OutboxMessage, OutboxState, Region
 from casemgmt.notices.operations import queue_message
 from tests.regions.helpers import callback, casework, do
 
@@ -52,6 +52,7 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "cases.reveal": ((Action.CASE_REVEAL_EVALUATOR,), "case"),
     "cases.verify": ((Action.AUDIT_VERIFY,), "case"),
     "cases.retry_notice": ((Action.OUTBOX_MANAGE,), "case"),
+    "notices.mark_read": ((Action.NOTICE_READ,), "notice"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
@@ -75,6 +76,8 @@ LISTINGS = {
     "api.exchange.post_ticket",
     "api.exchange.post_satisfaction",
     "audit.integrity",
+    "notices.index",
+    "notices.mark_all_read",
 }
 BODIES = {
     "api.complete": {"data": {}},
@@ -103,11 +106,16 @@ class Targets:
         self.case_nos = {}
         self.attachments = {}
         self.messages = {}
+        #: the internal notice each target case sent its handling unit (notify_unit)
+        self.notices = {}
         for where, case_id in self.cases.items():
             case = db.session.get(Case, case_id)
             self.case_nos[where] = case.case_no
             self.attachments[where] = self._attachment(case)
             self.messages[where] = self._notice(case)
+            self.notices[where] = db.session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.case_id == case.id, OutboxMessage.channel == "internal")
+            )
         db.session.commit()
 
     def _attachment(self, case: Case) -> int:
@@ -167,6 +175,8 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = "csv"
         elif name == "message_id":
             values[name] = targets.messages[where]
+        elif name == "notice_id":
+            values[name] = targets.notices[where]
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]
@@ -175,6 +185,14 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
 def _may(user, endpoint: str, where: str, targets: Targets) -> bool:
     """Tell whether the table lets the user do what the endpoint does to the target."""
     actions, kind = ACTIONS[endpoint]
+    if kind == "notice":
+        message = db.session.get(OutboxMessage, targets.notices[where])
+        unit = db.session.scalar(
+            select(Organization).where(
+                Organization.region_id == message.region_id, Organization.code == message.recipient
+            )
+        )
+        return any(allowed(user, action, org=unit) for action in actions)
     if kind == "ledger":
         obj = {"org": db.session.get(LedgerEntry, targets.ledger[where]).org}
     elif kind in ("task", "task_case"):
