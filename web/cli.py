@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -191,13 +192,31 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
     """Fire due BPMN timers (escalations, reminders); loops unless --once."""
     if now_text and not once:
         raise click.BadParameter("--now 只能与 --once 一起使用")
+
+    def step(now: datetime) -> str:
+        done = run_timers_once(now)
+        sent = run_outbox_once(now, relay_settings(current_app))
+        return f"已处理到期计时器的工单：{done}；投递通知：{sent}"
+
+    _poll(step, "timers", once=once, now_text=now_text, interval=interval)
+
+
+def _poll(
+    step: Callable[[datetime], str],
+    worker: str,
+    *,
+    once: bool,
+    now_text: str | None = None,
+    interval: float | None = None,
+) -> None:
+    """Run `step` at the current (or given) instant, stamp the worker's heartbeat and print what the step says;
+    poll again every `interval` seconds (default TIMER_INTERVAL_SECONDS) unless `once`."""
     pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
     while True:
         now = _now(now_text)
-        done = run_timers_once(now)
-        sent = run_outbox_once(now, relay_settings(current_app))
-        beat(f"{socket.gethostname()}:{os.getpid()}:timers", now)
-        click.echo(f"已处理到期计时器的工单：{done}；投递通知：{sent}")
+        report = step(now)
+        beat(f"{socket.gethostname()}:{os.getpid()}:{worker}", now)
+        click.echo(report)
         if once:
             return
         time.sleep(pause)
@@ -281,15 +300,11 @@ outbox_cli = click.Group("outbox", help="Deliver queued notices.")
 @click.option("--interval", default=None, type=float, help="seconds between polls")
 def outbox_run(once: bool, interval: float | None) -> None:
     """Deliver due outbox messages through their region's adapters; loops unless --once."""
-    pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
-    while True:
-        now = _now(None)
-        sent = run_outbox_once(now, relay_settings(current_app))
-        beat(f"{socket.gethostname()}:{os.getpid()}:outbox", now)
-        click.echo(f"投递通知：{sent}")
-        if once:
-            return
-        time.sleep(pause)
+
+    def step(now: datetime) -> str:
+        return f"投递通知：{run_outbox_once(now, relay_settings(current_app))}"
+
+    _poll(step, "outbox", once=once, interval=interval)
 
 
 exchange_cli = click.Group("exchange", help="Exchange with the 12345 centre and the upper platforms.")
