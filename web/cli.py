@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sys
-import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +24,7 @@ from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
 from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
-from web.worker import beat, relay_settings, run_outbox_once, run_timers_once
+from web.worker import poll, relay_settings, run_outbox_once, run_timers_once
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -42,6 +38,10 @@ def _now(value: str | None) -> datetime:
     if parsed.tzinfo is None:
         raise click.BadParameter("需要带时区的时间，如 2025-10-10T09:00:00+08:00")
     return parsed
+
+
+def _interval() -> float:
+    return float(current_app.config["TIMER_INTERVAL_SECONDS"])
 
 
 def _fail(err: DomainError) -> None:
@@ -198,28 +198,7 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
         sent = run_outbox_once(now, relay_settings(current_app))
         return f"已处理到期计时器的工单：{done}；投递通知：{sent}"
 
-    _poll(step, "timers", once=once, now_text=now_text, interval=interval)
-
-
-def _poll(
-    step: Callable[[datetime], str],
-    worker: str,
-    *,
-    once: bool,
-    now_text: str | None = None,
-    interval: float | None = None,
-) -> None:
-    """Run `step` at the current (or given) instant, stamp the worker's heartbeat and print what the step says;
-    poll again every `interval` seconds (default TIMER_INTERVAL_SECONDS) unless `once`."""
-    pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
-    while True:
-        now = _now(now_text)
-        report = step(now)
-        beat(f"{socket.gethostname()}:{os.getpid()}:{worker}", now)
-        click.echo(report)
-        if once:
-            return
-        time.sleep(pause)
+    poll(step, "timers", clock=lambda: _now(now_text), once=once, pause=interval or _interval(), echo=click.echo)
 
 
 calendar_cli = click.Group("calendar", help="Working-day calendar.")
@@ -304,7 +283,7 @@ def outbox_run(once: bool, interval: float | None) -> None:
     def step(now: datetime) -> str:
         return f"投递通知：{run_outbox_once(now, relay_settings(current_app))}"
 
-    _poll(step, "outbox", once=once, interval=interval)
+    poll(step, "outbox", clock=lambda: _now(None), once=once, pause=interval or _interval(), echo=click.echo)
 
 
 exchange_cli = click.Group("exchange", help="Exchange with the 12345 centre and the upper platforms.")

@@ -38,7 +38,7 @@ def test_both_commands_poll_again_after_the_interval_until_stopped(seeded_app, c
         if len(pauses) == 2:
             raise Stop
 
-    monkeypatch.setattr("web.cli.time.sleep", sleep)
+    monkeypatch.setattr("web.worker.time.sleep", sleep)
     result = seeded_app.test_cli_runner().invoke(args=[command, "run", "--interval", "7"])
     assert isinstance(result.exception, Stop)
     assert pauses == [7, 7] and len(result.output.strip().splitlines()) == 2
