@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +24,7 @@ from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
 from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
-from web.worker import beat, relay_settings, run_outbox_once, run_timers_once
+from web.worker import poll, relay_settings, run_outbox_once, run_timers_once
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -41,6 +38,10 @@ def _now(value: str | None) -> datetime:
     if parsed.tzinfo is None:
         raise click.BadParameter("需要带时区的时间，如 2025-10-10T09:00:00+08:00")
     return parsed
+
+
+def _interval() -> float:
+    return float(current_app.config["TIMER_INTERVAL_SECONDS"])
 
 
 def _fail(err: DomainError) -> None:
@@ -191,16 +192,13 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
     """Fire due BPMN timers (escalations, reminders); loops unless --once."""
     if now_text and not once:
         raise click.BadParameter("--now 只能与 --once 一起使用")
-    pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
-    while True:
-        now = _now(now_text)
+
+    def step(now: datetime) -> str:
         done = run_timers_once(now)
         sent = run_outbox_once(now, relay_settings(current_app))
-        beat(f"{socket.gethostname()}:{os.getpid()}:timers", now)
-        click.echo(f"已处理到期计时器的工单：{done}；投递通知：{sent}")
-        if once:
-            return
-        time.sleep(pause)
+        return f"已处理到期计时器的工单：{done}；投递通知：{sent}"
+
+    poll(step, "timers", clock=lambda: _now(now_text), once=once, pause=interval or _interval(), echo=click.echo)
 
 
 calendar_cli = click.Group("calendar", help="Working-day calendar.")
@@ -255,6 +253,7 @@ def _echo_plan(plan) -> None:
     click.echo(
         f"新增 {counts['new']}，变更 {counts['changed']}，未变 {counts['unchanged']}，"
         f"有误 {counts['errors']}，文件中没有的 {counts['missing']}"
+        + (f"，大厅日历变化 {counts['calendars']} 个年度" if counts["calendars"] else "")
     )
     for error in plan.errors:
         click.echo(f"  第 {error.line} 行（{error.key}）：{error.reason}", err=True)
@@ -280,15 +279,11 @@ outbox_cli = click.Group("outbox", help="Deliver queued notices.")
 @click.option("--interval", default=None, type=float, help="seconds between polls")
 def outbox_run(once: bool, interval: float | None) -> None:
     """Deliver due outbox messages through their region's adapters; loops unless --once."""
-    pause = interval or current_app.config["TIMER_INTERVAL_SECONDS"]
-    while True:
-        now = _now(None)
-        sent = run_outbox_once(now, relay_settings(current_app))
-        beat(f"{socket.gethostname()}:{os.getpid()}:outbox", now)
-        click.echo(f"投递通知：{sent}")
-        if once:
-            return
-        time.sleep(pause)
+
+    def step(now: datetime) -> str:
+        return f"投递通知：{run_outbox_once(now, relay_settings(current_app))}"
+
+    poll(step, "outbox", clock=lambda: _now(None), once=once, pause=interval or _interval(), echo=click.echo)
 
 
 exchange_cli = click.Group("exchange", help="Exchange with the 12345 centre and the upper platforms.")

@@ -14,10 +14,11 @@ def register_ui(app: Flask) -> None:
     from web.cases.routes import bp as cases_bp
     from web.casework.routes import bp as casework_bp
     from web.inbox.routes import bp as inbox_bp
+    from web.notices.routes import bp as notices_bp
     from web.tasks.routes import bp as tasks_bp
     from web.ui.routes import bp as ui_bp
 
-    for bp in (ui_bp, auth_bp, inbox_bp, tasks_bp, cases_bp, casework_bp, audit_bp):
+    for bp in (ui_bp, auth_bp, inbox_bp, notices_bp, tasks_bp, cases_bp, casework_bp, audit_bp):
         app.register_blueprint(bp)
     app.before_request(refuse_unclean_form_text)
 

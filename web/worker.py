@@ -7,7 +7,9 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
@@ -81,6 +83,27 @@ def run_outbox_once(now: datetime, settings: relay.RelaySettings, relay_id: str 
             db.session.commit()
             done += 1
     return done
+
+
+def poll(
+    step: Callable[[datetime], str],
+    worker: str,
+    *,
+    clock: Callable[[], datetime],
+    once: bool,
+    pause: float,
+    echo: Callable[[str], object],
+) -> None:
+    """The loop of `flask timers run` and `flask outbox run`: run `step` at the clock's instant, stamp the worker's
+    heartbeat, echo what the step says; again after `pause` seconds unless `once`."""
+    while True:
+        now = clock()
+        report = step(now)
+        beat(f"{socket.gethostname()}:{os.getpid()}:{worker}", now)
+        echo(report)
+        if once:
+            return
+        time.sleep(pause)
 
 
 def beat(name: str, now: datetime) -> None:

@@ -61,6 +61,7 @@ class Action(StrEnum):
     USERS_MANAGE = "users.manage"
     DIRECTORY_IMPORT = "directory.import"
     OUTBOX_MANAGE = "outbox.manage"
+    NOTICE_READ = "notice.read"
 
     @property
     def noun(self) -> str:
@@ -119,6 +120,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.USERS_MANAGE: {},
     Action.DIRECTORY_IMPORT: _REGION_ADMIN,
     Action.OUTBOX_MANAGE: _REGION_ADMIN,
+    Action.NOTICE_READ: {OFFICER: UNIT, SUPERVISOR: UNIT, COORDINATOR: UNIT, ADMIN: UNIT, AUDITOR: UNIT},
 }
 #: actions on a task a role may do only when the task is offered to that role (its candidate role)
 CANDIDATE_ROLE_ACTIONS = frozenset(
@@ -210,6 +212,10 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
     Action.OUTBOX_MANAGE: (
         "see the region's notice deliveries, retry a failed one, pause or resume delivery",
         "管理通知投递：需要本地区管理员角色",
+    ),
+    Action.NOTICE_READ: (
+        "read the internal notices addressed to one's unit (or the units below it) or to oneself; mark them read",
+        "查看内部通知：需要工作人员角色，且通知发给本单位或下级单位",
     ),
 }
 _MISSING = {"task": "没有找到该任务", "ledger": "没有找到该台账"}

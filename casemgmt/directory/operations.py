@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, insert, select, update
 from casemgmt import audit
 from casemgmt.actor import Actor
 from casemgmt.db import db
+from casemgmt.directory import hall_calendars
 from casemgmt.directory.parsers import Row
 from casemgmt.directory.plans import PLANNERS, ImportPlan
 from casemgmt.errors import InvalidInput
@@ -46,10 +47,12 @@ def import_rows(
             f"文件中有 {len({e.line for e in plan.errors})} 行有误，请改正后再导入",
             details={"errors": _error_lines(plan)},
         )
-    if not plan.new and not plan.changed:
+    if not plan.new and not plan.changed and not plan.calendars:
         return plan  # a repeated import writes nothing
-    WRITERS[kind](region, plan, progress or (lambda _n: None), now)
-    _record_import(region, plan, actor, now)
+    if plan.new or plan.changed:
+        WRITERS[kind](region, plan, progress or (lambda _n: None), now)
+        _record_import(region, plan, actor, now)
+    hall_calendars.write_calendars(region, plan.calendars, actor, now)
     db.session.expire_all()  # bulk statements bypass the identity map
     return plan
 

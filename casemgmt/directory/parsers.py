@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
 
-from casemgmt.directory.schemas import LAYOUTS
+from casemgmt.directory.schemas import HALL_SHEET, HALL_SHEET_LAYOUT, LAYOUTS, SHEET_KEY
 from casemgmt.errors import InvalidInput
 
 #: (line number in the file, the row's values by column key)
@@ -16,17 +17,28 @@ Row = tuple[int, dict[str, str]]
 
 
 def read_rows(kind: str, filename: str, content: bytes) -> list[Row]:
-    """Parse an xlsx or CSV file of the layout `kind`; refuse a file whose header misses a required column."""
+    """Parse an xlsx or CSV file of the layout `kind`; refuse a file whose header misses a required column.
+
+    An orgs workbook may have a second sheet named 大厅日历 (HALL_SHEET): its rows follow the units' rows, each
+    marked with SHEET_KEY, numbered by their line in that sheet.
+    """
     if filename.lower().endswith(".xlsx"):
-        lines = _xlsx_lines(content)
-    elif filename.lower().endswith((".csv", ".txt")):
-        lines = _csv_lines(content)
-    else:
+        book = _workbook(content)
+        rows = _rows(LAYOUTS[kind], _sheet_lines(book.worksheets[0]))
+        if kind == "orgs" and HALL_SHEET in book.sheetnames:
+            linked = _rows(HALL_SHEET_LAYOUT, _sheet_lines(book[HALL_SHEET]), sheet=HALL_SHEET)
+            rows += [(line, {**values, SHEET_KEY: HALL_SHEET}) for line, values in linked]
+        return rows
+    if not filename.lower().endswith((".csv", ".txt")):
         raise InvalidInput("只支持 xlsx 或 csv 文件", details={"file": [filename]})
+    return _rows(LAYOUTS[kind], _csv_lines(content))
+
+
+def _rows(layout: tuple[tuple[str, str, bool], ...], lines: Iterator[list[str]], sheet: str = "") -> list[Row]:
     header = next(lines, None)
     if header is None:
-        raise InvalidInput("文件是空的", details={"file": [filename]})
-    keys = _header_keys(kind, header)
+        raise InvalidInput(f"{sheet}表是空的" if sheet else "文件是空的", details={"file": [sheet or "file"]})
+    keys = _header_keys(layout, header, sheet)
     rows = []
     for number, cells in enumerate(lines, start=2):
         values = {key: cells[i].strip() if i < len(cells) else "" for i, key in keys.items()}
@@ -35,15 +47,16 @@ def read_rows(kind: str, filename: str, content: bytes) -> list[Row]:
     return rows
 
 
-def _header_keys(kind: str, header: list[str]) -> dict[int, str]:
+def _header_keys(layout: tuple[tuple[str, str, bool], ...], header: list[str], sheet: str = "") -> dict[int, str]:
     names = {}
-    for key, label, _required in LAYOUTS[kind]:
+    for key, label, _required in layout:
         names[key] = key
         names[label] = key
     keys = {i: names[cell.strip()] for i, cell in enumerate(header) if cell.strip() in names}
-    missing = [label for key, label, required in LAYOUTS[kind] if required and key not in keys.values()]
+    missing = [label for key, label, required in layout if required and key not in keys.values()]
     if missing:
-        raise InvalidInput("表头缺少必填列", details={"header": [f"缺少列：{'、'.join(missing)}"]})
+        where = f"{sheet}表的" if sheet else ""
+        raise InvalidInput(f"{where}表头缺少必填列", details={"header": [f"缺少列：{'、'.join(missing)}"]})
     return keys
 
 
@@ -55,18 +68,24 @@ def _csv_lines(content: bytes) -> Iterator[list[str]]:
     return iter(csv.reader(io.StringIO(text)))
 
 
-def _xlsx_lines(content: bytes) -> Iterator[list[str]]:
+def _workbook(content: bytes):
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
         raise InvalidInput("无法读取 xlsx 文件", details={"file": [str(err)]}) from err
-    sheet = book.worksheets[0]
+
+
+def _sheet_lines(sheet) -> Iterator[list[str]]:
     return iter([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
 
 
 def _cell(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):  # a date typed into a spreadsheet cell
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -78,6 +97,8 @@ def template_xlsx(kind: str) -> bytes:
     sheet = book.active
     sheet.title = kind
     sheet.append([label for _key, label, _required in LAYOUTS[kind]])
+    if kind == "orgs":  # the linked sheet of hall calendars (docs/IMPORT.md)
+        book.create_sheet(HALL_SHEET).append([label for _key, label, _required in HALL_SHEET_LAYOUT])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

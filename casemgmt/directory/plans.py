@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from casemgmt.db import db
+from casemgmt.directory import hall_calendars
 from casemgmt.directory.parsers import Row
 from casemgmt.directory.schemas import ACTIVE_WORDS, KIND_NAMES, ROLE_NAMES
 from casemgmt.models import ROLES, Case, CaseStatus, Organization, Region, ServiceItem, User
@@ -43,6 +44,8 @@ class ImportPlan:
     errors: list[BadRow] = field(default_factory=list)
     #: entries in the directory but not in the file: listed, never removed
     missing: list[str] = field(default_factory=list)
+    #: hall calendar years that change (orgs only): {code, year, days, days_added, days_removed}
+    calendars: list[dict] = field(default_factory=list)
 
     def summary(self, limit: int = 200) -> dict:
         """Return the counts and the first `limit` entries of each list (every bad row), for screens and JSON."""
@@ -54,11 +57,13 @@ class ImportPlan:
                 "unchanged": len(self.unchanged),
                 "errors": len(self.errors),
                 "missing": len(self.missing),
+                "calendars": len(self.calendars),
             },
             "new": [_public(row) for row in self.new[:limit]],
             "changed": [_public(row) for row in self.changed[:limit]],
             "unchanged": self.unchanged[:limit],
             "missing": self.missing[:limit],
+            "calendars": [{k: v for k, v in c.items() if k != "days"} for c in self.calendars[:limit]],
             "errors": [{"line": e.line, "key": e.key, "reason": e.reason} for e in self.errors],
         }
 
@@ -93,6 +98,7 @@ def _first_seen(rows: list[Row], key: str, errors: list[BadRow]) -> list[Row]:
 def plan_orgs(region: Region, rows: list[Row], trusted: bool = False) -> ImportPlan:
     """Plan an import of organizations: the tree as the file and the directory together make it."""
     plan = ImportPlan("orgs", region.id)
+    rows, sheet = hall_calendars.split_rows(rows)
     existing = _existing_orgs(region)
     valid = {}
     for line, values in _first_seen(rows, "code", plan.errors):
@@ -110,7 +116,20 @@ def plan_orgs(region: Region, rows: list[Row], trusted: bool = False) -> ImportP
         if code not in valid and paths.get(code, old["path"]) != old["path"]:
             plan.changed.append({**old, "path": paths[code], "before": {"path": old["path"]}, "_implied": True})
     plan.missing = sorted(set(existing) - {r[1].get("code", "") for r in rows})
+    _plan_hall_calendars(plan, rows, sheet, existing, valid)
     return plan
+
+
+def _plan_hall_calendars(
+    plan: ImportPlan, rows: list[Row], sheet: list[Row], existing: dict[str, dict], valid: dict[str, dict]
+) -> None:
+    """Plan the halls' own calendars given in the column 大厅日历 or the linked sheet (hall_calendars)."""
+    bad: list[hall_calendars.Bad] = []
+    entries = hall_calendars.entries_of(rows, sheet, bad)
+    kinds = {code: old["kind"] for code, old in existing.items()} | {code: r["kind"] for code, r in valid.items()}
+    refused = {r[1].get("code", "") for r in rows} - set(valid)
+    plan.calendars = hall_calendars.plan_calendars(entries, kinds, refused, bad)
+    plan.errors += [BadRow(line, code, reason) for line, code, reason in bad]
 
 
 def _existing_orgs(region: Region) -> dict[str, dict]:

@@ -12,6 +12,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("kind", "机构类型", True),
         ("parent_code", "上级机构编码", False),
         ("is_active", "状态", False),
+        ("calendar", "大厅日历", False),
     ),
     "items": (
         ("code", "事项编码", True),
@@ -30,6 +31,28 @@ LAYOUTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     ),
 }
 KINDS = tuple(LAYOUTS)
+#: the linked sheet of an orgs workbook: one row per day of a hall's own calendar (its exceptions to the region's)
+HALL_SHEET = "大厅日历"
+HALL_SHEET_LAYOUT: tuple[tuple[str, str, bool], ...] = (
+    ("org_code", "机构编码", True),
+    ("day", "日期", True),
+    ("kind", "类型", True),
+    ("name", "名称", False),
+)
+#: marks a row read from the linked sheet among the rows of an orgs import (its value: the sheet's name)
+SHEET_KEY = "_sheet"
+#: Chinese names of the calendar day kinds (casemgmt.models.calendar.DAY_KINDS) accepted in a file
+DAY_KIND_NAMES = {
+    "放假": "holiday",
+    "休息": "holiday",
+    "节假日": "holiday",
+    "调休上班": "workday",
+    "上班": "workday",
+    "办公": "workday",
+    "停止办公": "closed",
+    "闭厅": "closed",
+    "不办公": "closed",
+}
 #: Chinese names of the organization kinds accepted in a file besides the codes of casemgmt.models.ORG_KINDS
 KIND_NAMES = {
     "省": "province",

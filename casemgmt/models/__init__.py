@@ -18,6 +18,7 @@ from casemgmt.models.comment import CaseComment
 from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
 from casemgmt.models.heartbeat import WorkerHeartbeat
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
+from casemgmt.models.notice import NoticeRead
 from casemgmt.models.org import Organization, Region, ServiceItem
 from casemgmt.models.service_record import ServiceRecord, ServiceRecordStatus
 from casemgmt.models.user import ROLES, ApiToken, User
@@ -34,6 +35,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerNote",
     "LedgerStatus",
+    "NoticeRead",
     "ServiceRecord",
     "ServiceRecordStatus",
     "TaskStatus",

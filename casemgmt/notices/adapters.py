@@ -103,8 +103,18 @@ def send_email(message: OutboxMessage, route: dict, now: datetime) -> None:
         raise DeliveryFailed(f"邮件发送失败：{err}") from err
 
 
+def to_staff_list(message: OutboxMessage, route: dict, now: datetime) -> None:
+    """Deliver an internal notice into the 通知 list of its addressees: it shows there already, nothing to send.
+
+    The relay uses it for internal notices no route names, so that they are delivered instead of dead.
+    """
+
+
+#: the built-in route of internal notices without a configured one
+STAFF_LIST = "staff_list"
 ADAPTERS: dict[str, Callable[[OutboxMessage, dict, datetime], None]] = {
     "sms_http": send_sms,
     "webhook": send_webhook,
     "email": send_email,
+    STAFF_LIST: to_staff_list,
 }

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from casemgmt import audit
+from casemgmt.actor import Actor
 from casemgmt.db import db
-from casemgmt.models import Case, OutboxMessage, OutboxState
+from casemgmt.models import Case, NoticeRead, OutboxMessage, OutboxState, User
+from casemgmt.notices.queries import staff_notice
 from casemgmt.rules import regions
 from casemgmt.topics import TopicContext, topic
 
@@ -14,7 +17,11 @@ from casemgmt.topics import TopicContext, topic
 def queue_message(
     case: Case, channel: str, recipient: str, body: str, now: datetime, kind: str = "notice"
 ) -> OutboxMessage:
-    """Put a message for a case in the outbox, queued for the relay of the case's region."""
+    """Put a message for a case in the outbox, queued for the relay of the case's region.
+
+    A notice to staff (channel "internal") is in its addressees' 通知 list at once (queries.staff_notices); the relay
+    also sends it by the route configured for it, if any (email...), else records it delivered to that list.
+    """
     message = OutboxMessage(
         case_id=case.id,
         region_id=case.region_id,
@@ -29,6 +36,20 @@ def queue_message(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def mark_read(user: User, message_ids: list[int], actor: Actor, now: datetime) -> int:
+    """Mark internal notices read for the user (each checked like opening it; audited); return how many were new."""
+    marked = []
+    for message_id in message_ids:
+        message = staff_notice(user, message_id)
+        if db.session.get(NoticeRead, (message.id, user.id)) is None:
+            db.session.add(NoticeRead(message_id=message.id, user_id=user.id, read_at=now))
+            marked.append(message.id)
+    if marked:
+        db.session.flush()
+        audit.record("notices_read", actor=actor, at=now, region_id=user.region_id, payload={"messages": marked})
+    return len(marked)
 
 
 def fill_template(template: str, case: Case, data: dict) -> str:

@@ -19,7 +19,8 @@ from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import OutboxMessage, OutboxState, Region
-from casemgmt.notices.adapters import ADAPTERS, DeliveryFailed
+from casemgmt.notices.adapters import ADAPTERS, STAFF_LIST, DeliveryFailed
+from casemgmt.notices.queries import INTERNAL
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def deliver(message_id: int, relay_id: str, now: datetime, settings: RelaySettin
     if message is None or message.state != OutboxState.SENDING or message.claimed_by != relay_id:
         return None
     route = route_for(message, settings)
+    if route is None and message.channel == INTERNAL:
+        route = {"adapter": STAFF_LIST}  # no other route: the staff's 通知 list, where it already shows
     try:
         if route is None or route.get("adapter") not in ADAPTERS:
             raise DeliveryFailed(f"没有为该地区的“{message.kind}”通知配置投递方式")

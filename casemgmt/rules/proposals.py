@@ -14,8 +14,9 @@ from pathlib import Path
 
 from casemgmt import audit
 from casemgmt.actor import Actor
+from casemgmt.db import db
 from casemgmt.errors import InvalidInput
-from casemgmt.models import ProcessDefinition, Region, User
+from casemgmt.models import AuditEvent, ProcessDefinition, Region, User
 from casemgmt.rules import bundles, dry_run
 from casemgmt.rules.diff import diff_files
 
@@ -93,3 +94,34 @@ def accept(
         payload={"from_version": active.version, "to_version": definition.version, "files": changed},
     )
     return definition
+
+
+def keep(region: Region, bpmn_root: Path, forms_root: Path, actor: Actor, now: datetime, comment: str) -> str:
+    """Keep the current version instead of the proposal (audited, with the proposal's sha256); nothing deploys.
+
+    The same proposal is then shown as kept; a later national change (another sha256) is offered again.
+    """
+    active = _active(region)
+    files, changed = proposed_files(region, bpmn_root, forms_root)
+    if not changed:
+        raise InvalidInput("没有待采纳的国家规则更新", details={"files": []})
+    sha = bundles.bundle_sha256(files)
+    audit.record(
+        "national_update_kept",
+        actor=actor,
+        at=now,
+        region_id=region.id,
+        definition_id=active.id,
+        payload={"version": active.version, "files": changed, "sha256": sha, "comment": comment.strip()},
+    )
+    return sha
+
+
+def kept(region: Region, sha256: str) -> AuditEvent | None:
+    """Return the audit row of the last time the region kept its version instead of this very proposal."""
+    events = (
+        db.session.query(AuditEvent)
+        .filter(AuditEvent.region_id == region.id, AuditEvent.kind == "national_update_kept")
+        .order_by(AuditEvent.id.desc())
+    )
+    return next((e for e in events if e.payload.get("sha256") == sha256), None)

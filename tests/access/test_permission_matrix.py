@@ -88,6 +88,7 @@ OBJECT_OF = {
     "calendar": "region",
     "directory": "region",
     "outbox": "region",
+    "notice": "org",
     "users": "region",
 }
 

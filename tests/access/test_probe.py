@@ -16,7 +16,7 @@ from sqlalchemy import select
 from casemgmt.access.policy import Action, allowed
 from casemgmt.access.queries import get_user
 from casemgmt.db import db
-from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, OutboxState, Region
+from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, Organization, OutboxMessage, OutboxState, Region
 from casemgmt.notices.operations import queue_message
 from tests.regions.helpers import callback, casework, do
 
@@ -61,6 +61,7 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "casework.post_transfer": ((Action.CASE_TRANSFER,), "case"),
     "casework.log_callback": ((Action.CALLBACK_LOG,), "task_case"),
     "casework.call": ((Action.CASE_CALL_EVALUATOR, Action.TASK_CLAIM), "task"),
+    "notices.mark_read": ((Action.NOTICE_READ,), "notice"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
@@ -86,6 +87,8 @@ LISTINGS = {
     "audit.integrity",
     "casework.ledger",
     "casework.ledger_xlsx",
+    "notices.index",
+    "notices.mark_all_read",
 }
 BODIES = {
     "api.complete": {"data": {}},
@@ -116,11 +119,16 @@ class Targets:
         self.case_nos = {}
         self.attachments = {}
         self.messages = {}
+        #: the internal notice each target case sent its handling unit (notify_unit)
+        self.notices = {}
         for where, case_id in self.cases.items():
             case = db.session.get(Case, case_id)
             self.case_nos[where] = case.case_no
             self.attachments[where] = self._attachment(case)
             self.messages[where] = self._notice(case)
+            self.notices[where] = db.session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.case_id == case.id, OutboxMessage.channel == "internal")
+            )
         db.session.commit()
 
     def _attachment(self, case: Case) -> int:
@@ -180,6 +188,8 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = "csv"
         elif name == "message_id":
             values[name] = targets.messages[where]
+        elif name == "notice_id":
+            values[name] = targets.notices[where]
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]
@@ -188,6 +198,14 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
 def _may(user, endpoint: str, where: str, targets: Targets) -> bool:
     """Tell whether the table lets the user do what the endpoint does to the target."""
     actions, kind = ACTIONS[endpoint]
+    if kind == "notice":
+        message = db.session.get(OutboxMessage, targets.notices[where])
+        unit = db.session.scalar(
+            select(Organization).where(
+                Organization.region_id == message.region_id, Organization.code == message.recipient
+            )
+        )
+        return any(allowed(user, action, org=unit) for action in actions)
     if kind == "ledger":
         obj = {"org": db.session.get(LedgerEntry, targets.ledger[where]).org}
     elif kind in ("task", "task_case"):

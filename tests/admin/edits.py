@@ -80,3 +80,22 @@ def set_due(text: str, element_id: str, expression: str) -> str:
         re.S,
     )
     return timers.sub(lambda m: m.group(1) + inner + m.group(2), text)
+
+
+def upgrade_national_feedback(app, tmp_path) -> None:
+    """Upgrade the product in a copy of bpmn/ and forms/: the national feedback process renames its review step.
+
+    Liaoning inherits feedback.bpmn (a proposal for it); Sanming overrides it (none). Tracked files are untouched.
+    """
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bpmn, forms = tmp_path / "bpmn", tmp_path / "forms"
+    shutil.copytree(root / "bpmn", bpmn)
+    shutil.copytree(root / "forms", forms)
+    path = bpmn / "national" / "feedback.bpmn"
+    text = path.read_text("utf-8")
+    assert 'name="不满意复核"' in text
+    path.write_text(text.replace('name="不满意复核"', 'name="不满意复核（监督部门）"', 1), "utf-8")
+    app.config.update(BPMN_ROOT=bpmn, FORMS_ROOT=forms)

@@ -2,30 +2,18 @@
 dry run): its administrator deploys it with a reason, or keeps the current version; running cases stay pinned.
 A region that overrides the file is not offered it."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from casemgmt.db import db
 from casemgmt.models import AuditEvent
-from tests.admin.edits import active, url
+from tests.admin.edits import active, upgrade_national_feedback, url
 from tests.web.flows import only_task
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def upgraded(api, tmp_path):
     """The product is upgraded: the national feedback process now names its review step differently."""
-    bpmn, forms = tmp_path / "bpmn", tmp_path / "forms"
-    shutil.copytree(ROOT / "bpmn", bpmn)
-    shutil.copytree(ROOT / "forms", forms)
-    path = bpmn / "national" / "feedback.bpmn"
-    text = path.read_text("utf-8")
-    assert 'name="不满意复核"' in text
-    path.write_text(text.replace('name="不满意复核"', 'name="不满意复核（监督部门）"', 1), "utf-8")
-    api.app.config.update(BPMN_ROOT=bpmn, FORMS_ROOT=forms)
+    upgrade_national_feedback(api.app, tmp_path)
     return api
 
 

@@ -19,7 +19,7 @@ from casemgmt.db import db
 from casemgmt.directory import queries as directory_queries
 from casemgmt.directory.operations import import_rows
 from casemgmt.directory.parsers import read_rows, template_csv, template_xlsx
-from casemgmt.directory.schemas import KINDS, LAYOUTS
+from casemgmt.directory.schemas import HALL_SHEET, HALL_SHEET_LAYOUT, KINDS, LAYOUTS
 from casemgmt.errors import InvalidInput, NotFound
 from casemgmt.models import Region
 from casemgmt.notices import relay
@@ -45,6 +45,8 @@ def _page(place: Region, **context):
         layouts=LAYOUTS,
         orgs=directory_queries.list_orgs(place, 300),
         items=directory_queries.list_items(place, 300),
+        hall_sheet=HALL_SHEET,
+        hall_columns="、".join(label for _key, label, _required in HALL_SHEET_LAYOUT),
         **context,
     )
 

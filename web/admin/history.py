@@ -1,8 +1,9 @@
-"""Versions of a region's rules: list, side-by-side diff, rollback; moving running cases to another version."""
+"""Versions of a region's rules: list, side-by-side diff, rollback; national updates offered as a proposal;
+moving running cases to another version."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from casemgmt.access.policy import Action, Role
@@ -12,7 +13,7 @@ from casemgmt.errors import InvalidInput
 from casemgmt.inputs import strict_int
 from casemgmt.models import Region
 from casemgmt.rules import migration as case_migration
-from casemgmt.rules import versions
+from casemgmt.rules import proposals, versions
 from casemgmt.rules.diff import diff_files
 from web.admin.editors import MAIN_FILE
 from web.admin.scope import region_admin, version_or_active
@@ -80,6 +81,34 @@ def rollback(place: Region, number: int):
     definition = versions.rollback_version(place, number, _actor(), now(), _comment())
     db.session.commit()
     flash(_("Version %(old)s is active again as version %(new)s.", old=number, new=definition.version), "success")
+    return redirect(url_for("admin.history.version_list", region=place.code))
+
+
+def _roots() -> tuple:
+    return current_app.config["BPMN_ROOT"], current_app.config["FORMS_ROOT"]
+
+
+@bp.get("/admin/<region>/national-proposal")
+@region_admin(Action.RULES_READ)
+def national_proposal(place: Region):
+    """Show the changed national files the region inherits: element diff and dry run; deploy or keep."""
+    found = proposals.proposal(place, *_roots(), g.user, now())
+    kept = proposals.kept(place, found["sha256"]) if found.get("sha256") else None
+    return render_template("admin/national_proposal.html", place=place, proposal=found, kept=kept)
+
+
+@bp.post("/admin/<region>/national-proposal")
+@region_admin(Action.RULES_DEPLOY)
+def decide_national_proposal(place: Region):
+    """Deploy the national proposal as a new version with a reason, or keep the current version (both audited)."""
+    if request.form.get("action") == "keep":
+        proposals.keep(place, *_roots(), _actor(), now(), request.form.get("comment", "")[:500])
+        db.session.commit()
+        flash(_("The current version stays active; the national update was not deployed."), "success")
+        return redirect(url_for("admin.history.national_proposal", region=place.code))
+    definition = proposals.accept(place, *_roots(), _actor(), now(), _comment())
+    db.session.commit()
+    flash(_("The national update is deployed as version %(v)s.", v=definition.version), "success")
     return redirect(url_for("admin.history.version_list", region=place.code))
 
 

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     g,
     jsonify,
     redirect,
@@ -27,7 +28,7 @@ from casemgmt.access.policy import Action
 from casemgmt.db import db
 from casemgmt.errors import DomainError
 from casemgmt.models import Region
-from casemgmt.rules import bundles, versions
+from casemgmt.rules import bundles, proposals, versions
 from web import errors
 from web.admin import calendar, directory, editors, history
 from web.admin.scope import FILE_CSP, file_of, region_admin
@@ -82,7 +83,10 @@ def home():
 @region_admin(Action.RULES_READ)
 def overview(place: Region):
     """Show the region's active version and its files, with the editors and an upload of files."""
-    return render_template("admin/overview.html", place=place, active=bundles.get_active(place.id, required=False))
+    active = bundles.get_active(place.id, required=False)
+    config = current_app.config
+    pending = proposals.proposed_files(place, config["BPMN_ROOT"], config["FORMS_ROOT"])[1] if active else []
+    return render_template("admin/overview.html", place=place, active=active, pending=pending)
 
 
 @bp.get("/admin/<region>/versions/<int:number>/files/<path:name>")
