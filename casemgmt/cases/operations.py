@@ -204,12 +204,12 @@ def _close_supervisions(late: HumanTask, run, now: datetime) -> None:
     stmt = select(HumanTask).where(HumanTask.supervised_task_id == late.id, HumanTask.status == TaskStatus.OPEN)
     ready = {t.spiff_id for t in run.ready_user_tasks()}
     for row in db.session.scalars(stmt):
-        if row.spiff_task_id not in ready:
-            continue  # the process already ended it (a called process's terminate event): cancelled on save
         data = {"closed_automatically": True, "supervised_task_id": late.id}
         row.status, row.completed_at, row.data, row.draft = TaskStatus.COMPLETED, now, data, None
         _audit(row, "supervision_closed", SUPERVISION_ACTOR, now, {"supervised_task_id": late.id})
-        run.complete(row.spiff_task_id, {})
+        # a called process's terminate event may have ended it already; else the engine moves past it
+        if row.spiff_task_id in ready:
+            run.complete(row.spiff_task_id, {})
 
 
 def _audit(row: HumanTask, kind: str, actor: Actor, now: datetime, extra: dict) -> None:

@@ -61,7 +61,8 @@ def urge_task(task_id: int, user: User, now: datetime, note: str = "") -> HumanT
     db.session.refresh(row)
     if row.status != TaskStatus.OPEN:
         raise TaskNotOpen("该任务已办结或已取消")
-    due = local_date(row.due_at).isoformat() if row.due_at else "—"
+    due_day = row.due_date or (local_date(row.due_at) if row.due_at else None)
+    due = due_day.isoformat() if due_day else "—"
     body = f"催办：工单 {row.case.case_no} 的任务「{row.title}」办理期限为 {due}，请尽快办理。" + (
         f"督办意见：{note}" if note else ""
     )
