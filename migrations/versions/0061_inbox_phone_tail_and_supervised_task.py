@@ -24,6 +24,7 @@ def upgrade() -> None:
             batch_op.f("fk_human_tasks_supervised_task_id_human_tasks"), "human_tasks", ["supervised_task_id"], ["id"]
         )
     _backfill_phone_tails()
+    _backfill_supervised_tasks()
 
 
 def _backfill_phone_tails() -> None:
@@ -37,6 +38,34 @@ def _backfill_phone_tails() -> None:
         digits = "".join(c for c in (phone or "") if c.isascii() and c.isdigit())
         if len(digits) >= 4:
             bind.execute(evaluations.update().where(evaluations.c.id == ident).values(evaluator_phone_tail=digits[-4:]))
+
+
+def _backfill_supervised_tasks() -> None:
+    """Link each 督办 opened before this revision to its late task: the timer sweep that opened the 督办 stamped
+    the late task of the same instance overdue at the same instant (escalated_at = the 督办's created_at).
+    A 督办 with no such task, or with several, stays unlinked (its page then shows no late task)."""
+    bind = op.get_bind()
+    tasks = sa.table(
+        "human_tasks",
+        sa.column("id", sa.Integer),
+        sa.column("instance_id", sa.Integer),
+        sa.column("form_key", sa.String),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("escalated_at", sa.DateTime(timezone=True)),
+        sa.column("supervised_task_id", sa.Integer),
+    )
+    late = tasks.alias("late")
+    pairs = bind.execute(
+        sa.select(tasks.c.id, late.c.id)
+        .join(late, sa.and_(late.c.instance_id == tasks.c.instance_id, late.c.escalated_at == tasks.c.created_at))
+        .where(tasks.c.form_key == "supervision", late.c.form_key != "supervision", late.c.id != tasks.c.id)
+    ).all()
+    found: dict[int, list[int]] = {}
+    for supervision, task in pairs:
+        found.setdefault(supervision, []).append(task)
+    for supervision, candidates in found.items():
+        if len(candidates) == 1:
+            bind.execute(tasks.update().where(tasks.c.id == supervision).values(supervised_task_id=candidates[0]))
 
 
 def downgrade() -> None:
