@@ -47,6 +47,10 @@ def test_a_draft_comes_back_after_a_reload_leaving_warns_and_a_comment_keeps_the
     page.locator("#comments").get_by_text("请质检科协助调取录像").wait_for()
     assert page.get_by_label("核实情况").input_value() == "评价人反映等候两小时；调取叫号记录核实。"
     assert dialogs == ["beforeunload"], "a comment posts without leaving the page"
+    page.goto(f"{live_server}/inbox")
+    assert dialogs == ["beforeunload", "beforeunload"], "after a comment, leaving still asks"
+    page.goto(f"{live_server}/tasks/{task['id']}")
+    assert page.get_by_label("核实情况").input_value() == "评价人反映等候两小时；调取叫号记录核实。"
 
 
 def test_a_conflict_shows_the_form_again_with_every_typed_value_and_what_changed(page, live_server, api, clock):

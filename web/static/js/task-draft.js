@@ -68,7 +68,10 @@
   function typed() { dirty = true; save(); }
   form.addEventListener("input", typed);
   form.addEventListener("change", typed);
-  form.addEventListener("submit", function () { sending = true; });
+  // any form of this page (send, save, claim, urge, reassign) keeps the local copy: no need to ask
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) { sending = true; } // a comment posted with fetch stays on the page
+  });
 
   var discard = document.getElementById("draft-discard");
   if (discard) {
