@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from casemgmt.access.policy import Action, allowed, holds_candidate_role, roles_granted, unit_limit
-from casemgmt.calendar import WorkCalendar, local_date
+from casemgmt.calendar import WorkCalendar, end_of_day, local_date
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, TaskStatus, User
@@ -39,6 +39,8 @@ class InboxFilter:
     item_code: str = ""
     #: a unit's code: its own tasks (the unit-load view drills down here)
     org_code: str = ""
+    #: only tasks not yet overdue and due by this instant (the end of the next working day: "due soon")
+    due_by: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def inbox_page(
         raise InvalidInput("未知的视图", details={"view": ["可选：" + "、".join(VIEWS)]})
     sort = sort if sort in SORTS and view != "done" else ""
     stmt = _view_query(user, view, now)
-    stmt = _filtered(stmt, flt)
+    stmt = _filtered(stmt, flt, now)
     if sort:
         column, descending = SORTS[sort]
         key = column.desc() if descending else column.asc()
@@ -122,12 +124,12 @@ def view_counts(user: User, views: list[str], now: datetime, flt: InboxFilter = 
     """Count the tasks of each view (the tab labels), with the page's filters."""
     counts = {}
     for view in views:
-        stmt = _filtered(_view_query(user, view, now), flt).order_by(None)
+        stmt = _filtered(_view_query(user, view, now), flt, now).order_by(None)
         counts[view] = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return counts
 
 
-def _filtered(stmt: Select, flt: InboxFilter) -> Select:
+def _filtered(stmt: Select, flt: InboxFilter, now: datetime) -> Select:
     q = flt.q.strip()
     if q:
         by_no = select(Case.id).join(Evaluation, Case.evaluation_id == Evaluation.id)
@@ -138,6 +140,8 @@ def _filtered(stmt: Select, flt: InboxFilter) -> Select:
     if flt.org_code:
         unit = select(Organization.id).where(Organization.code == flt.org_code)
         stmt = stmt.where(HumanTask.candidate_org_id.in_(unit))
+    if flt.due_by is not None:
+        stmt = stmt.where(HumanTask.due_at <= flt.due_by, HumanTask.due_at > now)
     if flt.form_key:
         stmt = stmt.where(HumanTask.form_key == flt.form_key)
     if flt.item_code:
@@ -235,3 +239,9 @@ def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Orga
         .order_by(User.username)
     )
     return [u for u in people if holds_candidate_role(u, task)], list(orgs)
+
+
+def due_soon_by(now: datetime, calendar: WorkCalendar) -> datetime:
+    """Return the end of the next working day: an open task due by then is due soon (the yellow lamp)."""
+    day, _ = calendar.add_working_days(local_date(now), 1)
+    return end_of_day(day)

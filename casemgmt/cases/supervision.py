@@ -12,7 +12,7 @@ from casemgmt.access.policy import Action, Role, allowed, unit_limit
 from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
 from casemgmt.calendar import WorkCalendar, local_date
-from casemgmt.cases.inbox import working_days_left
+from casemgmt.cases.inbox import due_soon_by, working_days_left
 from casemgmt.cases.instances import lock_instance
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
@@ -94,23 +94,21 @@ def unit_load(user: User, now: datetime, calendar: WorkCalendar) -> list[UnitLoa
     """Count the open tasks of every unit the user oversees (task.reassign), in the order of the tree."""
     limit = unit_limit(user, Action.TASK_REASSIGN)
     orgs = select(Organization).where(Organization.region_id == user.region_id).order_by(Organization.path)
-    tasks = select(HumanTask.candidate_org_id, HumanTask.due_at, HumanTask.due_date).where(
+    tasks = select(HumanTask.candidate_org_id, HumanTask.due_at).where(
         HumanTask.region_id == user.region_id, HumanTask.status == TaskStatus.OPEN, HumanTask.candidate_role.in_(ROLES)
     )
     if limit is not None:
         orgs = orgs.where(Organization.path.startswith(limit, autoescape=True))
         tasks = tasks.where(HumanTask.candidate_org_path.startswith(limit, autoescape=True))
     loads = {org.id: UnitLoad(org) for org in db.session.scalars(orgs)}
-    today = local_date(now)
-    for org_id, due_at, due_date in db.session.execute(tasks):
+    soon = due_soon_by(now, calendar)  # the inbox's drill-down (due=soon) uses the same instant
+    for org_id, due_at in db.session.execute(tasks):
         load = loads.get(org_id)
         if load is None:
             continue
         load.open += 1
-        if due_at is None:
-            continue
-        if due_at <= now:
+        if due_at is not None and due_at <= now:
             load.overdue += 1
-        elif calendar.working_days_between(today, due_date or local_date(due_at)) <= 1:
+        elif due_at is not None and due_at <= soon:
             load.due_soon += 1
     return list(loads.values())

@@ -13,6 +13,7 @@ from casemgmt.cases.inbox import (
     SORTS,
     VIEWS,
     InboxFilter,
+    due_soon_by,
     inbox_page,
     item_names,
     lamp,
@@ -37,16 +38,17 @@ BATCH_MAX = 100
 def index():
     """Show one page of an inbox view."""
     view = request.args.get("view", "my_roles")
+    calendar = load_calendar(g.user.region.code)
     flt = InboxFilter(
         q=request.args.get("q", "").strip(),
         form_key=request.args.get("form_key", ""),
         item_code=request.args.get("item", ""),
         org_code=request.args.get("org", ""),
+        due_by=due_soon_by(now(), calendar) if request.args.get("due") == "soon" else None,
     )
     sort = request.args.get("sort", "")
     sort = sort if sort in SORTS else ""
     page = inbox_page(g.user, view, now(), flt, cursor=request.args.get("after") or None, sort=sort)
-    calendar = load_calendar(g.user.region.code)
     items = item_names(g.user.region_id, {r.case.evaluation.item_code for r in page.rows})
     rows = [
         (r, lamp(r, now(), calendar), items.get(r.case.evaluation.item_code, ""), working_days_left(r, now(), calendar))

@@ -137,3 +137,17 @@ def test_the_supervisors_overdue_tab_shows_the_units_red_tasks_and_the_unit_load
     officer = ui("sm-officer")
     assert officer.get("/inbox/load").status_code == 403
     assert ui("ln-supervisor").get("/inbox/load").text.count("sm-scjg") == 0
+
+
+def test_due_soon_counts_tasks_due_by_the_end_of_the_next_working_day_and_drills_down_to_them(api, ui, clock):
+    clock.set("2025-09-26T10:00:00+08:00")
+    soon = api.bad_review(REGION, record_no="SM-SOON-0001")  # due Tue 09-30
+    clock.set("2025-09-29T10:00:00+08:00")
+    later = api.bad_review(REGION, record_no="SM-LATER-0002")  # 09-30, then National Day: due Fri 10-10
+    supervisor = ui("sm-supervisor")
+    row = supervisor.get("/inbox/load").text.split('data-org="sm-scjg"')[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in row.split("<td")[1:]]
+    assert ">2<" in cells[1] and ">1<" in cells[2] and cells[3].endswith(">0")
+    drill = supervisor.get("/inbox?view=team&org=sm-scjg&due=soon").text
+    assert soon["case_no"] in drill and later["case_no"] not in drill
+    assert 'data-view="team">1<' in drill  # the tab counts follow the page's filters
