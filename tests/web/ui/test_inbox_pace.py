@@ -164,5 +164,7 @@ def test_the_task_page_autosaves_in_the_browser_and_comments_do_not_reload_the_f
     assert 'id="task-form"' in page and 'data-fresh="true"' in page
     assert f'data-draft-key="zg-draft:{get_user("ln-officer").id}:{task["id"]}"' in page
     assert "/static/js/task-draft.js" in page
+    watcher = ui("ln-supervisor").get(f"/tasks/{task['id']}").text  # may read, may not act: nothing to keep
+    assert 'id="task-form"' not in watcher and "draft-done" not in watcher
     script = ui("ln-officer").get("/static/js/task-draft.js").text
     assert "beforeunload" in script and "localStorage" in script and "fetch(" in script
