@@ -125,6 +125,8 @@ def test_the_supervisors_overdue_tab_shows_the_units_red_tasks_and_the_unit_load
     supervisor = ui("sm-supervisor")
     overdue = supervisor.get("/inbox?view=overdue").text
     assert case["case_no"] in overdue and "lamp-red" in overdue
+    assert f'action="/tasks/{late["id"]}/claim"' not in overdue  # an officer's task: shown, not claimable
+    assert f'name="task_id" value="{late["id"]}"' not in overdue
     load = supervisor.get("/inbox/load").text
     row = load.split('data-org="sm-scjg"')[1].split("</tr>")[0]
     cells = [c.split("</td>")[0] for c in row.split("<td")[1:]]
