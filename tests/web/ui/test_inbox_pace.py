@@ -168,3 +168,15 @@ def test_the_task_page_autosaves_in_the_browser_and_comments_do_not_reload_the_f
     assert 'id="task-form"' not in watcher and "draft-done" not in watcher
     script = ui("ln-officer").get("/static/js/task-draft.js").text
     assert "beforeunload" in script and "localStorage" in script and "fetch(" in script
+
+
+def test_the_api_lists_tasks_sorted_and_searched_like_the_page(api, clock):
+    made = []
+    for day in (24, 25, 26):
+        clock.set(f"2025-09-{day}T10:00:00+08:00")
+        made.append(api.bad_review(record_no=f"API-SORT-{day}", evaluator={"name": "赵六", "phone": f"1380000{day}99"}))
+    body = api.get("/api/v1/tasks?view=my_roles&sort=-due", "ln-officer").get_json()
+    assert [t["case_id"] for t in body["tasks"]] == [c["case_id"] for c in made[::-1]]
+    found = api.get("/api/v1/tasks?view=my_roles&q=2599", "ln-officer").get_json()["tasks"]
+    assert [t["case_id"] for t in found] == [made[1]["case_id"]]
+    assert api.get("/api/v1/tasks?sort=priority", "ln-officer").status_code == 400
