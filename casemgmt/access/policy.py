@@ -45,6 +45,7 @@ class Action(StrEnum):
     TASK_DRAFT = "task.draft"
     TASK_UPLOAD = "task.upload"
     TASK_REASSIGN = "task.reassign"
+    TASK_URGE = "task.urge"
     CALLBACK_LOG = "callback.log"
     LEDGER_READ = "ledger.read"
     LEDGER_NOTE = "ledger.note"
@@ -104,6 +105,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.TASK_DRAFT: _TASK_WORK,
     Action.TASK_UPLOAD: _TASK_WORK,
     Action.TASK_REASSIGN: {SUPERVISOR: UNIT, COORDINATOR: UNIT},
+    Action.TASK_URGE: {SUPERVISOR: UNIT, COORDINATOR: UNIT},
     Action.CALLBACK_LOG: {OFFICER: UNIT, SUPERVISOR: UNIT},
     Action.LEDGER_READ: _STAFF,
     Action.LEDGER_NOTE: {OFFICER: UNIT, SUPERVISOR: UNIT, COORDINATOR: REGION},
@@ -162,7 +164,10 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
     Action.CASE_EXPORT: ("export the searched cases as xlsx, audited", "导出工单"),
     Action.CASE_TRANSFER: ("transfer suspected misconduct in a case to the discipline body", "移交该工单"),
     Action.TASK_CLAIM: ("claim a task offered to one's role", "认领该任务：需要任务所需角色且属于其承办机构"),
-    Action.TASK_RELEASE: ("give a task one claimed back to its unit", "退回该任务：需要任务所需角色且属于其承办机构"),
+    Action.TASK_RELEASE: (
+        "give a task one claimed back to its unit (取消认领)",
+        "取消认领该任务：需要任务所需角色且属于其承办机构",
+    ),
     Action.TASK_COMPLETE: ("complete a task with its form", "办理该任务：需要任务所需角色且属于其承办机构"),
     Action.TASK_DRAFT: ("save unfinished form input on a task", "保存该任务的草稿：需要任务所需角色且属于其承办机构"),
     Action.TASK_UPLOAD: (
@@ -172,6 +177,10 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
     Action.TASK_REASSIGN: (
         "hand an open task to another person or unit, with a reason",
         "改派该任务：只能改派本机构及下属机构的任务",
+    ),
+    Action.TASK_URGE: (
+        "urge (催办) the holder of an open task: a notice to its unit, recorded in the case history",
+        "催办该任务：只能催办本机构及下属机构的任务",
     ),
     Action.CALLBACK_LOG: ("log a callback attempt between form submissions", "记录该工单的回访"),
     Action.LEDGER_READ: ("read ledger (台账) entries and their notes", "查看该台账"),

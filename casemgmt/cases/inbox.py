@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, false, or_, select, true
+from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
-from casemgmt.access.policy import Action, holds_candidate_role, roles_granted, unit_limit
-from casemgmt.calendar import WorkCalendar, local_date
+from casemgmt.access.policy import Action, allowed, holds_candidate_role, roles_granted, unit_limit
+from casemgmt.calendar import WorkCalendar, end_of_day, local_date
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import ROLES, Case, Evaluation, HumanTask, Organization, ServiceItem, TaskStatus, User
@@ -21,12 +21,26 @@ PAGE_SIZE_MAX = 200
 MAX_ROW_ID = 2**63 - 1
 
 
+#: sortable columns of the open views: name -> (column, descending); the key is always (column, id)
+SORTS = {
+    "due": (HumanTask.due_at, False),
+    "-due": (HumanTask.due_at, True),
+    "created": (HumanTask.created_at, False),
+    "-created": (HumanTask.created_at, True),
+}
+PHONE_TAIL = 4
+
+
 @dataclass(frozen=True)
 class InboxFilter:
-    #: a record number or a case number, matched exactly
+    #: the end of a record number or a case number (a whole number too), or the last four digits of the phone
     q: str = ""
     form_key: str = ""
     item_code: str = ""
+    #: a unit's code: its own tasks (the unit-load view drills down here)
+    org_code: str = ""
+    #: only tasks not yet overdue and due by this instant (the end of the next working day: "due soon")
+    due_by: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,27 +89,59 @@ def inbox_page(
     flt: InboxFilter = InboxFilter(),
     cursor: str | None = None,
     size: int = PAGE_SIZE,
+    sort: str = "",
 ) -> InboxPage:
     """Return one page of an inbox view after the cursor, and the cursor of the next page."""
     if view not in VIEWS:
         raise InvalidInput("未知的视图", details={"view": ["可选：" + "、".join(VIEWS)]})
-    stmt = team_query(user) if view == "team" else inbox_query(user, view=view, now=now)
-    stmt = _filtered(stmt, flt)
+    sort = sort if sort in SORTS and view != "done" else ""
+    stmt = _view_query(user, view, now)
+    stmt = _filtered(stmt, flt, now)
+    if sort:
+        column, descending = SORTS[sort]
+        key = column.desc() if descending else column.asc()
+        stmt = stmt.order_by(None).order_by(key.nulls_last(), HumanTask.id.desc() if descending else HumanTask.id)
     if cursor:
-        stmt = _after(stmt, view, cursor)
+        stmt = _after(stmt, view, cursor, sort)
     size = max(1, min(size, PAGE_SIZE_MAX))
     stmt = stmt.options(joinedload(HumanTask.case).joinedload(Case.evaluation), joinedload(HumanTask.assignee))
     rows = list(db.session.scalars(stmt.limit(size + 1)))
     more = len(rows) > size
     rows = rows[:size]
-    return InboxPage(rows, _cursor_of(rows[-1], view) if more else None)
+    return InboxPage(rows, _cursor_of(rows[-1], view, sort) if more else None)
 
 
-def _filtered(stmt: Select, flt: InboxFilter) -> Select:
+def _view_query(user: User, view: str, now: datetime) -> Select:
+    if view == "team":
+        return team_query(user)
+    if view == "overdue" and allowed(user, Action.TASK_REASSIGN):
+        # a supervisor's 已逾期 is every red task of the units they oversee, not only those offered to them
+        return team_query(user).where(HumanTask.due_at < now)
+    return inbox_query(user, view=view, now=now)
+
+
+def view_counts(user: User, views: list[str], now: datetime, flt: InboxFilter = InboxFilter()) -> dict[str, int]:
+    """Count the tasks of each view (the tab labels), with the page's filters."""
+    counts = {}
+    for view in views:
+        stmt = _filtered(_view_query(user, view, now), flt, now).order_by(None)
+        counts[view] = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return counts
+
+
+def _filtered(stmt: Select, flt: InboxFilter, now: datetime) -> Select:
     q = flt.q.strip()
     if q:
         by_no = select(Case.id).join(Evaluation, Case.evaluation_id == Evaluation.id)
-        stmt = stmt.where(HumanTask.case_id.in_(by_no.where(or_(Case.case_no == q, Evaluation.record_no == q))))
+        matches = [Case.case_no.endswith(q, autoescape=True), Evaluation.record_no.endswith(q, autoescape=True)]
+        if len(q) == PHONE_TAIL and q.isascii() and q.isdigit():
+            matches.append(Evaluation.evaluator_phone_tail == q)
+        stmt = stmt.where(HumanTask.case_id.in_(by_no.where(or_(*matches))))
+    if flt.org_code:
+        unit = select(Organization.id).where(Organization.code == flt.org_code)
+        stmt = stmt.where(HumanTask.candidate_org_id.in_(unit))
+    if flt.due_by is not None:
+        stmt = stmt.where(HumanTask.due_at <= flt.due_by, HumanTask.due_at > now)
     if flt.form_key:
         stmt = stmt.where(HumanTask.form_key == flt.form_key)
     if flt.item_code:
@@ -104,8 +150,8 @@ def _filtered(stmt: Select, flt: InboxFilter) -> Select:
     return stmt
 
 
-def _cursor_of(row: HumanTask, view: str) -> str:
-    key = row.completed_at if view == "done" else row.due_at
+def _cursor_of(row: HumanTask, view: str, sort: str = "") -> str:
+    key = row.completed_at if view == "done" else getattr(row, SORTS[sort or "due"][0].key)
     return f"{key.isoformat() if key else ''}|{row.id}"
 
 
@@ -133,15 +179,30 @@ def _row_id(text: str) -> int | None:
     return value if value <= MAX_ROW_ID else None
 
 
-def _after(stmt: Select, view: str, cursor: str) -> Select:
+def _after(stmt: Select, view: str, cursor: str, sort: str = "") -> Select:
     key, ident = _parse_cursor(cursor)
     if view == "done":
         col = HumanTask.completed_at
         return stmt.where(or_(col < key, and_(col == key, HumanTask.id < ident)))
-    col = HumanTask.due_at
+    col, descending = SORTS[sort or "due"]
+    if descending:  # nulls last either way
+        if key is None:
+            return stmt.where(col.is_(None), HumanTask.id < ident)
+        return stmt.where(or_(col < key, and_(col == key, HumanTask.id < ident), col.is_(None)))
     if key is None:
         return stmt.where(col.is_(None), HumanTask.id > ident)
     return stmt.where(or_(col > key, and_(col == key, HumanTask.id > ident), col.is_(None)))
+
+
+def working_days_left(task: HumanTask, now: datetime, calendar: WorkCalendar) -> int | None:
+    """Return the working days left to an open task's due day (0: due today), negative when overdue."""
+    if task.status != TaskStatus.OPEN or task.due_at is None:
+        return None
+    due_day = task.due_date or local_date(task.due_at)
+    days = calendar.working_days_between(local_date(now), due_day)
+    if task.due_at <= now:
+        return min(days, -1)
+    return max(days, 0)
 
 
 def lamp(task: HumanTask, now: datetime, calendar: WorkCalendar) -> str:
@@ -178,3 +239,9 @@ def reassign_targets(user: User, task: HumanTask) -> tuple[list[User], list[Orga
         .order_by(User.username)
     )
     return [u for u in people if holds_candidate_role(u, task)], list(orgs)
+
+
+def due_soon_by(now: datetime, calendar: WorkCalendar) -> datetime:
+    """Return the end of the next working day: an open task due by then is due soon (the yellow lamp)."""
+    day, _ = calendar.add_working_days(local_date(now), 1)
+    return end_of_day(day)

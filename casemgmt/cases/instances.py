@@ -119,9 +119,19 @@ def _create_row(case: Case, instance: ProcessInstance, run: Run, task: ReadyTask
         row.due_at = datetime.fromisoformat(iso)
         row.due_date = due.due_date if due is not None else None
         row.is_provisional = bool(due is not None and due.provisional)
+    row.supervised_task_id = _supervised_row_id(instance, run, task)
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _supervised_row_id(instance: ProcessInstance, run: Run, task: ReadyTask) -> int | None:
+    """A task opened by a boundary timer (督办) names the task the timer is attached to: the late one."""
+    host = run.boundary_host(task.spiff_id)
+    if host is None:
+        return None
+    stmt = select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.spiff_task_id == host)
+    return db.session.scalar(stmt)
 
 
 def _candidate_org(case: Case, run: Run, task: ReadyTask) -> Organization:

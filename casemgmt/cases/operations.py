@@ -32,6 +32,9 @@ from casemgmt.models import (
 from casemgmt.rules import bundles, regions
 from casemgmt.topics import TopicContext, topic
 
+#: who closes a 督办 whose late task was completed
+SUPERVISION_ACTOR = Actor.system("supervision")
+
 
 def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
     """Open a case for a bad review and run its process to the first user tasks."""
@@ -130,7 +133,7 @@ def release_task(task_id: int, user: User, now: datetime, reason: str = "") -> H
     """Give a claimed task back to its unit."""
     row, _ = _locked_open_task(task_id, user, Action.TASK_RELEASE)
     if row.assignee_id != user.id:
-        raise TaskNotOpen("只能退回本人认领的任务")
+        raise TaskNotOpen("只能取消认领本人认领的任务")
     row.assignee_id = None
     _audit(row, "task_released", Actor.of(user, row.candidate_role), now, {"reason": reason})
     return row
@@ -191,8 +194,22 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
     row.assignee_id = row.assignee_id or user.id
     _audit(row, "task_completed", actor, now, {"data": clean})
     run.complete(row.spiff_task_id, clean)
+    _close_supervisions(row, run, now)
     save_run(case, instance, run, actor, now)
     return row
+
+
+def _close_supervisions(late: HumanTask, run, now: datetime) -> None:
+    """The late task is done: every 督办 still open on it closes itself, audited (the system closes it)."""
+    stmt = select(HumanTask).where(HumanTask.supervised_task_id == late.id, HumanTask.status == TaskStatus.OPEN)
+    ready = {t.spiff_id for t in run.ready_user_tasks()}
+    for row in db.session.scalars(stmt):
+        data = {"closed_automatically": True, "supervised_task_id": late.id}
+        row.status, row.completed_at, row.data, row.draft = TaskStatus.COMPLETED, now, data, None
+        _audit(row, "supervision_closed", SUPERVISION_ACTOR, now, {"supervised_task_id": late.id})
+        # a called process's terminate event may have ended it already; else the engine moves past it
+        if row.spiff_task_id in ready:
+            run.complete(row.spiff_task_id, {})
 
 
 def _audit(row: HumanTask, kind: str, actor: Actor, now: datetime, extra: dict) -> None:
@@ -219,6 +236,15 @@ def next_task_for(user: User, case_id: int) -> HumanTask | None:
         if allowed(user, Action.TASK_COMPLETE, task=row) and row.assignee_id in (None, user.id):
             return row
     return None
+
+
+def claim_next_task(user: User, case_id: int, now: datetime) -> HumanTask | None:
+    """Return the user's next open task on the case, claimed for them when it is unclaimed and the role allows."""
+    row = next_task_for(user, case_id)
+    if row is not None and row.assignee_id is None and allowed(user, Action.TASK_CLAIM, task=row):
+        row.assignee_id = user.id
+        _audit(row, "task_claimed", Actor.of(user, row.candidate_role), now, {"automatic": True})
+    return row
 
 
 def save_draft(task_id: int, data: dict, user: User, now: datetime) -> HumanTask:

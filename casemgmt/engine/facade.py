@@ -276,6 +276,15 @@ class Run:
             task.run()
         self.advance()
 
+    def boundary_host(self, spiff_id: str) -> str | None:
+        """Return the task a user task's boundary event is attached to (a 督办 opened by a deadline timer)."""
+        task = self._wf.get_task_from_id(UUID(spiff_id)) if self._has(spiff_id) else None
+        event = task.parent if task is not None else None
+        if event is None or not isinstance(event.task_spec, BoundaryEvent) or event.parent is None:
+            return None
+        hosts = [t for t in event.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
+        return str(hosts[0].id) if hosts else None
+
     def deliver(self, message: str, payload: dict, variable: str) -> bool:
         """Deliver a BPMN message (payload in task data as `variable`) and advance; False if nothing waits for it."""
         event = BpmnEvent(CamundaMessage(message), payload={"payload": payload, "result_var": variable})

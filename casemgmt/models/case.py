@@ -159,11 +159,14 @@ class HumanTask(db.Model):
     #: the form data as entered (validated), kept for the case history
     data: Mapped[dict | None] = mapped_column(JSONType)
     draft: Mapped[dict | None] = mapped_column(JSONType)
+    #: a 督办 task: the late task it was opened for (its timer fired on that task's deadline)
+    supervised_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"), index=True)
 
     case: Mapped[Case] = relationship()
     candidate_org: Mapped[Organization] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    supervised_task: Mapped["HumanTask | None"] = relationship(remote_side=[id], foreign_keys=[supervised_task_id])
 
 
 class OutboxState(StrEnum):

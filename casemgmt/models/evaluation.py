@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from casemgmt.db import db
 from casemgmt.models.org import Organization, Region
@@ -37,6 +37,8 @@ class Evaluation(db.Model):
     #: evaluator identity is personal data: masked in every view but for allowed roles
     evaluator_name: Mapped[str] = mapped_column(String(128), default="")
     evaluator_phone: Mapped[str] = mapped_column(String(32), default="")
+    #: the phone's last four digits, all the inbox search by phone may match (set with the phone)
+    evaluator_phone_tail: Mapped[str | None] = mapped_column(String(4), index=True)
     is_real_name: Mapped[bool] = mapped_column(Boolean, default=False)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -47,3 +49,14 @@ class Evaluation(db.Model):
 
     region: Mapped[Region] = relationship()
     org: Mapped[Organization] = relationship()
+
+    @validates("evaluator_phone")
+    def _keep_tail(self, key: str, value: str) -> str:
+        self.evaluator_phone_tail = phone_tail(value)
+        return value
+
+
+def phone_tail(phone: str | None) -> str | None:
+    """Return the last four digits of a phone number, or None when it has fewer."""
+    digits = "".join(c for c in (phone or "") if c.isascii() and c.isdigit())
+    return digits[-4:] if len(digits) >= 4 else None

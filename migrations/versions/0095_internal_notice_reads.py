@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0095"
-down_revision = "0050"
+down_revision = "0061"
 branch_labels = None
 depends_on = None
 

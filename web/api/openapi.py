@@ -72,10 +72,12 @@ OPERATIONS: dict[str, Operation] = {
             "region": {"type": "string", "maxLength": 32},
             "limit": {"type": "integer", "minimum": 1, "maximum": 500},
             "cursor": {"type": "string", "maxLength": 100},
+            "sort": {"type": "string", "enum": ["due", "-due", "created", "-created"]},
+            "q": {"type": "string", "maxLength": 64},
         },
     ),
     "api.claim": Operation("认领任务", Action.TASK_CLAIM),
-    "api.release": Operation("退回任务", Action.TASK_RELEASE),
+    "api.release": Operation("取消认领", Action.TASK_RELEASE),
     "api.reassign": Operation("改派任务", Action.TASK_REASSIGN, ReassignSchema),
     "api.complete": Operation("办理任务", Action.TASK_COMPLETE, CompleteTaskSchema),
     "api.calendar_due": Operation(

@@ -15,7 +15,7 @@ from casemgmt.access.queries import access_case, get_user
 from casemgmt.calendar import load_calendar
 from casemgmt.cases import operations as case_ops
 from casemgmt.cases import queries as case_queries
-from casemgmt.cases.inbox import inbox_page
+from casemgmt.cases.inbox import SORTS, InboxFilter, inbox_page
 from casemgmt.cases.schemas import CompleteTaskSchema, ReassignSchema
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
@@ -81,7 +81,14 @@ def list_tasks():
     if "offset" in request.args:
         raise InvalidInput("不再支持 offset 分页", details={"offset": ["请改用 cursor：上一页答复中的 next_cursor"]})
     size = _positive_int_arg("limit", 50)
-    page = inbox_page(g.user, view, now(), cursor=request.args.get("cursor") or None, size=size)
+    sort = request.args.get("sort", "")
+    if sort and sort not in SORTS:
+        raise InvalidInput("未知的排序", details={"sort": ["可选：" + ", ".join(SORTS)]})
+    q = request.args.get("q", "").strip()
+    if len(q) > 64:
+        raise InvalidInput("查询过长", details={"q": ["长度不能超过 64"]})
+    cursor = request.args.get("cursor") or None
+    page = inbox_page(g.user, view, now(), InboxFilter(q=q), cursor=cursor, size=size, sort=sort)
     return jsonify({"view": view, "tasks": [task_json(r) for r in page.rows], "next_cursor": page.next_cursor})
 
 

@@ -9,12 +9,13 @@ from casemgmt import forms
 from casemgmt.access.queries import access_task, get_user
 from casemgmt.cases import operations as case_ops
 from casemgmt.cases import queries as case_queries
+from casemgmt.cases.supervision import urge_task
 from casemgmt.db import db
-from casemgmt.errors import FormInvalid, InvalidInput, NotFound
+from casemgmt.errors import ConcurrentUpdate, DomainError, FormInvalid, InvalidInput, NotFound, TaskNotOpen
 from casemgmt.models import HumanTask, Organization
 from casemgmt.rules import bundles
 from web.downloads import content_disposition
-from web.tasks.context import task_page_context
+from web.tasks.context import task_page_context, what_changed
 from web.tasks.uploads import store_files
 from web.ui import form_errors, login_required, now, safe_next
 from web.ui.formview import Submission, read_submission
@@ -29,10 +30,25 @@ def _definition(row: HumanTask) -> dict:
     return definition
 
 
-def render_task(row: HumanTask, sub: Submission | None = None, errors: dict | None = None, status: int = 200):
-    """Render the task page, with what the user typed and the errors beside each field."""
+def render_task(
+    row: HumanTask,
+    sub: Submission | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+    conflict: str | None = None,
+):
+    """Render the task page, with what the user typed and the errors (or the conflict) beside it."""
     context = task_page_context(row, g.user, now(), _definition(row), sub.raw if sub else None)
-    return render_template("tasks/task.html", errors=errors or {}, **context), status
+    return render_template(
+        "tasks/task.html", errors=errors or {}, conflict=conflict, fresh=sub is None, **context
+    ), status
+
+
+def _conflict(task_id: int, sub: Submission, err: DomainError):
+    """Someone claimed, completed or moved the task meanwhile: show the form again with what was typed."""
+    db.session.rollback()
+    row = access_task(g.user, task_id)
+    return render_task(row, sub, status=409, conflict=what_changed(row, g.user, err.message))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -51,7 +67,10 @@ def submit(task_id: int):
     sub = read_submission(definition, request.form)
     upload_errors = store_files(row, definition, sub, request.files.to_dict(flat=False), g.user)
     if request.form.get("action") == "draft":
-        case_ops.save_draft(task_id, sub.raw, g.user, now())
+        try:
+            case_ops.save_draft(task_id, sub.raw, g.user, now())
+        except (TaskNotOpen, ConcurrentUpdate) as err:
+            return _conflict(task_id, sub, err)
         db.session.commit()
         flash(_("Draft saved."), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
@@ -59,11 +78,14 @@ def submit(task_id: int):
         if upload_errors:
             _raise_with_other_errors(definition, sub.data, upload_errors)
         case_ops.complete_task(task_id, sub.data, g.user, now())
+        following = case_ops.claim_next_task(g.user, row.case_id, now())
     except FormInvalid as err:
         db.session.commit()  # evidence already uploaded is kept and offered again
         return render_task(row, sub, form_errors(err.details), 400)
+    except (TaskNotOpen, ConcurrentUpdate) as err:
+        return _conflict(task_id, sub, err)
     db.session.commit()
-    return _after_completion(row)
+    return _after_completion(following)
 
 
 def _raise_with_other_errors(definition: dict, data: dict, errors: dict[str, list[str]]) -> None:
@@ -75,8 +97,7 @@ def _raise_with_other_errors(definition: dict, data: dict, errors: dict[str, lis
     raise FormInvalid("表单校验失败", details=merged)
 
 
-def _after_completion(row: HumanTask):
-    following = case_ops.next_task_for(g.user, row.case_id)
+def _after_completion(following: HumanTask | None):
     if following is not None:
         flash(_("Task completed. The next task of this case is yours: %(title)s", title=following.title), "success")
         return redirect(url_for("tasks.show", task_id=following.id))
@@ -116,7 +137,17 @@ def reassign(task_id: int):
     case_ops.reassign_task(task_id, g.user, now(), request.form.get("reason", ""), assignee=assignee, org=org)
     db.session.commit()
     flash(_("Task reassigned."), "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/urge")
+@login_required
+def urge(task_id: int):
+    """催办: a supervisor urges the holder of an open task (a notice to its unit, recorded in the history)."""
+    row = urge_task(task_id, g.user, now(), request.form.get("note", ""))
+    db.session.commit()
+    flash(_("Urged: %(title)s.", title=row.title), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id)))
 
 
 def _org(code: str) -> Organization:

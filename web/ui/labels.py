@@ -56,6 +56,8 @@ EVENT_LABELS = {
     "task_completed": _l("Task completed"),
     "task_cancelled": _l("Task cancelled"),
     "task_overdue": _l("Deadline passed (supervision)"),
+    "task_urged": _l("Task urged"),
+    "supervision_closed": _l("Supervision closed: the late task was completed"),
     "task_draft_saved": _l("Draft saved"),
     "operation": _l("Automatic step"),
     "evaluator_revealed": _l("Evaluator identity viewed"),
