@@ -13,7 +13,7 @@ from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.intake import records
+from casemgmt.intake import ratings
 from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
 
 
@@ -36,15 +36,17 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
     existing = _existing(region, payload.get("external_id"))
     if existing is not None:
         return IntakeResult(existing, _case_of(existing), created=False)
+    plan = ratings.plan_rating(region, payload, now)
+    payload = {**payload, **plan.overrides}
     org = _org(region, payload["org_code"])
     _check_item(region, payload["item_code"])
     is_bad = payload["level"] in BAD_LEVELS
     _check_reasons(region, payload, is_bad)
-    records.check_rating_window(region, payload)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
-    records.mark_rated(region, evaluation)
+    ratings.apply_plan(plan, evaluation)
     actor = Actor.of(submitter, Role.CHANNEL)
-    if not is_bad:
+    earlier = _case_of(plan.follow_up_of) if plan.follow_up_of else None
+    if not is_bad or earlier is not None:
         audit.record(
             "evaluation_received",
             actor=actor,
@@ -53,7 +55,7 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
             chain=f"evaluation:{evaluation.id}",
             payload=_summary(evaluation),
         )
-        return IntakeResult(evaluation, None, created=True)
+        return IntakeResult(evaluation, earlier, created=True)
     case = open_case(evaluation, actor, now)
     return IntakeResult(evaluation, case, created=True)
 
@@ -136,4 +138,6 @@ def _summary(evaluation: Evaluation) -> dict:
         "level": evaluation.level,
         "channel": evaluation.channel,
         "external_id": evaluation.external_id,
+        "follow_up_of": evaluation.follow_up_of_id,
+        "group_no": evaluation.group_no,
     }

@@ -19,7 +19,7 @@ from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
 from casemgmt.models.heartbeat import WorkerHeartbeat
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
 from casemgmt.models.org import Organization, Region, ServiceItem
-from casemgmt.models.service_record import ServiceRecord, ServiceRecordStatus
+from casemgmt.models.service_record import ServiceGroupKind, ServiceRecord, ServiceRecordStatus
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerNote",
     "LedgerStatus",
+    "ServiceGroupKind",
     "ServiceRecord",
     "ServiceRecordStatus",
     "TaskStatus",

@@ -19,6 +19,7 @@ class Evaluation(db.Model):
     __table_args__ = (
         UniqueConstraint("region_id", "external_id"),
         Index("ix_evaluations_region_evaluated", "region_id", "evaluated_at"),
+        Index("ix_evaluations_record_evaluator", "region_id", "record_no", "evaluator_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +45,12 @@ class Evaluation(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: who rated, for one rating per record and evaluator: the normalized phone, or "anonymous"
+    evaluator_key: Mapped[str | None] = mapped_column(String(64))
+    #: a follow-up rating (追加评价) points at the evaluator's first rating of the record
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))
+    #: the group (batch, parallel approval, 一件事) a rating of a whole group was given for
+    group_no: Mapped[str | None] = mapped_column(String(64))
 
     region: Mapped[Region] = relationship()
     org: Mapped[Organization] = relationship()

@@ -16,7 +16,16 @@ from sqlalchemy import select
 from casemgmt.access.policy import Action, allowed
 from casemgmt.access.queries import get_user
 from casemgmt.db import db
-from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, OutboxState, Region
+from casemgmt.models import (
+    Attachment,
+    Case,
+    HumanTask,
+    LedgerEntry,
+    OutboxState,
+    Region,
+    ServiceRecord,
+    ServiceRecordStatus,
+)
 from casemgmt.notices.operations import queue_message
 from tests.regions.helpers import callback, casework, do
 
@@ -52,6 +61,8 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "cases.reveal": ((Action.CASE_REVEAL_EVALUATOR,), "case"),
     "cases.verify": ((Action.AUDIT_VERIFY,), "case"),
     "cases.retry_notice": ((Action.OUTBOX_MANAGE,), "case"),
+    "api.ratings.get_evaluation": ((Action.EVALUATION_READ,), "evaluation"),
+    "api.ratings.get_service_record": ((Action.SERVICE_RECORD_READ,), "record"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
@@ -103,11 +114,13 @@ class Targets:
         self.case_nos = {}
         self.attachments = {}
         self.messages = {}
+        self.records = {}
         for where, case_id in self.cases.items():
             case = db.session.get(Case, case_id)
             self.case_nos[where] = case.case_no
             self.attachments[where] = self._attachment(case)
             self.messages[where] = self._notice(case)
+            self.records[where] = self._record(case)
         db.session.commit()
 
     def _attachment(self, case: Case) -> int:
@@ -121,6 +134,23 @@ class Targets:
             content=b"%PDF-",
             uploaded_by_id=get_user("ln-admin" if case.region.code == "liaoning" else "sm-admin").id,
             uploaded_at=case.opened_at,
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    def _record(self, case: Case) -> int:
+        evaluation = case.evaluation
+        row = ServiceRecord(
+            region_id=case.region_id,
+            record_no=evaluation.record_no,
+            item_code=evaluation.item_code,
+            org_id=evaluation.org_id,
+            channel="window_device",
+            completed_at=case.opened_at,
+            status=ServiceRecordStatus.RATED,
+            evaluation_id=evaluation.id,
+            registered_at=case.opened_at,
         )
         db.session.add(row)
         db.session.flush()
@@ -167,6 +197,10 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = "csv"
         elif name == "message_id":
             values[name] = targets.messages[where]
+        elif name == "evaluation_id":
+            values[name] = db.session.get(Case, targets.cases[where]).evaluation_id
+        elif name == "record_id":
+            values[name] = targets.records[where]
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]
@@ -180,6 +214,8 @@ def _may(user, endpoint: str, where: str, targets: Targets) -> bool:
     elif kind in ("task", "task_case"):
         task = db.session.get(HumanTask, targets.task_id(where))
         obj = {"task": task} if kind == "task" else {"case": task.case}
+    elif kind in ("evaluation", "record"):
+        obj = {"org": db.session.get(Case, targets.cases[where]).evaluation.org}
     elif kind == "attachment":
         obj = {"case": db.session.get(Case, db.session.get(Attachment, targets.attachments[where]).case_id)}
     else:

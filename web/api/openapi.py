@@ -99,6 +99,8 @@ OPERATIONS: dict[str, Operation] = {
     "api.casework.get_unit_stats": Operation(
         "各机构评价统计", Action.STATS_READ, query={"from": {**INSTANT}, "to": {**INSTANT}}
     ),
+    "api.ratings.get_evaluation": Operation("查看评价（评价人信息已遮盖）", Action.EVALUATION_READ),
+    "api.ratings.get_service_record": Operation("查看办件及其评价", Action.SERVICE_RECORD_READ),
     "api.casework.post_service_record": Operation(
         "登记办件", Action.SERVICE_RECORD_REGISTER, ServiceRecordSchema, status=201
     ),
