@@ -53,6 +53,7 @@ class Action(StrEnum):
     SERVICE_RECORD_REGISTER = "service_record.register"
     EVALUATION_READ = "evaluation.read"
     SERVICE_RECORD_READ = "service_record.read"
+    RATING_POSTER = "rating.poster"
     STATS_READ = "stats.read"
     AUDIT_VERIFY = "audit.verify"
     RULES_READ = "rules.read"
@@ -112,6 +113,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.SERVICE_RECORD_REGISTER: {CHANNEL: REGION},
     Action.EVALUATION_READ: {**_STAFF, CHANNEL: REGION},
     Action.SERVICE_RECORD_READ: {**_STAFF, CHANNEL: REGION},
+    Action.RATING_POSTER: {SUPERVISOR: UNIT, COORDINATOR: REGION, ADMIN: REGION},
     Action.STATS_READ: _OVERSIGHT,
     Action.AUDIT_VERIFY: {COORDINATOR: REGION, ADMIN: REGION, AUDITOR: REGION},
     Action.RULES_READ: _REGION_ADMIN,
@@ -187,6 +189,7 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
         "read a service record (办件) of a unit within the scope: its status, group and ratings",
         "查看该办件",
     ),
+    Action.RATING_POSTER: ("print the QR posters of the rating page for the windows of a unit", "打印评价二维码"),
     Action.STATS_READ: ("read per-unit rating statistics (units within the scope)", "查看统计"),
     Action.AUDIT_VERIFY: ("verify a case's audit hash chain", "校验该工单的哈希链"),
     Action.RULES_READ: (

@@ -30,8 +30,10 @@ def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeRe
     return receive_evaluation(payload, submitter, now)
 
 
-def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
-    """Store an evaluation as submitted by `submitter`, unchecked: a rules dry run rehearses intake with it."""
+def receive_evaluation(
+    payload: dict, submitter: User | None, now: datetime, actor: Actor | None = None
+) -> IntakeResult:
+    """Store an evaluation as submitted by `submitter` (None: the public rating page, as `actor`), unchecked."""
     region = _region(payload["region"], submitter)
     existing = _existing(region, payload.get("external_id"))
     if existing is not None:
@@ -44,7 +46,7 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
     _check_reasons(region, payload, is_bad)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
     ratings.apply_plan(plan, evaluation)
-    actor = Actor.of(submitter, Role.CHANNEL)
+    actor = actor or Actor.of(submitter, Role.CHANNEL)
     earlier = _case_of(plan.follow_up_of) if plan.follow_up_of else None
     if not is_bad or earlier is not None:
         audit.record(
@@ -60,11 +62,11 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
     return IntakeResult(evaluation, case, created=True)
 
 
-def _region(code: str, submitter: User) -> Region:
+def _region(code: str, submitter: User | None) -> Region:
     region = db.session.scalar(select(Region).where(Region.code == code))
     if region is None:
         raise InvalidInput("未知的地区", details={"region": [f"未知的地区编码 {code}"]})
-    if region.id != submitter.region_id:
+    if submitter is not None and region.id != submitter.region_id:
         raise PermissionDenied("不能为其他地区提交评价")
     return region
 
@@ -104,7 +106,7 @@ def _check_reasons(region: Region, payload: dict, is_bad: bool) -> None:
 
 
 def _new_evaluation(
-    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User, now: datetime
+    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime
 ) -> Evaluation:
     ev = p["evaluator"]
     evaluation = Evaluation(
@@ -124,7 +126,7 @@ def _new_evaluation(
         is_real_name=bool(ev.get("real_name")),
         evaluated_at=p["evaluated_at"],
         received_at=now,
-        submitted_by_id=submitter.id,
+        submitted_by_id=submitter.id if submitter else None,
     )
     db.session.add(evaluation)
     db.session.flush()

@@ -51,6 +51,10 @@ class Evaluation(db.Model):
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))
     #: the group (batch, parallel approval, 一件事) a rating of a whole group was given for
     group_no: Mapped[str | None] = mapped_column(String(64))
+    #: a keyed hash of the address and browser a rating page was used from (rate limits and flags), never the address
+    device_key: Mapped[str | None] = mapped_column(String(64))
+    #: the consent line the evaluator agreed to when giving name and phone on the rating page, as shown
+    consent_text: Mapped[str | None] = mapped_column(Text)
 
     region: Mapped[Region] = relationship()
     org: Mapped[Organization] = relationship()

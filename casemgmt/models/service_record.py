@@ -71,5 +71,8 @@ class ServiceRecord(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the nonce of the current rating link (SMS or dynamic QR); cleared when the link is used
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
+    link_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     org: Mapped[Organization] = relationship()

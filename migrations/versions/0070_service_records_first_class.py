@@ -1,4 +1,4 @@
-"""evaluator's side: one rating per record and evaluator, follow-ups, group ratings, overdue services
+"""evaluator's side: one rating per record and evaluator, follow-ups, group ratings, overdue services, rating links
 
 Revision ID: 0070
 Revises: 0050
@@ -17,6 +17,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("evaluator_key", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("follow_up_of_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("group_no", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("device_key", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("consent_text", sa.Text(), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_evaluations_follow_up_of_id_evaluations"), "evaluations", ["follow_up_of_id"], ["id"]
         )
@@ -27,12 +29,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("group_no", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("group_kind", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("is_lead", sa.Boolean(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("link_nonce", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("link_issued_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_service_records_group", ["region_id", "group_no"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("service_records", schema=None) as batch_op:
         batch_op.drop_index("ix_service_records_group")
+        batch_op.drop_column("link_issued_at")
+        batch_op.drop_column("link_nonce")
         batch_op.drop_column("is_lead")
         batch_op.drop_column("group_kind")
         batch_op.drop_column("group_no")
@@ -41,6 +47,8 @@ def downgrade() -> None:
     with op.batch_alter_table("evaluations", schema=None) as batch_op:
         batch_op.drop_index("ix_evaluations_record_evaluator")
         batch_op.drop_constraint(batch_op.f("fk_evaluations_follow_up_of_id_evaluations"), type_="foreignkey")
+        batch_op.drop_column("consent_text")
+        batch_op.drop_column("device_key")
         batch_op.drop_column("group_no")
         batch_op.drop_column("follow_up_of_id")
         batch_op.drop_column("evaluator_key")

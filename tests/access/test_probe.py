@@ -34,6 +34,7 @@ ROLES = ("officer", "supervisor", "coordinator", "admin", "auditor", "channel")
 SKIP = {"static", "admin.static", "admin.vendor", "ui.bpmn_js", "ui.switch_language", "auth.login", "auth.logout"}
 SKIP |= {"ui.home", "admin.home", "openapi.document", "openapi.docs"}  # no object: the published contract
 SKIP |= {"health.healthz"}  # no object: counts for the people who run it
+SKIP |= {"rate.window", "rate.record_link", "rate.follow"}  # the evaluator's public pages: a window code or a token
 #: each endpoint with an object: the actions that may let a user through (any of them) and what they act on
 ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "api.get_case": ((Action.CASE_READ,), "case"),
@@ -63,6 +64,8 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "cases.retry_notice": ((Action.OUTBOX_MANAGE,), "case"),
     "api.ratings.get_evaluation": ((Action.EVALUATION_READ,), "evaluation"),
     "api.ratings.get_service_record": ((Action.SERVICE_RECORD_READ,), "record"),
+    "api.ratings.post_rating_link": ((Action.SERVICE_RECORD_REGISTER,), "record"),
+    "rate_posters.poster": ((Action.RATING_POSTER,), "org"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
@@ -148,8 +151,7 @@ class Targets:
             org_id=evaluation.org_id,
             channel="window_device",
             completed_at=case.opened_at,
-            status=ServiceRecordStatus.RATED,
-            evaluation_id=evaluation.id,
+            status=ServiceRecordStatus.AWAITING,
             registered_at=case.opened_at,
         )
         db.session.add(row)
@@ -201,6 +203,8 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = db.session.get(Case, targets.cases[where]).evaluation_id
         elif name == "record_id":
             values[name] = targets.records[where]
+        elif name == "org_id":
+            values[name] = db.session.get(Case, targets.cases[where]).evaluation.org_id
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]
@@ -214,7 +218,7 @@ def _may(user, endpoint: str, where: str, targets: Targets) -> bool:
     elif kind in ("task", "task_case"):
         task = db.session.get(HumanTask, targets.task_id(where))
         obj = {"task": task} if kind == "task" else {"case": task.case}
-    elif kind in ("evaluation", "record"):
+    elif kind in ("evaluation", "record", "org"):
         obj = {"org": db.session.get(Case, targets.cases[where]).evaluation.org}
     elif kind == "attachment":
         obj = {"case": db.session.get(Case, db.session.get(Attachment, targets.attachments[where]).case_id)}

@@ -5,13 +5,18 @@ Nested in the API blueprint: endpoints `api.ratings.<view>`; role and region com
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from datetime import timedelta
 
-from casemgmt.intake import queries
+from flask import Blueprint, g, jsonify, url_for
+
+from casemgmt.db import db
+from casemgmt.intake import mobile, queries
 from casemgmt.models import Evaluation, ServiceRecord
 from casemgmt.rules import regions
 from web.api.auth import token_required
+from web.api.inputs import now
 from web.api.present import iso, mask_name, mask_phone
+from web.rate.links import rating_token
 
 bp = Blueprint("ratings", __name__)
 
@@ -28,6 +33,20 @@ def get_evaluation(evaluation_id: int):
 def get_service_record(record_id: int):
     record = queries.get_service_record(g.user, record_id)
     return jsonify(record_json(record))
+
+
+@bp.post("/service-records/<int:record_id>/rating-link")
+@token_required
+def post_rating_link(record_id: int):
+    """Start a record's single-use rating link (the SMS link and dynamic QR code) and queue the SMS."""
+    record = queries.get_service_record(g.user, record_id)
+    at = now()
+    nonce = mobile.issue_rating_link(record, g.user, at)
+    url = url_for("rate.record_link", token=rating_token(record.id, nonce), _external=True)
+    message = mobile.send_rating_link(record, url, at)
+    db.session.commit()
+    expires = at + timedelta(days=mobile.link_days(record.org.region))
+    return jsonify({"url": url, "expires_at": iso(expires), "sms_queued": message is not None}), 201
 
 
 def evaluation_json(e: Evaluation) -> dict:
