@@ -54,6 +54,7 @@ class Action(StrEnum):
     EVALUATION_READ = "evaluation.read"
     SERVICE_RECORD_READ = "service_record.read"
     RATING_POSTER = "rating.poster"
+    RATING_FLAG_DECIDE = "rating.flag_decide"
     STATS_READ = "stats.read"
     AUDIT_VERIFY = "audit.verify"
     RULES_READ = "rules.read"
@@ -114,6 +115,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.EVALUATION_READ: {**_STAFF, CHANNEL: REGION},
     Action.SERVICE_RECORD_READ: {**_STAFF, CHANNEL: REGION},
     Action.RATING_POSTER: {SUPERVISOR: UNIT, COORDINATOR: REGION, ADMIN: REGION},
+    Action.RATING_FLAG_DECIDE: {SUPERVISOR: UNIT, COORDINATOR: REGION},
     Action.STATS_READ: _OVERSIGHT,
     Action.AUDIT_VERIFY: {COORDINATOR: REGION, ADMIN: REGION, AUDITOR: REGION},
     Action.RULES_READ: _REGION_ADMIN,
@@ -190,6 +192,10 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
         "查看该办件",
     ),
     Action.RATING_POSTER: ("print the QR posters of the rating page for the windows of a unit", "打印评价二维码"),
+    Action.RATING_FLAG_DECIDE: (
+        "see the queue of ratings flagged as gamed and decide each (left out of statistics or counted), audited",
+        "处理疑似刷评",
+    ),
     Action.STATS_READ: ("read per-unit rating statistics (units within the scope)", "查看统计"),
     Action.AUDIT_VERIFY: ("verify a case's audit hash chain", "校验该工单的哈希链"),
     Action.RULES_READ: (

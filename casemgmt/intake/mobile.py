@@ -17,6 +17,7 @@ from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
+from casemgmt.intake import flags
 from casemgmt.intake.operations import IntakeResult, receive_evaluation
 from casemgmt.models import (
     Case,
@@ -116,6 +117,7 @@ def rate_on_page(payload: dict, device_key: str, now: datetime, record: ServiceR
     evaluation = result.evaluation
     evaluation.device_key = device_key
     evaluation.consent_text = CONSENT_TEXT if (ev.get("name") or ev.get("phone")) else None
+    flags.flag_rating(evaluation, PAGE_ACTOR, now)
     if record is not None:
         record.link_nonce = None
     return result

@@ -13,7 +13,7 @@ from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.intake import ratings
+from casemgmt.intake import flags, ratings
 from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
 
 
@@ -27,7 +27,10 @@ class IntakeResult:
 def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
     """Store a validated evaluation from a channel account (idempotent on external_id); a bad review opens a case."""
     authorize(submitter, Action.EVALUATION_SUBMIT)
-    return receive_evaluation(payload, submitter, now)
+    result = receive_evaluation(payload, submitter, now)
+    if result.created:
+        flags.flag_rating(result.evaluation, Actor.of(submitter, Role.CHANNEL), now)
+    return result
 
 
 def receive_evaluation(

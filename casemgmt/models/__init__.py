@@ -15,7 +15,7 @@ from casemgmt.models.case import (
 )
 from casemgmt.models.casework import Appeal, AppealStatus, CallbackAttempt, CallbackResult, Consultation, Transfer
 from casemgmt.models.comment import CaseComment
-from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
+from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation, FlagStatus
 from casemgmt.models.heartbeat import WorkerHeartbeat
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
 from casemgmt.models.org import Organization, Region, ServiceItem
@@ -50,6 +50,7 @@ __all__ = [
     "Case",
     "CaseComment",
     "Evaluation",
+    "FlagStatus",
     "HumanTask",
     "LEVELS",
     "Organization",

@@ -1,17 +1,29 @@
 """Evaluations: one rating of one service by one evaluator."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgmt.db import db
 from casemgmt.models.org import Organization, Region
-from casemgmt.models.types import JSONType, UTCDateTime
+from casemgmt.models.types import EnumText, JSONType, UTCDateTime, one_of
 
 #: one internal scale; channel adapters map external codes onto it
 LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
 BAD_LEVELS = ("dissatisfied", "very_dissatisfied")
+
+
+class FlagStatus(StrEnum):
+    """Whether a flagged rating counts (evaluations.flag_status); NULL: never flagged, it counts."""
+
+    #: flagged by a rule: left out of statistics until a supervisor decides
+    PENDING = "pending"
+    #: the supervisor found it gamed: left out of statistics for good
+    UPHELD = "upheld"
+    #: the supervisor found it genuine: it counts
+    DISMISSED = "dismissed"
 
 
 class Evaluation(db.Model):
@@ -20,6 +32,7 @@ class Evaluation(db.Model):
         UniqueConstraint("region_id", "external_id"),
         Index("ix_evaluations_region_evaluated", "region_id", "evaluated_at"),
         Index("ix_evaluations_record_evaluator", "region_id", "record_no", "evaluator_key"),
+        one_of("flag_status", FlagStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +68,13 @@ class Evaluation(db.Model):
     device_key: Mapped[str | None] = mapped_column(String(64))
     #: the consent line the evaluator agreed to when giving name and phone on the rating page, as shown
     consent_text: Mapped[str | None] = mapped_column(Text)
+    #: the rules that flagged it (casemgmt/intake/flags.py): [{"rule": ..., "detail": ...}]
+    flags: Mapped[list | None] = mapped_column(JSONType)
+    #: statistics count a rating whose flag_status is NULL or dismissed (flags.counted_in_stats())
+    flag_status: Mapped[FlagStatus | None] = mapped_column(EnumText(FlagStatus), index=True)
+    flag_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flag_decided_by: Mapped[str | None] = mapped_column(String(64))
+    flag_note: Mapped[str | None] = mapped_column(Text)
 
     region: Mapped[Region] = relationship()
     org: Mapped[Organization] = relationship()

@@ -66,6 +66,7 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "api.ratings.get_service_record": ((Action.SERVICE_RECORD_READ,), "record"),
     "api.ratings.post_rating_link": ((Action.SERVICE_RECORD_REGISTER,), "record"),
     "rate_posters.poster": ((Action.RATING_POSTER,), "org"),
+    "flags.decide": ((Action.RATING_FLAG_DECIDE,), "evaluation"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
@@ -89,6 +90,7 @@ LISTINGS = {
     "api.exchange.post_ticket",
     "api.exchange.post_satisfaction",
     "audit.integrity",
+    "flags.queue",
 }
 BODIES = {
     "api.complete": {"data": {}},
@@ -98,6 +100,7 @@ BODIES = {
     "cases.reveal": {"reason": "探测"},
     "api.casework.post_transfer": {"reason": "探测"},
     "api.casework.post_ledger_note": {"body": "探测"},
+    "flags.decide": {"decision": "dismissed", "note": "探测"},
 }
 
 
