@@ -13,7 +13,7 @@ from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.intake import flags, ratings
+from casemgmt.intake import content, flags, ratings
 from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
 
 
@@ -46,7 +46,7 @@ def receive_evaluation(
     org = _org(region, payload["org_code"])
     _check_item(region, payload["item_code"])
     is_bad = payload["level"] in BAD_LEVELS
-    _check_reasons(region, payload, is_bad)
+    content.check_content(region, payload, is_bad)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
     ratings.apply_plan(plan, evaluation)
     actor = actor or Actor.of(submitter, Role.CHANNEL)
@@ -102,12 +102,6 @@ def _check_item(region: Region, code: str) -> None:
         raise InvalidInput("未知的事项", details={"item_code": [f"本地区事项目录中没有 {code}"]})
 
 
-def _check_reasons(region: Region, payload: dict, is_bad: bool) -> None:
-    needs = (region.settings or {}).get("bad_review_requires_reason", False)
-    if is_bad and needs and not payload["reasons"] and not payload["comment"].strip():
-        raise InvalidInput("差评须勾选或填写原因", details={"reasons": ["本地区规定差评必须说明原因"]})
-
-
 def _new_evaluation(
     region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime
 ) -> Evaluation:
@@ -123,6 +117,7 @@ def _new_evaluation(
         level=p["level"],
         is_bad=is_bad,
         reasons=p["reasons"],
+        sub_ratings=p.get("sub_ratings") or None,
         comment=p["comment"],
         evaluator_name=ev.get("name", ""),
         evaluator_phone=ev.get("phone", ""),

@@ -63,6 +63,13 @@ class EvaluationSchema(Schema):
         error_messages=MSG_REQUIRED,
     )
     comment = fields.String(load_default="", validate=validate.Length(max=2000), error_messages=MSG_REQUIRED)
+    #: the region's sub-rating items: {"attitude": "satisfied", ...}
+    sub_ratings = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=32)),
+        values=fields.String(validate=validate.OneOf(LEVELS, error="必须是以下之一：" + "、".join(LEVELS))),
+        load_default=dict,
+        validate=validate.Length(max=20),
+    )
     evaluator = fields.Nested(EvaluatorSchema, load_default=dict, error_messages=MSG_REQUIRED)
     evaluated_at = Instant(required=True)
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128))

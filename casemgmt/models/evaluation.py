@@ -47,6 +47,8 @@ class Evaluation(db.Model):
     level: Mapped[str] = mapped_column(String(24))
     is_bad: Mapped[bool] = mapped_column(Boolean)
     reasons: Mapped[list] = mapped_column(JSONType, default=list)
+    #: the region's sub-rating items (attitude, efficiency ...): {code: level}
+    sub_ratings: Mapped[dict | None] = mapped_column(JSONType)
     comment: Mapped[str] = mapped_column(Text, default="")
     #: evaluator identity is personal data: masked in every view but for allowed roles
     evaluator_name: Mapped[str] = mapped_column(String(128), default="")

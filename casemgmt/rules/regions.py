@@ -14,18 +14,6 @@ from casemgmt.models import LEVELS, Region
 from casemgmt.topics import TopicContext, topic
 
 DEFAULT_LABELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
-#: reasons offered for a rating where the region lists none (after GB/T 39734-2020 annex A's aspects)
-DEFAULT_REASONS = [
-    "办事指南不清晰",
-    "办事流程繁琐",
-    "材料要求不明确",
-    "多次往返跑腿",
-    "办理时间过长",
-    "超时未办结",
-    "工作人员态度不好",
-    "工作人员业务不熟练",
-    "系统操作不便或故障",
-]
 
 
 def settings_of(region: Region) -> dict:
@@ -43,11 +31,6 @@ def score_of(region: Region, level: str) -> int | None:
     """Return the region's score for a level (Liaoning 10/8/6/3/0), or None when it does not score."""
     scores = settings_of(region).get("scores")
     return dict(zip(LEVELS, scores, strict=True)).get(level) if scores else None
-
-
-def preset_reasons(region: Region) -> list[str]:
-    """Return the reasons an evaluator may tick (the region's list, else the default one)."""
-    return [str(r) for r in settings_of(region).get("preset_reasons") or DEFAULT_REASONS]
 
 
 def named_orgs(region: Region) -> dict[str, str]:

@@ -187,3 +187,13 @@ def test_a_service_record_is_read_with_its_ratings(api):
     assert (body["status"], body["evaluations"], body["evaluation_id"]) == ("rated", [rated["id"]], rated["id"])
     assert "13812341234" not in str(body)
     assert api.get(f"/api/v1/service-records/{made['id']}", "sm-auditor").status_code == 404
+
+
+def test_nea_rates_its_one_visit_items_and_liaoning_has_none_per_nea_2_2(api):
+    """NEA 二.(二) 一次一评: 总体评价、工作人员服务态度、工作人员业务水平 (sub_ratings of nea's region.json)."""
+    made = rate(api, "nea", record_no="NEA-SUB", sub_ratings={"attitude": "very_satisfied", "proficiency": "basic"})
+    assert made.status_code == 201, made.get_json()
+    shown = api.get(f"/api/v1/evaluations/{made.get_json()['id']}", "nea-auditor").get_json()
+    assert shown["sub_ratings"] == {"attitude": "very_satisfied", "proficiency": "basic"}
+    refused = rate(api, "liaoning", record_no="LN-SUB", sub_ratings={"attitude": "basic"})
+    assert refused.status_code == 400 and "本地区不设分项评价" in refused.get_json()["details"]["sub_ratings"][0]

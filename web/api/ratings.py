@@ -64,6 +64,7 @@ def evaluation_json(e: Evaluation) -> dict:
         "label": regions.rating_labels(e.region)[e.level],
         "is_bad": e.is_bad,
         "reasons": list(e.reasons or []),
+        "sub_ratings": dict(e.sub_ratings or {}),
         "comment": e.comment,
         "evaluator": {
             "name": mask_name(e.evaluator_name),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound
-from casemgmt.intake import mobile
+from casemgmt.intake import content, mobile
 from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import LEVELS, Evaluation, Organization, Region, ServiceItem, ServiceRecord
 from casemgmt.rules import regions
@@ -96,7 +96,8 @@ def _form(region: Region, org: Organization, status: int = 200, **context):
             region=region,
             org=org,
             levels=levels,
-            reasons=regions.preset_reasons(region),
+            reasons=content.preset_reasons(region),
+            sub_ratings=content.sub_ratings(region),
             consent=mobile.CONSENT_TEXT,
             form=request.form,
             **context,
@@ -116,6 +117,9 @@ def _payload(region: Region, org: Organization, item_code: str, record_no: str, 
         "level": form.get("level", ""),
         "reasons": form.getlist("reasons"),
         "comment": form.get("comment", ""),
+        "sub_ratings": {
+            code: form[f"sub_{code}"] for code, _label in content.sub_ratings(region) if form.get(f"sub_{code}")
+        },
         "evaluator": {
             "name": form.get("name", "").strip(),
             "phone": form.get("phone", "").strip(),
