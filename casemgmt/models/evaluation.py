@@ -70,6 +70,8 @@ class Evaluation(db.Model):
     device_key: Mapped[str | None] = mapped_column(String(64))
     #: the consent line the evaluator agreed to when giving name and phone on the rating page, as shown
     consent_text: Mapped[str | None] = mapped_column(Text)
+    #: when the region's retention period erased name and phone (casemgmt/intake/retention.py)
+    pii_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the rules that flagged it (casemgmt/intake/flags.py): [{"rule": ..., "detail": ...}]
     flags: Mapped[list | None] = mapped_column(JSONType)
     #: statistics count a rating whose flag_status is NULL or dismissed (flags.counted_in_stats())

@@ -23,6 +23,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("group_no", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("device_key", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("consent_text", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("pii_erased_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("flags", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True))
         batch_op.add_column(sa.Column("sub_ratings", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True))
         batch_op.add_column(sa.Column("flag_status", sa.String(length=16), nullable=True))
@@ -61,7 +62,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_evaluations_record_evaluator")
         batch_op.drop_index(batch_op.f("ix_evaluations_flag_status"))
         batch_op.drop_constraint(op.f("ck_evaluations_flag_status"), type_="check")
-        for name in ("flag_note", "flag_decided_by", "flag_decided_at", "flag_status", "flags", "sub_ratings"):
+        for name in ("flag_note", "flag_decided_by", "flag_decided_at", "flag_status", "flags", "sub_ratings", "pii_erased_at"):
             batch_op.drop_column(name)
         batch_op.drop_constraint(batch_op.f("fk_evaluations_follow_up_of_id_evaluations"), type_="foreignkey")
         batch_op.drop_column("consent_text")

@@ -6,14 +6,18 @@ the handling. Objects are reached only by a signed token or a window's public co
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import click
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound
-from casemgmt.intake import content, mobile
+from casemgmt.intake import content, mobile, retention
 from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import LEVELS, Evaluation, Organization, Region, ServiceItem, ServiceRecord
 from casemgmt.rules import regions
@@ -27,6 +31,18 @@ STEP_LABELS = {
     "rectified": _l("Rectified"),
     "answered": _l("Answered"),
 }
+
+
+@bp.cli.command("erase-personal-data")
+@click.option("--now", "now_text", default=None, help="pretend the time is this ISO instant")
+def erase_personal_data_command(now_text: str | None) -> None:
+    """Erase evaluators' names and phones from cases closed longer ago than their region keeps them."""
+    at = datetime.fromisoformat(now_text) if now_text else now()
+    if at.tzinfo is None:
+        raise click.BadParameter("需要带时区的时间，如 2026-10-10T09:00:00+08:00")
+    count = retention.erase_expired(at, Actor.system("retention"))
+    db.session.commit()
+    click.echo(f"已删除 {count} 件工单的评价人姓名和电话")
 
 
 @bp.route("/<region>/<org_code>", methods=["GET", "POST"])
