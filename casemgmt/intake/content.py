@@ -40,18 +40,20 @@ def preset_reasons(region: Region) -> list[str]:
     return _lines(rating_settings(region).get("preset_reasons")) or list(DEFAULT_REASONS)
 
 
-def sub_ratings(region: Region) -> list[tuple[str, str]]:
+def sub_ratings(region: Region, settings: dict | None = None) -> list[tuple[str, str]]:
     """Return the region's sub-rating items as (code, label), from lines `code=label`."""
     items = []
-    for line in _lines(rating_settings(region).get("sub_ratings")):
+    settings = rating_settings(region) if settings is None else settings
+    for line in _lines(settings.get("sub_ratings")):
         code, _, label = line.partition("=")
         items.append((code.strip(), (label or code).strip()))
     return items
 
 
-def requires_reason(region: Region) -> bool:
+def requires_reason(region: Region, settings: dict | None = None) -> bool:
     """Tell whether a bad review must carry a reason (the version's setting, else the region's)."""
-    versioned = rating_settings(region).get("bad_review_requires_reason")
+    settings = rating_settings(region) if settings is None else settings
+    versioned = settings.get("bad_review_requires_reason")
     if versioned is not None:
         return bool(versioned)
     return bool(regions.settings_of(region).get("bad_review_requires_reason"))
@@ -59,8 +61,11 @@ def requires_reason(region: Region) -> bool:
 
 def check_content(region: Region, payload: dict, is_bad: bool) -> None:
     """Refuse sub-ratings the region does not have, and a bad review without a reason where one is required."""
-    known = dict(sub_ratings(region))
     given = payload.get("sub_ratings") or {}
+    if not given and not is_bad:
+        return  # nothing to check: no version read on the common path
+    settings = rating_settings(region)
+    known = dict(sub_ratings(region, settings))
     unknown = sorted(set(given) - set(known))
     if unknown:
         hint = "、".join(f"{code}（{label}）" for code, label in known.items()) or "本地区不设分项评价"
@@ -68,5 +73,5 @@ def check_content(region: Region, payload: dict, is_bad: bool) -> None:
     bad_levels = [code for code, level in given.items() if level not in LEVELS]
     if bad_levels:
         raise InvalidInput("分项评价等级有误", details={"sub_ratings": ["等级必须是：" + "、".join(LEVELS)]})
-    if is_bad and requires_reason(region) and not payload["reasons"] and not payload["comment"].strip():
+    if is_bad and requires_reason(region, settings) and not payload["reasons"] and not payload["comment"].strip():
         raise InvalidInput("差评须勾选或填写原因", details={"reasons": ["本地区规定差评必须说明原因"]})

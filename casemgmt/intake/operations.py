@@ -47,8 +47,8 @@ def receive_evaluation(
     _check_item(region, payload["item_code"])
     is_bad = payload["level"] in BAD_LEVELS
     content.check_content(region, payload, is_bad)
-    evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
-    ratings.apply_plan(plan, evaluation)
+    evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now, ratings.columns_of(plan))
+    ratings.mark_records(plan, evaluation)
     actor = actor or Actor.of(submitter, Role.CHANNEL)
     earlier = _case_of(plan.follow_up_of) if plan.follow_up_of else None
     if not is_bad or earlier is not None:
@@ -103,7 +103,7 @@ def _check_item(region: Region, code: str) -> None:
 
 
 def _new_evaluation(
-    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime
+    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime, extra: dict
 ) -> Evaluation:
     ev = p["evaluator"]
     evaluation = Evaluation(
@@ -125,6 +125,7 @@ def _new_evaluation(
         evaluated_at=p["evaluated_at"],
         received_at=now,
         submitted_by_id=submitter.id if submitter else None,
+        **extra,
     )
     db.session.add(evaluation)
     db.session.flush()

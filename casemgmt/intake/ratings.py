@@ -64,11 +64,17 @@ def plan_rating(region: Region, payload: dict, now: datetime) -> Plan:
     return plan
 
 
-def apply_plan(plan: Plan, evaluation: Evaluation) -> None:
-    """Write the plan onto the new evaluation and mark its records rated."""
-    evaluation.evaluator_key = plan.evaluator_key
-    evaluation.follow_up_of_id = plan.follow_up_of.id if plan.follow_up_of else None
-    evaluation.group_no = plan.group_no
+def columns_of(plan: Plan) -> dict:
+    """Return the columns the plan gives the new evaluation: who rated, what it follows up, its group."""
+    return {
+        "evaluator_key": plan.evaluator_key,
+        "follow_up_of_id": plan.follow_up_of.id if plan.follow_up_of else None,
+        "group_no": plan.group_no,
+    }
+
+
+def mark_records(plan: Plan, evaluation: Evaluation) -> None:
+    """Mark the records the new evaluation rates as rated."""
     for record in plan.records:
         if record.status in OPEN:
             record.status = ServiceRecordStatus.RATED
