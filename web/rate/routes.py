@@ -78,9 +78,12 @@ def record_link(token: str):
         mobile.check_link(record, nonce, now())
     except InvalidInput as err:
         return render_template("rate/message.html", region=where, message=err.message), 410
+    item = db.session.scalar(
+        select(ServiceItem.name).where(ServiceItem.region_id == where.id, ServiceItem.code == record.item_code)
+    )
     if request.method == "GET":
-        return _form(where, org, record=record)
-    return _rate(where, org, record.item_code, record.record_no, record=record)
+        return _form(where, org, record=record, item_name=item)
+    return _rate(where, org, record.item_code, record.record_no, record=record, item_name=item)
 
 
 @bp.get("/f/<token>")

@@ -95,7 +95,7 @@ def test_an_sms_link_rates_once_and_then_follows_the_case_to_its_answer(api, cli
     assert sms.recipient == "13812341234" and path in sms.body
     db.session.remove()
     page = client.get(path).get_data(as_text=True)
-    assert "LN-SMS-1" in page and "LN-0001" in page
+    assert "LN-SMS-1" in page and "企业设立登记" in page
     first = _post(client, path, level="very_dissatisfied", reasons=["多次往返跑腿"])
     assert first.status_code == 303
     [row] = _evaluations()
