@@ -65,8 +65,10 @@ def test_an_sms_link_rates_once_and_follows_the_case_to_its_answer(browser, live
     context, page = _phone(browser)
     page.goto(f"{live_server}{path}")
     assert page.get_by_text("NEA-SMS-1").is_visible()
-    assert page.get_by_label("很差").is_visible()  # NEA's own labels
-    page.get_by_label("很差").check()
+    overall = page.get_by_role("group", name="您的评价")
+    assert overall.get_by_label("很差").is_visible()  # NEA's own labels
+    overall.get_by_label("很差").check()
+    page.get_by_role("group", name="工作人员服务态度").get_by_label("差", exact=True).check()  # 一次一评 items
     page.get_by_label("多次往返跑腿").check()
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url("**/rate/f/**")
@@ -76,6 +78,8 @@ def test_an_sms_link_rates_once_and_follows_the_case_to_its_answer(browser, live
     assert page.locator('[data-step="answered"]').get_attribute("class") != "done"
     screenshot(page, "rate-sms-follow-handling.png", full_page=True)
     case_id = _case_of("NEA-SMS-1")
+    assert db.session.get(Case, case_id).evaluation.sub_ratings == {"attitude": "dissatisfied"}
+    db.session.remove()
     do(api, case_id, "nea-officer", "Task_Callback", callback("immediate_fix"))
     do(api, case_id, "nea-officer", "Task_ImmediateFix", FORMS["immediate_fix"])
     do(api, case_id, "nea-officer", "Task_Feedback", FORMS["feedback"])
@@ -95,10 +99,10 @@ def test_a_used_sms_link_refuses_a_second_rating_in_the_browser(browser, live_se
     stale_context, stale = _phone(browser)
     stale.goto(f"{live_server}{path}")  # the same link opened twice: the second form is submitted last
     page.goto(f"{live_server}{path}")
-    page.get_by_label("好", exact=True).check()
+    page.get_by_role("group", name="您的评价").get_by_label("好", exact=True).check()
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url("**/rate/f/**")
-    stale.get_by_label("很好").check()
+    stale.get_by_role("group", name="您的评价").get_by_label("很好").check()
     stale.get_by_role("button", name="提交评价").click()
     stale.get_by_role("alert").wait_for()
     assert "该评价链接已使用或已失效" in stale.get_by_role("alert").inner_text()
