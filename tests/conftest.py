@@ -201,6 +201,7 @@ class Api:
         self.app = app
         self.client = app.test_client()
         self._tokens: dict[str, str] = {}
+        self._default_reviews: dict[str, int] = {}
 
     def token(self, username: str) -> str:
         if username not in self._tokens:
@@ -229,7 +230,14 @@ class Api:
         return payload
 
     def bad_review(self, region: str = "liaoning", **overrides) -> dict:
-        """Post a bad review as the region's channel account; return the 201 body."""
+        """Post a bad review as the region's channel account; return the 201 body.
+
+        One rating per record and evaluator: a second default review of the same region gets a record of its own.
+        """
+        if "record_no" not in overrides:
+            n = self._default_reviews[region] = self._default_reviews.get(region, 0) + 1
+            if n > 1:
+                overrides["record_no"] = f"{DEFAULT_EVALUATIONS[region]['record_no']}-{n}"
         response = self.post(
             "/api/v1/evaluations", f"{REGION_PREFIX[region]}-channel", json=self.evaluation(region, **overrides)
         )

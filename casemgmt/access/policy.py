@@ -53,6 +53,10 @@ class Action(StrEnum):
     APPEAL_FILE = "appeal.file"
     EVALUATION_SUBMIT = "evaluation.submit"
     SERVICE_RECORD_REGISTER = "service_record.register"
+    EVALUATION_READ = "evaluation.read"
+    SERVICE_RECORD_READ = "service_record.read"
+    RATING_POSTER = "rating.poster"
+    RATING_FLAG_DECIDE = "rating.flag_decide"
     STATS_READ = "stats.read"
     AUDIT_VERIFY = "audit.verify"
     RULES_READ = "rules.read"
@@ -113,6 +117,10 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.APPEAL_FILE: {OFFICER: UNIT, SUPERVISOR: UNIT},
     Action.EVALUATION_SUBMIT: {CHANNEL: REGION},
     Action.SERVICE_RECORD_REGISTER: {CHANNEL: REGION},
+    Action.EVALUATION_READ: {**_STAFF, CHANNEL: REGION},
+    Action.SERVICE_RECORD_READ: {**_STAFF, CHANNEL: REGION},
+    Action.RATING_POSTER: {SUPERVISOR: UNIT, COORDINATOR: REGION, ADMIN: REGION},
+    Action.RATING_FLAG_DECIDE: {SUPERVISOR: UNIT, COORDINATOR: REGION},
     Action.STATS_READ: _OVERSIGHT,
     Action.AUDIT_VERIFY: {COORDINATOR: REGION, ADMIN: REGION, AUDITOR: REGION},
     Action.RULES_READ: _REGION_ADMIN,
@@ -194,6 +202,19 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
     Action.SERVICE_RECORD_REGISTER: (
         "register a finished service awaiting a rating",
         "登记办件：只有本地区的办件系统账号可以登记",
+    ),
+    Action.EVALUATION_READ: (
+        "read an evaluation (evaluator masked) of a unit within the scope: level, reasons, follow-ups, its case",
+        "查看该评价",
+    ),
+    Action.SERVICE_RECORD_READ: (
+        "read a service record (办件) of a unit within the scope: its status, group and ratings",
+        "查看该办件",
+    ),
+    Action.RATING_POSTER: ("print the QR posters of the rating page for the windows of a unit", "打印评价二维码"),
+    Action.RATING_FLAG_DECIDE: (
+        "see the queue of ratings flagged as gamed and decide each (left out of statistics or counted), audited",
+        "处理疑似刷评",
     ),
     Action.STATS_READ: ("read per-unit rating statistics (units within the scope)", "查看统计"),
     Action.AUDIT_VERIFY: ("verify a case's audit hash chain", "校验该工单的哈希链"),

@@ -13,7 +13,7 @@ from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.intake import records
+from casemgmt.intake import content, flags, ratings
 from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
 
 
@@ -27,24 +27,31 @@ class IntakeResult:
 def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
     """Store a validated evaluation from a channel account (idempotent on external_id); a bad review opens a case."""
     authorize(submitter, Action.EVALUATION_SUBMIT)
-    return receive_evaluation(payload, submitter, now)
+    result = receive_evaluation(payload, submitter, now)
+    if result.created:
+        flags.flag_rating(result.evaluation, Actor.of(submitter, Role.CHANNEL), now)
+    return result
 
 
-def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
-    """Store an evaluation as submitted by `submitter`, unchecked: a rules dry run rehearses intake with it."""
+def receive_evaluation(
+    payload: dict, submitter: User | None, now: datetime, actor: Actor | None = None
+) -> IntakeResult:
+    """Store an evaluation as submitted by `submitter` (None: the public rating page, as `actor`), unchecked."""
     region = _region(payload["region"], submitter)
     existing = _existing(region, payload.get("external_id"))
     if existing is not None:
         return IntakeResult(existing, _case_of(existing), created=False)
+    plan = ratings.plan_rating(region, payload, now)
+    payload = {**payload, **plan.overrides}
     org = _org(region, payload["org_code"])
     _check_item(region, payload["item_code"])
     is_bad = payload["level"] in BAD_LEVELS
-    _check_reasons(region, payload, is_bad)
-    records.check_rating_window(region, payload)
-    evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
-    records.mark_rated(region, evaluation)
-    actor = Actor.of(submitter, Role.CHANNEL)
-    if not is_bad:
+    content.check_content(region, payload, is_bad)
+    evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now, ratings.columns_of(plan))
+    ratings.mark_records(plan, evaluation)
+    actor = actor or Actor.of(submitter, Role.CHANNEL)
+    earlier = _case_of(plan.follow_up_of) if plan.follow_up_of else None
+    if not is_bad or earlier is not None:
         audit.record(
             "evaluation_received",
             actor=actor,
@@ -53,16 +60,16 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
             chain=f"evaluation:{evaluation.id}",
             payload=_summary(evaluation),
         )
-        return IntakeResult(evaluation, None, created=True)
+        return IntakeResult(evaluation, earlier, created=True)
     case = open_case(evaluation, actor, now)
     return IntakeResult(evaluation, case, created=True)
 
 
-def _region(code: str, submitter: User) -> Region:
+def _region(code: str, submitter: User | None) -> Region:
     region = db.session.scalar(select(Region).where(Region.code == code))
     if region is None:
         raise InvalidInput("未知的地区", details={"region": [f"未知的地区编码 {code}"]})
-    if region.id != submitter.region_id:
+    if submitter is not None and region.id != submitter.region_id:
         raise PermissionDenied("不能为其他地区提交评价")
     return region
 
@@ -95,14 +102,8 @@ def _check_item(region: Region, code: str) -> None:
         raise InvalidInput("未知的事项", details={"item_code": [f"本地区事项目录中没有 {code}"]})
 
 
-def _check_reasons(region: Region, payload: dict, is_bad: bool) -> None:
-    needs = (region.settings or {}).get("bad_review_requires_reason", False)
-    if is_bad and needs and not payload["reasons"] and not payload["comment"].strip():
-        raise InvalidInput("差评须勾选或填写原因", details={"reasons": ["本地区规定差评必须说明原因"]})
-
-
 def _new_evaluation(
-    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User, now: datetime
+    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime, extra: dict
 ) -> Evaluation:
     ev = p["evaluator"]
     evaluation = Evaluation(
@@ -116,13 +117,15 @@ def _new_evaluation(
         level=p["level"],
         is_bad=is_bad,
         reasons=p["reasons"],
+        sub_ratings=p.get("sub_ratings") or None,
         comment=p["comment"],
         evaluator_name=ev.get("name", ""),
         evaluator_phone=ev.get("phone", ""),
         is_real_name=bool(ev.get("real_name")),
         evaluated_at=p["evaluated_at"],
         received_at=now,
-        submitted_by_id=submitter.id,
+        submitted_by_id=submitter.id if submitter else None,
+        **extra,
     )
     db.session.add(evaluation)
     db.session.flush()
@@ -136,4 +139,6 @@ def _summary(evaluation: Evaluation) -> dict:
         "level": evaluation.level,
         "channel": evaluation.channel,
         "external_id": evaluation.external_id,
+        "follow_up_of": evaluation.follow_up_of_id,
+        "group_no": evaluation.group_no,
     }

@@ -2,7 +2,7 @@
 
 Liaoning 第七条/第十条: remind after 24 hours; unrated 5 working days after the service means 满意.
 Xi'an 第十条: remind after 24 hours to rate within 5 working days; after that the service is recorded as 未评.
-NEA 三.(一): a rating not given on site may follow within 7 (calendar) days.
+NEA 三.(一): a rating not given on site may follow within 7 (calendar) days (checked in ratings.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
-from casemgmt.calendar import SHANGHAI, load_calendar
+from casemgmt.calendar import load_calendar
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.models import (
@@ -41,8 +41,6 @@ def register_service_record(payload: dict, submitter: User, now: datetime) -> tu
     authorize(submitter, Action.SERVICE_RECORD_REGISTER)
     if region.id != submitter.region_id:
         raise PermissionDenied("只有本地区的办件系统账号可以登记办件")
-    if not _has_rules(region):
-        raise InvalidInput("本地区没有未评价提醒或补充评价的规则，无需登记办件", details={"region": [region.code]})
     existing = _record(region, payload["record_no"])
     if existing is not None:
         return existing, False
@@ -62,6 +60,10 @@ def register_service_record(payload: dict, submitter: User, now: datetime) -> tu
         org_id=org.id,
         channel=payload["channel"],
         completed_at=payload["completed_at"],
+        promised_at=payload.get("promised_at"),
+        group_no=payload.get("group_no"),
+        group_kind=payload.get("group_kind"),
+        is_lead=bool(payload.get("is_lead")),
         evaluator_phone=payload["evaluator_phone"],
         status=ServiceRecordStatus.AWAITING,
         registered_at=now,
@@ -71,39 +73,9 @@ def register_service_record(payload: dict, submitter: User, now: datetime) -> tu
     return record, True
 
 
-def _has_rules(region: Region) -> bool:
-    return bool(regions.unrated_rule(region) or regions.late_rating_rule(region))
-
-
 def _record(region: Region, record_no: str) -> ServiceRecord | None:
     stmt = select(ServiceRecord).where(ServiceRecord.region_id == region.id, ServiceRecord.record_no == record_no)
     return db.session.scalar(stmt)
-
-
-def check_rating_window(region: Region, payload: dict) -> None:
-    """Refuse a rating of an on-site service given after the region's window for late ratings (NEA: 7 days)."""
-    rule = regions.late_rating_rule(region)
-    record = _record(region, payload["record_no"]) if rule else None
-    if record is None or payload["channel"] not in rule.get("channels", []):
-        return
-    closes = load_calendar(region.code).calendar_due(record.completed_at, int(rule["calendar_days"])).due_at
-    if payload["evaluated_at"] > closes:
-        text = f"已超过补充评价期限（{rule.get('text') or str(rule['calendar_days']) + ' 日内'}）"
-        local = closes.astimezone(SHANGHAI).isoformat()
-        raise InvalidInput(text, details={"evaluated_at": [f"补充评价须在 {local} 之前"]})
-
-
-def mark_rated(region: Region, evaluation: Evaluation) -> None:
-    """Note that the service behind an evaluation was rated (regions that register services only)."""
-    if not _has_rules(region):
-        return
-    record = db.session.scalar(
-        select(ServiceRecord).where(
-            ServiceRecord.region_id == evaluation.region_id, ServiceRecord.record_no == evaluation.record_no
-        )
-    )
-    if record is not None and record.status in OPEN:
-        _rated_by(record, evaluation)
 
 
 def sweep_unrated(now: datetime, actor: Actor) -> dict[str, int]:

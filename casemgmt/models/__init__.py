@@ -15,12 +15,12 @@ from casemgmt.models.case import (
 )
 from casemgmt.models.casework import Appeal, AppealStatus, CallbackAttempt, CallbackResult, Consultation, Transfer
 from casemgmt.models.comment import CaseComment
-from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation
+from casemgmt.models.evaluation import BAD_LEVELS, LEVELS, Evaluation, FlagStatus
 from casemgmt.models.heartbeat import WorkerHeartbeat
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
 from casemgmt.models.notice import NoticeRead
 from casemgmt.models.org import Organization, Region, ServiceItem
-from casemgmt.models.service_record import ServiceRecord, ServiceRecordStatus
+from casemgmt.models.service_record import ServiceGroupKind, ServiceRecord, ServiceRecordStatus
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "LedgerNote",
     "LedgerStatus",
     "NoticeRead",
+    "ServiceGroupKind",
     "ServiceRecord",
     "ServiceRecordStatus",
     "TaskStatus",
@@ -51,6 +52,7 @@ __all__ = [
     "Case",
     "CaseComment",
     "Evaluation",
+    "FlagStatus",
     "HumanTask",
     "LEVELS",
     "Organization",

@@ -1,17 +1,29 @@
 """Evaluations: one rating of one service by one evaluator."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from casemgmt.db import db
 from casemgmt.models.org import Organization, Region
-from casemgmt.models.types import JSONType, UTCDateTime
+from casemgmt.models.types import EnumText, JSONType, UTCDateTime, one_of
 
 #: one internal scale; channel adapters map external codes onto it
 LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
 BAD_LEVELS = ("dissatisfied", "very_dissatisfied")
+
+
+class FlagStatus(StrEnum):
+    """Whether a flagged rating counts (evaluations.flag_status); NULL: never flagged, it counts."""
+
+    #: flagged by a rule: left out of statistics until a supervisor decides
+    PENDING = "pending"
+    #: the supervisor found it gamed: left out of statistics for good
+    UPHELD = "upheld"
+    #: the supervisor found it genuine: it counts
+    DISMISSED = "dismissed"
 
 
 class Evaluation(db.Model):
@@ -19,6 +31,8 @@ class Evaluation(db.Model):
     __table_args__ = (
         UniqueConstraint("region_id", "external_id"),
         Index("ix_evaluations_region_evaluated", "region_id", "evaluated_at"),
+        Index("ix_evaluations_record_evaluator", "region_id", "record_no", "evaluator_key"),
+        one_of("flag_status", FlagStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +47,8 @@ class Evaluation(db.Model):
     level: Mapped[str] = mapped_column(String(24))
     is_bad: Mapped[bool] = mapped_column(Boolean)
     reasons: Mapped[list] = mapped_column(JSONType, default=list)
+    #: the region's sub-rating items (attitude, efficiency ...): {code: level}
+    sub_ratings: Mapped[dict | None] = mapped_column(JSONType)
     comment: Mapped[str] = mapped_column(Text, default="")
     #: evaluator identity is personal data: masked in every view but for allowed roles
     evaluator_name: Mapped[str] = mapped_column(String(128), default="")
@@ -46,6 +62,25 @@ class Evaluation(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: who rated, for one rating per record and evaluator: the normalized phone, or "anonymous"
+    evaluator_key: Mapped[str | None] = mapped_column(String(64))
+    #: a follow-up rating (追加评价) points at the evaluator's first rating of the record
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))
+    #: the group (batch, parallel approval, 一件事) a rating of a whole group was given for
+    group_no: Mapped[str | None] = mapped_column(String(64))
+    #: a keyed hash of the address and browser a rating page was used from (rate limits and flags), never the address
+    device_key: Mapped[str | None] = mapped_column(String(64))
+    #: the consent line the evaluator agreed to when giving name and phone on the rating page, as shown
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    #: when the region's retention period erased name and phone (casemgmt/intake/retention.py)
+    pii_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the rules that flagged it (casemgmt/intake/flags.py): [{"rule": ..., "detail": ...}]
+    flags: Mapped[list | None] = mapped_column(JSONType)
+    #: statistics count a rating whose flag_status is NULL or dismissed (flags.counted_in_stats())
+    flag_status: Mapped[FlagStatus | None] = mapped_column(EnumText(FlagStatus), index=True)
+    flag_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flag_decided_by: Mapped[str | None] = mapped_column(String(64))
+    flag_note: Mapped[str | None] = mapped_column(Text)
 
     region: Mapped[Region] = relationship()
     org: Mapped[Organization] = relationship()

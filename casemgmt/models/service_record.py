@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgmt.db import db
@@ -24,6 +24,17 @@ class ServiceRecordStatus(StrEnum):
     UNRATED = "unrated"
 
 
+class ServiceGroupKind(StrEnum):
+    """How the records of one visit belong together (service_records.group_kind)."""
+
+    #: the same item applied for twice or more in one visit (批量业务)
+    BATCH = "batch"
+    #: several departments of one parallel approval (并联审批)
+    PARALLEL = "parallel"
+    #: the items of one theme service (一件事)
+    THEME = "theme"
+
+
 class ServiceRecord(db.Model):
     """One finished service (办件) that can be rated."""
 
@@ -31,6 +42,7 @@ class ServiceRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("region_id", "record_no"),
         Index("ix_service_records_status_completed", "status", "completed_at"),
+        Index("ix_service_records_group", "region_id", "group_no"),
         one_of("status", ServiceRecordStatus),
     )
 
@@ -41,7 +53,15 @@ class ServiceRecord(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     #: where it was served: window, online...; on-site services may be rated later within a window (NEA)
     channel: Mapped[str] = mapped_column(String(32))
-    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: none while the service is not finished (Xi'an: rated after an overdue promise)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the promised completion time (承诺时限)
+    promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    group_no: Mapped[str | None] = mapped_column(String(64))
+    #: a ServiceGroupKind value, checked where it is written (the schema); not a status, so no CHECK constraint
+    group_kind: Mapped[str | None] = mapped_column(String(16))
+    #: the lead department's record of a group: an overall rating is kept on it (跨部门事项归集到牵头部门)
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     #: personal data, used only to send the reminder
     evaluator_phone: Mapped[str] = mapped_column(String(32), default="")
     status: Mapped[ServiceRecordStatus] = mapped_column(
@@ -51,5 +71,8 @@ class ServiceRecord(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the nonce of the current rating link (SMS or dynamic QR); cleared when the link is used
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
+    link_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     org: Mapped[Organization] = relationship()

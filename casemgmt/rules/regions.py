@@ -77,6 +77,9 @@ def describe(region: Region) -> dict:
         "unrated": unrated_rule(region),
         "late_rating": late_rating_rule(region),
         "appeal_window_text": settings.get("appeal_window_text"),
+        "follow_up": settings.get("follow_up"),
+        "group_rating": settings.get("group_rating") or {},
+        "overdue_rating": settings.get("overdue_rating"),
     }
 
 

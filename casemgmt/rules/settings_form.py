@@ -23,7 +23,7 @@ def dump_settings(settings: dict) -> str:
 class SettingField:
     key: str
     label: str
-    kind: str  # "days" (0-366), "days_or_form" (days, or empty: the unit fills it in a form), "flag", "text"
+    kind: str  # "days" (0-366), "days_or_form" (days, or empty: the unit fills it in a form), "flag", "text", "lines"
     help: str = ""
 
 
@@ -42,6 +42,9 @@ FIELDS = (
     SettingField("appeal_review_workdays", "申诉复核期限（工作日）", "days"),
     SettingField("feedback_workdays", "反馈评价人期限（工作日）", "days"),
     SettingField("feedback_notice", "告知评价人的短信内容", "text", "可用 {case_no}；留空用默认内容"),
+    SettingField("bad_review_requires_reason", "差评须勾选或填写原因", "flag", "西安市第八条"),
+    SettingField("preset_reasons", "评价原因选项", "lines", "每行一个原因；留空用国家标准（GB/T 39734）默认原因"),
+    SettingField("sub_ratings", "分项评价", "lines", "每行一项：代码=名称，如 attitude=服务态度；留空不设分项"),
 )
 BY_KEY = {f.key: f for f in FIELDS}
 
@@ -62,7 +65,7 @@ def parse(values: dict[str, object], current: dict) -> tuple[dict, dict[str, str
         text = raw.strip() if isinstance(raw, str) else raw
         if field.kind == "flag":
             settings[field.key] = text in (True, "true", "on", "1", "yes")
-        elif field.kind == "text":
+        elif field.kind in ("text", "lines"):
             settings[field.key] = text or None
         elif field.kind == "days_or_form" and text in ("", None):
             settings[field.key] = None

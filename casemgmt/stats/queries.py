@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from casemgmt.access.policy import Action, allowed, authorize
 from casemgmt.db import db
+from casemgmt.intake.flags import counted_in_stats
 from casemgmt.models import Case, Evaluation, HumanTask, Organization, Region, TaskStatus, User
 from casemgmt.rules import regions
 
@@ -25,7 +26,12 @@ def unit_statistics(user: User, start: datetime, end: datetime) -> list[dict]:
     """Return one row per unit of the user's region (their own units unless region-wide) for [start, end)."""
     authorize(user, Action.STATS_READ)
     region = user.region
-    in_range = (Evaluation.region_id == region.id, Evaluation.evaluated_at >= start, Evaluation.evaluated_at < end)
+    in_range = (
+        Evaluation.region_id == region.id,
+        Evaluation.evaluated_at >= start,
+        Evaluation.evaluated_at < end,
+        counted_in_stats(),  # flagged ratings count only once a supervisor dismissed the flag
+    )
     rows: dict[int, dict] = defaultdict(
         lambda: {"total": 0, "bad": 0, "bad_counted": 0, "not_counted": [], "levels": defaultdict(int)}
     )

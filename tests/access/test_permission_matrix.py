@@ -90,7 +90,15 @@ OBJECT_OF = {
     "outbox": "region",
     "notice": "org",
     "users": "region",
+    "rating": "org",
 }
+#: actions checked on another object than their noun's: reads of evaluations and records go by their unit
+OBJECT_OF_ACTION = {Action.EVALUATION_READ: "org", Action.SERVICE_RECORD_READ: "org"}
+
+
+def object_of(action: Action) -> str:
+    """Return what the action is checked with: case, task, org or region."""
+    return OBJECT_OF_ACTION.get(action, OBJECT_OF[action.noun])
 
 
 def expected(action: Action, role: Role, situation: Situation) -> bool:
@@ -98,7 +106,7 @@ def expected(action: Action, role: Role, situation: Situation) -> bool:
     cell = POLICY[action].get(role)
     if cell is None:
         return False
-    kind = OBJECT_OF[action.noun]
+    kind = object_of(action)
     if situation.case_org is None:
         return True
     if kind == "task" and action in CANDIDATE_ROLE_ACTIONS and situation.other_role:
@@ -188,7 +196,7 @@ class World:
             "task": {"task": task},
             "org": {"org": case.handling_org},
             "region": {"region_id": case.region_id},
-        }[OBJECT_OF[action.noun]]
+        }[object_of(action)]
 
 
 @pytest.fixture(scope="module")

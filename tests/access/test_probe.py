@@ -16,7 +16,18 @@ from sqlalchemy import select
 from casemgmt.access.policy import Action, allowed
 from casemgmt.access.queries import get_user
 from casemgmt.db import db
-from casemgmt.models import Attachment, Case, HumanTask, LedgerEntry, Organization, OutboxMessage, OutboxState, Region
+from casemgmt.models import (
+    Attachment,
+    Case,
+    HumanTask,
+    LedgerEntry,
+    Organization,
+    OutboxMessage,
+    OutboxState,
+    Region,
+    ServiceRecord,
+    ServiceRecordStatus,
+)
 from casemgmt.notices.operations import queue_message
 from tests.regions.helpers import callback, casework, do
 
@@ -25,6 +36,7 @@ ROLES = ("officer", "supervisor", "coordinator", "admin", "auditor", "channel")
 SKIP = {"static", "admin.static", "admin.vendor", "ui.bpmn_js", "ui.switch_language", "auth.login", "auth.logout"}
 SKIP |= {"ui.home", "admin.home", "openapi.document", "openapi.docs"}  # no object: the published contract
 SKIP |= {"health.healthz"}  # no object: counts for the people who run it
+SKIP |= {"rate.window", "rate.record_link", "rate.follow"}  # the evaluator's public pages: a window code or a token
 #: each endpoint with an object: the actions that may let a user through (any of them) and what they act on
 ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "api.get_case": ((Action.CASE_READ,), "case"),
@@ -63,6 +75,11 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "casework.log_callback": ((Action.CALLBACK_LOG,), "task_case"),
     "casework.call": ((Action.CASE_CALL_EVALUATOR, Action.TASK_CLAIM), "task"),
     "notices.mark_read": ((Action.NOTICE_READ,), "notice"),
+    "api.ratings.get_evaluation": ((Action.EVALUATION_READ,), "evaluation"),
+    "api.ratings.get_service_record": ((Action.SERVICE_RECORD_READ,), "record"),
+    "api.ratings.post_rating_link": ((Action.SERVICE_RECORD_REGISTER,), "record"),
+    "rate_posters.poster": ((Action.RATING_POSTER,), "org"),
+    "flags.decide": ((Action.RATING_FLAG_DECIDE,), "evaluation"),
 }
 #: endpoints keyed by a region: the actions by method
 REGION_ACTIONS = {
@@ -92,6 +109,7 @@ LISTINGS = {
     "casework.ledger_xlsx",
     "notices.index",
     "notices.mark_all_read",
+    "flags.queue",
 }
 BODIES = {
     "api.complete": {"data": {}},
@@ -103,6 +121,7 @@ BODIES = {
     "casework.post_transfer": {"reason": "探测"},
     "casework.log_callback": {"result": "reached", "attempted_at": "2025-09-29T10:00", "note": "探测"},
     "api.casework.post_ledger_note": {"body": "探测"},
+    "flags.decide": {"decision": "dismissed", "note": "探测"},
 }
 
 
@@ -124,6 +143,7 @@ class Targets:
         self.messages = {}
         #: the internal notice each target case sent its handling unit (notify_unit)
         self.notices = {}
+        self.records = {}
         for where, case_id in self.cases.items():
             case = db.session.get(Case, case_id)
             self.case_nos[where] = case.case_no
@@ -132,6 +152,7 @@ class Targets:
             self.notices[where] = db.session.scalar(
                 select(OutboxMessage.id).where(OutboxMessage.case_id == case.id, OutboxMessage.channel == "internal")
             )
+            self.records[where] = self._record(case)
         db.session.commit()
 
     def _attachment(self, case: Case) -> int:
@@ -145,6 +166,22 @@ class Targets:
             content=b"%PDF-",
             uploaded_by_id=get_user("ln-admin" if case.region.code == "liaoning" else "sm-admin").id,
             uploaded_at=case.opened_at,
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    def _record(self, case: Case) -> int:
+        evaluation = case.evaluation
+        row = ServiceRecord(
+            region_id=case.region_id,
+            record_no=evaluation.record_no,
+            item_code=evaluation.item_code,
+            org_id=evaluation.org_id,
+            channel="window_device",
+            completed_at=case.opened_at,
+            status=ServiceRecordStatus.AWAITING,
+            registered_at=case.opened_at,
         )
         db.session.add(row)
         db.session.flush()
@@ -193,6 +230,12 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = targets.messages[where]
         elif name == "notice_id":
             values[name] = targets.notices[where]
+        elif name == "evaluation_id":
+            values[name] = db.session.get(Case, targets.cases[where]).evaluation_id
+        elif name == "record_id":
+            values[name] = targets.records[where]
+        elif name == "org_id":
+            values[name] = db.session.get(Case, targets.cases[where]).evaluation.org_id
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]
@@ -214,6 +257,8 @@ def _may(user, endpoint: str, where: str, targets: Targets) -> bool:
     elif kind in ("task", "task_case"):
         task = db.session.get(HumanTask, targets.task_id(where))
         obj = {"task": task} if kind == "task" else {"case": task.case}
+    elif kind in ("evaluation", "record", "org"):
+        obj = {"org": db.session.get(Case, targets.cases[where]).evaluation.org}
     elif kind == "attachment":
         obj = {"case": db.session.get(Case, db.session.get(Attachment, targets.attachments[where]).case_id)}
     else:

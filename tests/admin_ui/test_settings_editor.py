@@ -52,3 +52,31 @@ def test_settings_are_dry_run_and_deployed_as_an_audited_version(admin, api):
     old_case = api.get(f"/api/v1/cases/{running['case_id']}", "ln-auditor").get_json()
     new_case = api.get(f"/api/v1/cases/{fresh['case_id']}", "ln-auditor").get_json()
     assert (old_case["definition"]["version"], new_case["definition"]["version"]) == (1, 2)
+
+
+def test_preset_reasons_and_sub_ratings_are_versioned_settings_the_rating_page_and_intake_use(admin, api, client):
+    """GB/T 39734 annex A: the rating's items and reasons are the region's, edited and deployed like any setting."""
+    values = {"preset_reasons": "窗口排队久\n材料反复退回", "sub_ratings": "attitude=服务态度\nefficiency=办事效率"}
+    preview = post_json(admin, f"{BASE}/settings/preview", {"values": values}).get_json()
+    assert preview["problems"] == {} and {c["key"] for c in preview["changes"]} == set(values)
+    assert 'id="setting-preset_reasons"' in admin.get(f"{BASE}/settings").text
+    before = client.get("/rate/liaoning/ln-sy-scjg").get_data(as_text=True)
+    assert "窗口排队久" not in before and "办事流程繁琐" in before
+    deployed = post_json(
+        admin, f"{BASE}/rules/deploy?active=1", {"files": preview["files"], "base": 1, "comment": "评价原因与分项"}
+    )
+    assert deployed.status_code == 201, deployed.get_json()
+    page = client.get("/rate/liaoning/ln-sy-scjg").get_data(as_text=True)
+    assert "窗口排队久" in page and "办事流程繁琐" not in page and 'data-sub-rating="efficiency"' in page
+    rated = api.post(
+        "/api/v1/evaluations",
+        "ln-channel",
+        json=api.evaluation(record_no="LN-SUB", sub_ratings={"attitude": "satisfied", "efficiency": "dissatisfied"}),
+    )
+    assert rated.status_code == 201
+    shown = api.get(f"/api/v1/evaluations/{rated.get_json()['id']}", "ln-auditor").get_json()
+    assert shown["sub_ratings"] == {"attitude": "satisfied", "efficiency": "dissatisfied"}
+    unknown = api.post(
+        "/api/v1/evaluations", "ln-channel", json=api.evaluation(record_no="LN-SUB2", sub_ratings={"speed": "basic"})
+    )
+    assert unknown.status_code == 400 and "speed" in unknown.get_json()["details"]["sub_ratings"][0]

@@ -17,8 +17,10 @@ from casemgmt.models import (
     CallbackResult,
     Case,
     CaseStatus,
+    Evaluation,
     ExtensionRequest,
     ExtensionStatus,
+    FlagStatus,
     HumanTask,
     LedgerEntry,
     LedgerStatus,
@@ -41,6 +43,7 @@ STATUS_COLUMNS = [
     (ServiceRecord, "status", ServiceRecordStatus),
     (CallbackAttempt, "result", CallbackResult),
     (OutboxMessage, "state", OutboxState),
+    (Evaluation, "flag_status", FlagStatus),
 ]
 IDS = [f"{model.__tablename__}.{column}" for model, column, _enum in STATUS_COLUMNS]
 
@@ -92,7 +95,12 @@ def _one_row_per_table(api) -> dict[str, int]:
     db.session.commit()
     ids = {row.__tablename__: row.id for row in rows}
     notice = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.case_id == case.id)).first()
-    return ids | {"cases": case.id, "human_tasks": task.id, "outbox_messages": notice}
+    return ids | {
+        "cases": case.id,
+        "human_tasks": task.id,
+        "outbox_messages": notice,
+        "evaluations": case.evaluation_id,
+    }
 
 
 def _write(table: str, column: str, value: str, row_id: int) -> None:
@@ -149,7 +157,7 @@ def test_every_status_or_result_column_of_the_models_is_an_enum_with_its_check_c
         f"{table.name}.{col.name}"
         for table in db.metadata.sorted_tables
         for col in table.columns
-        if col.name in ("status", "state", "result")
+        if col.name in ("status", "state", "result", "flag_status")
     }
     # process_instances.state is the serialized workflow, not a status
     assert enum_columns == named_like_a_status - {"process_instances.state"} == set(IDS)

@@ -66,7 +66,8 @@ def test_the_result_is_told_to_the_evaluator_and_uploaded_to_the_qualification_s
 
 
 def test_a_rating_not_given_on_site_may_follow_within_7_calendar_days_per_3_1(api, clock):
-    """三.(一): 没有在许可服务现场作出评价的企业和群众可在7日内补充评价 (calendar days: holidays count)."""
+    """三.(一): 没有在许可服务现场作出评价的企业和群众可在7日内补充评价 (calendar days: holidays count). The window
+    follows the service's channel (on site), not the rating's, and is measured when the rating is received."""
     clock.set("2025-09-30T10:00:00+08:00")
     record = {
         "region": REGION,
@@ -79,20 +80,23 @@ def test_a_rating_not_given_on_site_may_follow_within_7_calendar_days_per_3_1(ap
     assert api.post("/api/v1/service-records", "nea-officer", json=record).status_code == 403
     assert api.post("/api/v1/service-records", "nea-channel", json=record).status_code == 201
     assert api.post("/api/v1/service-records", "nea-channel", json=record).status_code == 200
-    late = api.evaluation(
-        REGION,
-        record_no="NEA-REC-0100",
-        level="satisfied",
-        channel="qr_static",
-        evaluated_at="2025-10-08T00:00:01+08:00",
-    )
-    refused = api.post("/api/v1/evaluations", "nea-channel", json=late)
-    assert refused.status_code == 400 and "7日内补充评价" in refused.get_json()["message"]
-    assert refused.get_json()["details"]["evaluated_at"] == ["补充评价须在 2025-10-08T00:00:00+08:00 之前"]
-    in_time = {**late, "evaluated_at": "2025-10-07T23:59:00+08:00"}
+    clock.set("2025-10-08T00:00:01+08:00")
+    for n, channel in enumerate(("qr_static", "online_hall", "mobile_app", "api")):
+        late = api.evaluation(
+            REGION,
+            record_no="NEA-REC-0100",
+            channel=channel,
+            external_id=f"late-{n}",
+            evaluated_at="2025-10-06T10:00:00+08:00",  # dated in time by the channel: received too late
+        )
+        refused = api.post("/api/v1/evaluations", "nea-channel", json=late)
+        assert refused.status_code == 400 and "7日内补充评价" in refused.get_json()["message"], channel
+        assert refused.get_json()["details"]["evaluated_at"] == [
+            "补充评价须在 2025-10-08T00:00:00+08:00 之前（以收到评价的时间为准）"
+        ]
+    clock.set("2025-10-07T23:59:00+08:00")
+    in_time = api.evaluation(REGION, record_no="NEA-REC-0100", level="satisfied", channel="online_hall")
     assert api.post("/api/v1/evaluations", "nea-channel", json=in_time).status_code == 201
-    online = {**late, "record_no": "NEA-REC-0100", "channel": "online_hall", "external_id": "x2"}
-    assert api.post("/api/v1/evaluations", "nea-channel", json=online).status_code == 201
 
 
 def test_nea_rates_with_its_own_labels_per_2_1(api):

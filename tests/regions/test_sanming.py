@@ -319,7 +319,7 @@ def test_suspected_misconduct_is_transferred_from_any_step_and_the_case_goes_on(
     assert api.post(f"/api/v1/cases/{cid}/transfers", "ln-officer", json={"reason": "x"}).status_code == 404
 
 
-def test_sanming_sets_no_rule_for_unrated_services_so_none_are_registered(api):
+def test_sanming_sets_no_rule_for_unrated_services_so_registered_ones_are_never_reminded(api):
     record = {
         "region": REGION,
         "record_no": "SM-REC-0100",
@@ -328,5 +328,9 @@ def test_sanming_sets_no_rule_for_unrated_services_so_none_are_registered(api):
         "completed_at": "2025-09-25T10:00:00+08:00",
     }
     response = api.post("/api/v1/service-records", "sm-channel", json=record)
-    assert response.status_code == 400 and response.get_json()["details"] == {"region": ["sanming"]}
+    assert response.status_code == 201  # records are kept for one rating each and for group ratings
+    result = api.app.test_cli_runner().invoke(args=["api", "sweep-unrated", "--now", "2025-12-31T00:00:00+08:00"])
+    assert result.output.strip() == "已提醒 0 件，默认评价 0 件，记为未评 0 件"
+    shown = api.get(f"/api/v1/service-records/{response.get_json()['id']}", "sm-auditor").get_json()
+    assert shown["status"] == "awaiting"
     assert api.get("/api/v1/regions/sanming/settings", "sm-officer").get_json()["unrated"] is None

@@ -101,6 +101,11 @@ OPERATIONS: dict[str, Operation] = {
     "api.casework.get_unit_stats": Operation(
         "各机构评价统计", Action.STATS_READ, query={"from": {**INSTANT}, "to": {**INSTANT}}
     ),
+    "api.ratings.get_evaluation": Operation("查看评价（评价人信息已遮盖）", Action.EVALUATION_READ),
+    "api.ratings.get_service_record": Operation("查看办件及其评价", Action.SERVICE_RECORD_READ),
+    "api.ratings.post_rating_link": Operation(
+        "生成办件的一次性评价链接（短信或动态二维码）并发送短信", Action.SERVICE_RECORD_REGISTER, status=201
+    ),
     "api.casework.post_service_record": Operation(
         "登记办件", Action.SERVICE_RECORD_REGISTER, ServiceRecordSchema, status=201
     ),

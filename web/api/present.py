@@ -69,7 +69,14 @@ def evaluation_json(case: Case, reveal: bool) -> dict:
         "evaluated_at": iso(ev.evaluated_at),
         "revoked_at": iso(ev.revoked_at),
         "revoked_reason": ev.revoked_reason,
-        "evaluator": {"name": name, "phone": phone, "real_name": ev.is_real_name, "masked": not reveal},
+        "evaluator": {
+            "name": name,
+            "phone": phone,
+            "real_name": ev.is_real_name,
+            "masked": not reveal,
+            "consent": ev.consent_text,
+            "erased_at": iso(ev.pii_erased_at),
+        },
     }
 
 

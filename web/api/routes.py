@@ -23,13 +23,13 @@ from casemgmt.inputs import instant_problem, is_digits
 from casemgmt.intake import operations as intake_ops
 from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import Organization
-from web.api import admin, casework, exchange, province
+from web.api import admin, casework, exchange, province, ratings
 from web.api.auth import token_required
 from web.api.inputs import commit_once, int_arg, load_json, now, read_json
 from web.api.present import case_json, event_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for child in (casework.bp, admin.bp, province.bp, exchange.bp):
+for child in (casework.bp, admin.bp, province.bp, exchange.bp, ratings.bp):
     bp.register_blueprint(child)
 #: the inbox views the API offers (the web inbox adds "team")
 API_VIEWS = ("mine", "my_roles", "overdue", "done")
@@ -46,6 +46,8 @@ def post_evaluation():
         "case_id": result.case.id if result.case else None,
         "case_no": result.case.case_no if result.case else None,
         "created": result.created,
+        "follow_up_of": result.evaluation.follow_up_of_id,
+        "group_no": result.evaluation.group_no,
     }
     return jsonify(body), 201 if result.created else 200
 

@@ -1,0 +1,181 @@
+"""Ratings nobody can game: rules that flag a rating, and the supervisor's decision on it.
+
+001 二.(二)1: 不得以自我评价代替群众评价; 002 第五条 and 004 第十一、二十三条: no forced or induced ratings, fake
+praise and malicious reviews are found and dealt with. A flagged rating is left out of statistics (flag_status
+pending or upheld: see counted_in_stats) until a supervisor decides; every flag and decision is audited.
+Each rule and its threshold is a region setting ("rating_flags"); a rule set to null is off.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+
+from casemgmt import audit
+from casemgmt.access.policy import Action, allowed, authorize
+from casemgmt.actor import Actor
+from casemgmt.db import db
+from casemgmt.errors import InvalidInput, NotFound
+from casemgmt.models import Evaluation, FlagStatus, Organization, Region, User
+from casemgmt.rules import regions
+
+DEFAULT_RULES: dict[str, dict | None] = {
+    "self_rating": {},
+    "phone_burst": {"count": 10, "minutes": 60},
+    "device_burst": {"count": 10, "minutes": 10},
+    "record_burst": {"count": 3},
+    "praise_burst": {"count": 10, "minutes": 10},
+    "forced_complaint": {"words": ["强迫", "强制评价", "要求好评", "让我给好评", "诱导", "不给好评", "代评"]},
+}
+RULE_LABELS = {
+    "self_rating": "工作人员自评",
+    "phone_burst": "同一电话短时间内多次评价",
+    "device_burst": "同一设备短时间内多次评价",
+    "record_burst": "同一办件被多次评价",
+    "praise_burst": "同一窗口短时间内集中好评",
+    "forced_complaint": "反映被强迫或诱导评价",
+}
+DECISIONS = (FlagStatus.UPHELD, FlagStatus.DISMISSED)
+
+
+def counted_in_stats() -> ColumnElement[bool]:
+    """Return the condition statistics put on evaluations: never flagged, or the flag dismissed by a supervisor."""
+    return or_(Evaluation.flag_status.is_(None), Evaluation.flag_status == FlagStatus.DISMISSED)
+
+
+def rules_of(region: Region) -> dict[str, dict]:
+    """Return the region's flag rules with their thresholds (defaults where the region says nothing)."""
+    merged = {**DEFAULT_RULES, **(regions.settings_of(region).get("rating_flags") or {})}
+    return {name: rule for name, rule in merged.items() if rule is not None and name in DEFAULT_RULES}
+
+
+def flag_rating(evaluation: Evaluation, actor: Actor, now: datetime) -> list[dict]:
+    """Run the region's rules on a new rating; when any fires, mark it pending and audit it. Return the flags."""
+    region = db.session.get_one(Region, evaluation.region_id)
+    found = []
+    for name, rule in rules_of(region).items():
+        detail = CHECKS[name](evaluation, rule, now)
+        if detail:
+            found.append({"rule": name, "label": RULE_LABELS[name], "detail": detail})
+    if found:
+        evaluation.flags, evaluation.flag_status = found, FlagStatus.PENDING
+        audit.record(
+            "evaluation_flagged",
+            actor=actor,
+            at=now,
+            region_id=evaluation.region_id,
+            chain=f"evaluation:{evaluation.id}",
+            payload={"evaluation_id": evaluation.id, "rules": [f["rule"] for f in found]},
+        )
+    return found
+
+
+def decide_flag(evaluation_id: int, decision: str, note: str, user: User, now: datetime) -> Evaluation:
+    """Record a supervisor's decision on a flagged rating: upheld (left out of statistics) or dismissed (counted)."""
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise NotFound("没有找到该评价")
+    authorize(user, Action.RATING_FLAG_DECIDE, org=evaluation.org)
+    if evaluation.flag_status != FlagStatus.PENDING:
+        raise InvalidInput("该评价没有待处理的疑似刷评标记", details={"evaluation_id": [str(evaluation_id)]})
+    if decision not in DECISIONS:
+        raise InvalidInput("处理结果只能是 upheld 或 dismissed", details={"decision": [decision]})
+    if not note.strip() or len(note) > 500:
+        raise InvalidInput("请填写不超过 500 字的处理意见", details={"note": ["必填"]})
+    evaluation.flag_status = FlagStatus(decision)
+    evaluation.flag_decided_at, evaluation.flag_decided_by, evaluation.flag_note = now, user.username, note
+    audit.record(
+        "evaluation_flag_decided",
+        actor=Actor.of(user),
+        at=now,
+        region_id=evaluation.region_id,
+        chain=f"evaluation:{evaluation.id}",
+        payload={"evaluation_id": evaluation.id, "decision": decision, "note": note},
+    )
+    return evaluation
+
+
+def list_flag_queue(user: User) -> list[Evaluation]:
+    """Return the pending flagged ratings of the units the user may decide on, oldest first."""
+    authorize(user, Action.RATING_FLAG_DECIDE)
+    stmt = (
+        select(Evaluation)
+        .where(Evaluation.region_id == user.region_id, Evaluation.flag_status == FlagStatus.PENDING)
+        .order_by(Evaluation.received_at, Evaluation.id)
+    )
+    return [e for e in db.session.scalars(stmt) if _may_decide(user, e.org)]
+
+
+def _may_decide(user: User, org: Organization) -> bool:
+    return allowed(user, Action.RATING_FLAG_DECIDE, org=org)
+
+
+def _count(evaluation: Evaluation, *conditions) -> int:
+    stmt = select(func.count(Evaluation.id)).where(Evaluation.region_id == evaluation.region_id, *conditions)
+    return db.session.scalar(stmt) or 0
+
+
+def _self_rating(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+    """Staff rating their own service: the evaluator's phone is a staff member's of the unit or the served staff."""
+    if not evaluation.evaluator_phone:
+        return None
+    match = User.org_id == evaluation.org_id
+    if evaluation.staff_no:
+        match = or_(match, User.username == evaluation.staff_no)
+    staff = db.session.scalar(
+        select(User.username).where(
+            User.region_id == evaluation.region_id, User.phone == evaluation.evaluator_phone, match
+        )
+    )
+    return f"评价人电话与工作人员 {staff} 的电话相同" if staff else None
+
+
+def _phone_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+    if not evaluation.evaluator_phone:
+        return None
+    since = now - timedelta(minutes=int(rule["minutes"]))
+    n = _count(evaluation, Evaluation.evaluator_phone == evaluation.evaluator_phone, Evaluation.received_at > since)
+    return f"{rule['minutes']} 分钟内同一电话评价 {n} 次" if n >= int(rule["count"]) else None
+
+
+def _device_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+    if not evaluation.device_key:
+        return None
+    since = now - timedelta(minutes=int(rule["minutes"]))
+    n = _count(evaluation, Evaluation.device_key == evaluation.device_key, Evaluation.received_at > since)
+    return f"{rule['minutes']} 分钟内同一设备评价 {n} 次" if n >= int(rule["count"]) else None
+
+
+def _record_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+    n = _count(evaluation, Evaluation.record_no == evaluation.record_no)
+    return f"办件 {evaluation.record_no} 已被评价 {n} 次" if n >= int(rule["count"]) else None
+
+
+def _praise_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+    if evaluation.level != "very_satisfied":
+        return None
+    since = now - timedelta(minutes=int(rule["minutes"]))
+    n = _count(
+        evaluation,
+        Evaluation.org_id == evaluation.org_id,
+        Evaluation.level == "very_satisfied",
+        Evaluation.received_at > since,
+    )
+    return f"{rule['minutes']} 分钟内该窗口收到 {n} 条非常满意" if n >= int(rule["count"]) else None
+
+
+def _forced_complaint(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+    text = " ".join([evaluation.comment or "", *(evaluation.reasons or [])])
+    words = [w for w in rule.get("words", []) if w and w in text]
+    return f"评价内容提及：{'、'.join(words)}" if words else None
+
+
+CHECKS = {
+    "self_rating": _self_rating,
+    "phone_burst": _phone_burst,
+    "device_burst": _device_burst,
+    "record_burst": _record_burst,
+    "praise_burst": _praise_burst,
+    "forced_complaint": _forced_complaint,
+}
