@@ -54,6 +54,7 @@ def search():
     flt, page = read_filter(), max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = search_cases(g.user, flt, now(), page)
     late = late_case_ids([c.id for c in rows], now())
+    items = _items()
     return render_template(
         "audit/search.html",
         flt=flt,
@@ -63,7 +64,8 @@ def search():
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         orgs=_orgs(),
-        items=_items(),
+        items=items,
+        item_names={i.code: i.name for i in items},
         statuses=list(CaseStatus),
         args=request.args,
     )
