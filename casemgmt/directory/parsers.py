@@ -6,11 +6,14 @@ import csv
 import io
 from collections.abc import Iterator
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from casemgmt.directory.schemas import LAYOUTS
 from casemgmt.errors import InvalidInput
+from casemgmt.xlsx import Sheet, workbook
 
+#: the Chinese sheet name of each layout's template
+SHEET_TITLES = {"orgs": "机构目录", "items": "事项清单", "users": "用户"}
 #: (line number in the file, the row's values by column key)
 Row = tuple[int, dict[str, str]]
 
@@ -74,13 +77,7 @@ def _cell(value: object) -> str:
 
 def template_xlsx(kind: str) -> bytes:
     """Return an empty xlsx with the layout's Chinese headers: the template the admin pages offer."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = kind
-    sheet.append([label for _key, label, _required in LAYOUTS[kind]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook([Sheet(SHEET_TITLES[kind], [label for _key, label, _required in LAYOUTS[kind]])])
 
 
 def template_csv(kind: str) -> bytes:

@@ -111,7 +111,8 @@ def extension_decision(request: ExtensionRequest, names: Names) -> str:
     if request.status == ExtensionStatus.APPROVED:
         return (
             _(
-                "%(who)s approved %(days)s more working days for “%(task)s”: due %(old)s becomes %(new)s. Opinion: %(why)s"
+                "%(who)s approved %(days)s more working days for “%(task)s”: "
+                "due %(old)s becomes %(new)s. Opinion: %(why)s"
             )
             % values
         )
