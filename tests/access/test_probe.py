@@ -25,6 +25,7 @@ ROLES = ("officer", "supervisor", "coordinator", "admin", "auditor", "channel")
 SKIP = {"static", "admin.static", "admin.vendor", "ui.bpmn_js", "ui.switch_language", "auth.login", "auth.logout"}
 SKIP |= {"ui.home", "admin.home", "openapi.document", "openapi.docs"}  # no object: the published contract
 SKIP |= {"health.healthz"}  # no object: counts for the people who run it
+SKIP |= {"ui.favicon"}  # no object: the site icon
 #: each endpoint with an object: the actions that may let a user through (any of them) and what they act on
 ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "api.get_case": ((Action.CASE_READ,), "case"),

@@ -47,6 +47,12 @@ LAMP_LABELS = {
     "red": _l("Overdue"),
     "none": _l("No deadline"),
 }
+#: the word a lamp carries, so that its colour is never the only sign
+LAMP_WORDS = {
+    "green": _l("on time"),
+    "yellow": _l("due soon"),
+    "red": _l("overdue"),
+}
 EVENT_LABELS = {
     "case_opened": _l("Case opened"),
     "task_created": _l("Task created"),
