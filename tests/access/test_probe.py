@@ -49,6 +49,9 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "tasks.download": ((Action.CASE_READ,), "attachment"),
     "cases.show": ((Action.CASE_READ,), "case"),
     "cases.diagram": ((Action.CASE_READ,), "case"),
+    "cases.dossier": ((Action.CASE_READ,), "case"),
+    "cases.dossier_pdf": ((Action.CASE_READ,), "case"),
+    "cases.printable": ((Action.CASE_READ,), "case"),
     "cases.comment": ((Action.CASE_COMMENT,), "case"),
     "cases.reveal": ((Action.CASE_REVEAL_EVALUATOR,), "case"),
     "cases.verify": ((Action.AUDIT_VERIFY,), "case"),
@@ -168,6 +171,8 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = "csv"
         elif name == "message_id":
             values[name] = targets.messages[where]
+        elif name == "document":
+            values[name] = "callback-record"
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]

@@ -17,6 +17,7 @@ from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Case, CaseStatus, Organization, ServiceItem
 from casemgmt.rules import bundles
+from web.cases.names import choice_labels
 from web.downloads import content_disposition
 from web.ui import audit_key, level_label, login_required, now
 from web.ui.labels import CASE_STATUS_LABELS, label
@@ -155,18 +156,8 @@ def outcome_name(case: Case) -> str:
         return ""
     cache = g.setdefault("outcome_names", {})
     if case.definition_id not in cache:
-        cache[case.definition_id] = _option_labels(bundles.forms_of(case.definition), ("handling", "outcome"))
+        cache[case.definition_id] = choice_labels(bundles.forms_of(case.definition), ("handling", "outcome"))
     return cache[case.definition_id].get(case.outcome, case.outcome)
-
-
-def _option_labels(forms: dict[str, dict], keys: tuple[str, ...]) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for form in forms.values():
-        for f in form.get("fields", []):
-            if f.get("name") in keys:
-                for option in f.get("choices", []):
-                    labels.setdefault(str(option.get("value")), str(option.get("label")))
-    return labels
 
 
 def _orgs() -> list[Organization]:

@@ -89,3 +89,14 @@ def diagram_names(files: dict[str, str]) -> dict[str, str]:
             if node.get("id") and node.get("name"):
                 names.setdefault(str(node.get("id")), " ".join(str(node.get("name")).split()))
     return names
+
+
+def choice_labels(forms: dict[str, dict], fields: tuple[str, ...]) -> dict[str, str]:
+    """Return the labels the forms give the choices of the named fields (ledger -> 建立台账限期整改)."""
+    labels: dict[str, str] = {}
+    for form in forms.values():
+        for f in form.get("fields", []):
+            if f.get("name") in fields:
+                for option in f.get("choices", []):
+                    labels.setdefault(str(option.get("value")), str(option.get("label")))
+    return labels

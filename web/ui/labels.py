@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from casemgmt.access.policy import Role
-from casemgmt.models import CaseStatus, OutboxState, TaskStatus
+from casemgmt.models import CaseStatus, LedgerStatus, OutboxState, TaskStatus
 
 ROLE_LABELS = {
     Role.OFFICER: _l("Handling officer"),
@@ -26,6 +26,10 @@ TASK_STATUS_LABELS = {
     TaskStatus.OPEN: _l("Open"),
     TaskStatus.COMPLETED: _l("Completed"),
     TaskStatus.CANCELLED: _l("Cancelled"),
+}
+LEDGER_STATUS_LABELS = {
+    LedgerStatus.OPEN: _l("Rectifying"),
+    LedgerStatus.CLOSED: _l("Rectified (closed)"),
 }
 NOTICE_STATE_LABELS = {
     OutboxState.QUEUED: _l("Queued"),
