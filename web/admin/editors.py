@@ -17,7 +17,7 @@ from casemgmt.models import ProcessDefinition, Region
 from casemgmt.rules import bundles, dry_run, settings_form, versions
 from casemgmt.rules.schemas import DeploySchema, UploadSchema
 from web.admin.scope import FILE_CSP, file_of, region_admin, version_or_active
-from web.admin.terms import panel_terms
+from web.admin.terms import dmn_terms, panel_terms
 from web.admin.uploads import ensure_still_active, expected_version, json_body, json_text, uploaded_files
 from web.ui import now
 from web.ui.formview import required_conditions
@@ -65,7 +65,7 @@ def decisions(place: Region):
     new = request.args.get("new", "").strip().removesuffix(".dmn")
     if new and not _NEW_NAME.match(new):
         raise InvalidInput(_("A file name is a letter followed by letters, digits, - or _."))
-    return _editor(place, "admin/decisions.html", ".dmn", new=new, accept=".dmn,.xml")
+    return _editor(place, "admin/decisions.html", ".dmn", new=new, accept=".dmn,.xml", terms=dmn_terms())
 
 
 @bp.get("/admin/<region>/decisions/new.dmn")
