@@ -79,7 +79,7 @@ def diagram_names(files: dict[str, str]) -> dict[str, str]:
     """Return the name of every named element of a bundle's BPMN files, by id."""
     names: dict[str, str] = {}
     for filename, text in sorted(files.items()):
-        if not filename.endswith(".bpmn"):
+        if not filename.endswith((".bpmn", ".dmn")):
             continue
         try:
             root = ElementTree.fromstring(text)
