@@ -24,7 +24,9 @@ def test_the_properties_panel_names_element_types_and_groups_in_chinese(page, li
     screenshot(page, "admin-modeler-zh.png")
 
 
-def test_dmn_js_speaks_chinese(page, live_server):
+def test_dmn_js_speaks_chinese_from_its_production_build(page, live_server):
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     _log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/decisions?new=routing_zh")
     page.wait_for_selector("#dmn[data-ready=true]")
@@ -32,4 +34,5 @@ def test_dmn_js_speaks_chinese(page, live_server):
     assert "查看决策需求图" in text and "View DRD" not in text, text[:300]
     assert "命中策略" in text and "Hit policy" not in text
     assert "条件" in text and "结果" in text and "When" not in text and "Then" not in text
+    assert not [m for m in console if "development" in m.lower()], console
     screenshot(page, "admin-decisions-zh.png")
