@@ -46,7 +46,7 @@ def diagram_svg(xml: str, marks: dict[str, list[str]]) -> str:
     x0, y0, x1, y1 = box[0] - 10, box[1] - 10, box[2] + 10, box[3] + 30
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} {x1 - x0:.0f} {y1 - y0:.0f}" '
-        f'class="diagram-svg" role="img" font-family="Noto Sans CJK SC, sans-serif" font-size="12">'
+        f'class="diagram-svg" role="img" font-family="Noto Sans CJK SC, sans-serif" font-size="13">'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker></defs>'
         + "".join(shapes)

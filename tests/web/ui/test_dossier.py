@@ -51,6 +51,8 @@ def test_the_dossier_pdf_embeds_its_chinese_font_and_is_read_with_the_case_permi
     objects = _objects(response.data)
     assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+Noto-Sans-CJK-SC", objects), "the CJK font is not embedded (subset)"
     assert re.search(rb"/FontFile[23]?", objects) and len(re.findall(rb"/Type\s*/Page\b", objects)) >= 3
+    boxes = {tuple(round(float(v)) for v in m.split()) for m in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", objects)}
+    assert {(0, 0, 595, 842), (0, 0, 842, 595)} <= boxes, boxes  # A4, and the diagram's page in landscape
     assert ui("sm-auditor").get(f"/cases/{cid}/dossier.pdf").status_code in (403, 404)
 
 
