@@ -65,6 +65,11 @@ def names_for(case: Case, tasks: list[HumanTask], usernames: set[str], org_codes
     return Names(case, orgs, items, elements, users)
 
 
+def org_names(region_id: int, codes: set[str]) -> dict[str, str]:
+    """Return the names of a region's units by code."""
+    return _pairs(Organization.code, Organization.name, Organization.region_id == region_id, codes)
+
+
 def _pairs(key, value, where, codes: set[str]) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:

@@ -38,6 +38,16 @@ NOTICE_STATE_LABELS = {
     OutboxState.FAILED: _l("Failed, will retry"),
     OutboxState.DEAD: _l("Undeliverable"),
 }
+NOTICE_KIND_LABELS = {
+    "notice": _l("Notice"),
+    "assigned": _l("New case for the unit"),
+    "feedback": _l("Result told to the evaluator"),
+    "remind": _l("Rating reminder"),
+    "report": _l("Report"),
+    "results": _l("Results sent back"),
+    "supervise": _l("Supervision notice"),
+    "upload": _l("Upload to the upstream system"),
+}
 VIEW_LABELS = {
     "my_roles": _l("My units' tasks"),
     "mine": _l("My tasks"),

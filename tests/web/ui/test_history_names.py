@@ -119,3 +119,15 @@ def test_the_history_in_english_mode_shows_english_names(api, clock, ui):
     assert "Extension requested" in history and "Notify the handling unit" in history
     assert "approved 5 more working days for “限期整改”: due 2025-12-31 becomes 2026-01-08" in history
     assert "Handling officer" in history and "extension_requested" not in history
+
+
+def test_the_case_pages_notices_name_the_unit_and_the_kind(api, ui):
+    case = api.bad_review()
+    page = ui("ln-auditor").get(f"/cases/{case['case_id']}").text
+    notices = re.search(r'<section class="panel" id="notices">.*?</section>', page, re.S).group(0)
+    assert "沈阳市市场监督管理局窗口" in notices and "新工单通知" in notices
+    assert ">ln-sy-scjg" not in notices and "assigned" not in _timeline_free(notices)
+
+
+def _timeline_free(html: str) -> str:
+    return re.sub(r'class="[^"]*"', "", html)
