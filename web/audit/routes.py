@@ -156,7 +156,7 @@ def outcome_name(case: Case) -> str:
         return ""
     cache = g.setdefault("outcome_names", {})
     if case.definition_id not in cache:
-        cache[case.definition_id] = choice_labels(bundles.forms_of(case.definition), ("handling", "outcome"))
+        cache[case.definition_id] = choice_labels(bundles.forms_of(case.definition), ("outcome", "handling"))
     return cache[case.definition_id].get(case.outcome, case.outcome)
 
 

@@ -99,9 +99,10 @@ def diagram_names(files: dict[str, str]) -> dict[str, str]:
 def choice_labels(forms: dict[str, dict], fields: tuple[str, ...]) -> dict[str, str]:
     """Return the labels the forms give the choices of the named fields (ledger -> 建立台账限期整改)."""
     labels: dict[str, str] = {}
-    for form in forms.values():
-        for f in form.get("fields", []):
-            if f.get("name") in fields:
-                for option in f.get("choices", []):
-                    labels.setdefault(str(option.get("value")), str(option.get("label")))
+    for name in fields:  # the first field named wins, whatever order the forms were stored in
+        for _key, form in sorted(forms.items()):
+            for f in form.get("fields", []):
+                if f.get("name") == name:
+                    for option in f.get("choices", []):
+                        labels.setdefault(str(option.get("value")), str(option.get("label")))
     return labels
