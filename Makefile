@@ -43,14 +43,14 @@ browser-deps:
 
 # The admin modeler: bpmn-js with the Camunda 7 properties panel ship as ES modules only, so esbuild bundles them
 # into web/admin/static/build/ (ignored by git, never committed)
-web/admin/static/build/modeler.js: node_modules/.installed web/admin/assets/modeler_bundle.js
+web/admin/static/build/modeler.js web/admin/static/build/dmn.js &: node_modules/.installed web/admin/assets/modeler_bundle.js web/admin/assets/dmn_bundle.js
 	npm run --silent build
 
 instance/audit_checkpoint_key:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
-setup: $(VENV)/.installed instance/secret_key instance/audit_checkpoint_key node_modules/.installed web/admin/static/build/modeler.js
+setup: $(VENV)/.installed instance/secret_key instance/audit_checkpoint_key node_modules/.installed web/admin/static/build/modeler.js web/admin/static/build/dmn.js
 
 run: setup pdf-deps
 	SECRET_KEY=$$(cat instance/secret_key) AUDIT_CHECKPOINT_KEY=$$(cat instance/audit_checkpoint_key) $(BIN)/flask migrate

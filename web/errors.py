@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +38,20 @@ def wants_html() -> bool:
     return "api" not in request.blueprints and not request.path.startswith("/api/")
 
 
+#: what a person reads when Werkzeug's own (English) description would show
+PAGE_MESSAGES = {
+    400: _l("The request could not be carried out. Go back, check what you entered and try again."),
+    404: _l("There is no page at this address. It may have moved, or the link was mistyped."),
+    405: _l("This page cannot be opened this way. Use the buttons on the page instead."),
+    413: _l("The upload is larger than the system accepts."),
+    429: _l("Too many requests in a short time. Wait a moment and try again."),
+    500: _l(
+        "The system hit an error and recorded it. "
+        "Try again in a moment; if it keeps happening, tell your administrator."
+    ),
+}
+
+
 def html_error(status: int, message: str):
     """Render the UI's error page."""
     return render_template("errors/error.html", status=status, message=message), status
@@ -66,7 +81,9 @@ def locked_error(err: OperationalError):
 def http_error(err: HTTPException):
     """Answer HTTP errors as JSON (API) or an error page (UI)."""
     if wants_html():
-        return html_error(err.code or 500, err.description or err.name)
+        status = err.code or 500
+        own = err.description and err.description != type(err).description
+        return html_error(status, err.description if own else str(PAGE_MESSAGES.get(status, err.name)))
     return jsonify({"error": err.name.lower().replace(" ", "_"), "message": err.description}), err.code
 
 

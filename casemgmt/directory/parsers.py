@@ -7,11 +7,14 @@ import io
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from casemgmt.directory.schemas import HALL_SHEET, HALL_SHEET_LAYOUT, LAYOUTS, SHEET_KEY
 from casemgmt.errors import InvalidInput
+from casemgmt.xlsx import Sheet, workbook
 
+#: the Chinese sheet name of each layout's template
+SHEET_TITLES = {"orgs": "机构目录", "items": "事项清单", "users": "用户"}
 #: (line number in the file, the row's values by column key)
 Row = tuple[int, dict[str, str]]
 
@@ -93,15 +96,10 @@ def _cell(value: object) -> str:
 
 def template_xlsx(kind: str) -> bytes:
     """Return an empty xlsx with the layout's Chinese headers: the template the admin pages offer."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = kind
-    sheet.append([label for _key, label, _required in LAYOUTS[kind]])
+    sheets = [Sheet(SHEET_TITLES[kind], [label for _key, label, _required in LAYOUTS[kind]])]
     if kind == "orgs":  # the linked sheet of hall calendars (docs/IMPORT.md)
-        book.create_sheet(HALL_SHEET).append([label for _key, label, _required in HALL_SHEET_LAYOUT])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheets.append(Sheet(HALL_SHEET, [label for _key, label, _required in HALL_SHEET_LAYOUT]))
+    return workbook(sheets)
 
 
 def template_csv(kind: str) -> bytes:

@@ -119,7 +119,8 @@ def _parse(expr: object) -> ast.Expression:
         return ast.parse(expr.strip(), mode="eval")
     except SyntaxError as err:
         details = {"expression": expr, "node": "SyntaxError", "position": err.offset or 0, "line": err.lineno or 1}
-        raise ExpressionRefused(f"表达式语法错误：{err.msg}", details=details) from None
+        where = f"第 {err.lineno or 1} 行第 {err.offset or 0} 个字符附近"  # Python's own (English) text is not shown
+        raise ExpressionRefused(f"表达式语法错误（{where}），请检查括号、引号和运算符", details=details) from None
     except (ValueError, MemoryError, RecursionError):
         raise _refuse(expr, "表达式无法解析（嵌套过深或含非法字符）", "SyntaxError") from None
 

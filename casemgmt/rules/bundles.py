@@ -121,7 +121,9 @@ def validate_files(files: dict[str, str]) -> None:
     try:
         parse_bundle("validation", files)
     except Exception as err:  # noqa: BLE001 - the parser raises many kinds; all mean "refused"
-        problem = {"file": getattr(err, "file_name", None), "element": getattr(err, "id", None), "message": str(err)}
+        # the parser's own (English) text is not shown; the element it names is
+        message = "流程引擎无法读取此元素，请检查其类型、引用和设置"
+        problem = {"file": getattr(err, "file_name", None), "element": getattr(err, "id", None), "message": message}
         raise DiagramInvalid("流程图无法解析", details=[problem]) from err
 
 

@@ -55,8 +55,13 @@ def _open_sample(region: Region, files: dict[str, str], user: User, now: datetim
         raise InvalidInput("试运行需要一条差评", details={"sample": ["level 必须是 dissatisfied 或 very_dissatisfied"]})
     run = load_run(case, case.instance, Actor.of(user, Role.ADMIN), now)
     return {
-        "case": {"handling_org": case.handling_org.code, "status": case.status, "data": _start_data(run)},
-        "tasks": [_task(row) for row in open_rows(case.instance.id)],
+        "case": {
+            "handling_org": case.handling_org.code,
+            "handling_org_name": case.handling_org.name,
+            "status": case.status,
+            "data": _start_data(run),
+        },
+        "tasks": [_task(row, bundles.form_definitions(files)) for row in open_rows(case.instance.id)],
         "timers": _timers(run),
         "operations": _operations(case),
         "deadlines": _deadlines(run, now),
@@ -99,13 +104,15 @@ def _start_data(run: Run) -> dict:
     return {k: v for k, v in run.start_data().items() if isinstance(v, str | int | float | bool | list)}
 
 
-def _task(row) -> dict:
+def _task(row, forms: dict[str, dict]) -> dict:
     return {
         "element_id": row.element_id,
         "title": row.title,
         "form_key": row.form_key,
+        "form_title": str((forms.get(row.form_key or "") or {}).get("title") or ""),
         "role": row.candidate_role,
         "org": row.candidate_org.code,
+        "org_name": row.candidate_org.name,
         "due_expr": row.due_expr,
         "due_at": _iso(row.due_at),
         "due_date": _iso(row.due_date),

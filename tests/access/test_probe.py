@@ -37,6 +37,7 @@ SKIP = {"static", "admin.static", "admin.vendor", "ui.bpmn_js", "ui.switch_langu
 SKIP |= {"ui.home", "admin.home", "openapi.document", "openapi.docs"}  # no object: the published contract
 SKIP |= {"health.healthz"}  # no object: counts for the people who run it
 SKIP |= {"rate.window", "rate.record_link", "rate.follow"}  # the evaluator's public pages: a window code or a token
+SKIP |= {"ui.favicon"}  # no object: the site icon
 #: each endpoint with an object: the actions that may let a user through (any of them) and what they act on
 ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "api.get_case": ((Action.CASE_READ,), "case"),
@@ -61,6 +62,9 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "tasks.download": ((Action.CASE_READ,), "attachment"),
     "cases.show": ((Action.CASE_READ,), "case"),
     "cases.diagram": ((Action.CASE_READ,), "case"),
+    "cases.dossier": ((Action.CASE_READ,), "case"),
+    "cases.dossier_pdf": ((Action.CASE_READ,), "case"),
+    "cases.printable": ((Action.CASE_READ,), "case"),
     "cases.comment": ((Action.CASE_COMMENT,), "case"),
     "cases.reveal": ((Action.CASE_REVEAL_EVALUATOR,), "case"),
     "cases.verify": ((Action.AUDIT_VERIFY,), "case"),
@@ -236,6 +240,8 @@ def _path(rule, where: str, targets: Targets, region_code: str) -> str | None:
             values[name] = targets.records[where]
         elif name == "org_id":
             values[name] = db.session.get(Case, targets.cases[where]).evaluation.org_id
+        elif name == "document":
+            values[name] = "callback-record"
         else:
             raise AssertionError(f"the probe does not know the argument {name} of {rule.rule}")
     return rule.build(values, append_unknown=False)[1]

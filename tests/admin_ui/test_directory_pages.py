@@ -4,6 +4,7 @@ import base64
 import io
 import re
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from casemgmt.db import db
@@ -25,6 +26,8 @@ def test_an_admin_previews_a_file_then_imports_the_good_rows(seeded_app):
     assert page.status_code == 200 and "机构目录与事项清单" in page.text
     template = ui.get("/admin/liaoning/directory/orgs/template.xlsx")
     assert template.status_code == 200 and template.data[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(template.data)).active
+    assert sheet.title == "机构目录" and sheet["A1"].value == "机构编码" and sheet["A1"].font.bold
     preview = ui.post(
         "/admin/liaoning/directory/preview",
         {"kind": "orgs", "file": (io.BytesIO(CSV), "orgs.csv")},

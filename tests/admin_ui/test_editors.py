@@ -177,3 +177,27 @@ def test_the_editors_speak_the_users_language_including_the_properties_panel(adm
     terms = json.loads(re.search(r'id="zg-panel-terms">(.*?)</script>', page, re.S).group(1))
     assert terms["User assignment"] == "User assignment"
     assert "Validate" in page and "Deploy as a new version" in page and "Rules of" in page
+
+
+def test_validation_names_elements_by_their_chinese_name_with_the_id_in_brackets_and_no_parser_english(admin):
+    text = active_files()[CALLBACK]
+    broken = set_due_date(text, "Task_Callback", "${workdays(settings['callback_workdays']}")
+    body = post_json(admin, f"{BASE}/rules/validate", {"files": {CALLBACK: broken}, "base": 1}).get_json()
+    problem = next(p for p in body["problems"] if p["element"] == "Task_Callback")
+    assert problem["element_name"] == "回访核实" and "表达式语法错误" in problem["message"]
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", problem["message"]), problem["message"]  # no English sentence
+    assert "回访核实（<code>Task_Callback</code>）" in body["html"]
+    torn = text.replace("</bpmn:process>", "</bpmn:proces>", 1)
+    body = post_json(admin, f"{BASE}/rules/validate", {"files": {CALLBACK: torn}, "base": 1}).get_json()
+    [problem] = [p for p in body["problems"] if p["code"] == "xml_syntax"]
+    assert "XML 格式错误（第 38 行" in problem["message"] and "mismatch" not in problem["message"]
+
+
+def test_the_dry_run_and_the_calendar_page_show_names_not_codes(admin):
+    edited, _ = _edited()
+    html = post_json(admin, f"{BASE}/rules/dry-run", {"files": {CALLBACK: edited}, "base": 1}).get_json()["html"]
+    assert "沈阳市住房和城乡建设局窗口" in html and "通知承办单位" in html and "回访核实" in html
+    assert "<code>notify_unit</code>" not in html and not re.search(r"<td>ln-[a-z-]+</td>", html)
+    page = admin.get(f"{BASE}/calendar").text
+    assert "按错误处理" not in page and "暂定" in page and "当前环节" not in page
+    assert "规则管理" in admin.get("/admin/", follow_redirects=True).text

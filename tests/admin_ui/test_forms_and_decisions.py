@@ -68,7 +68,7 @@ def test_the_decisions_page_offers_a_new_table_when_the_version_has_none(admin):
     page = admin.get(f"{BASE}/decisions").text
     assert "此版本还没有决策表" in page
     page = admin.get(f"{BASE}/decisions?new=routing_rules").text
-    assert f'data-xml="{BASE}/decisions/new.dmn?name=routing_rules"' in page and "dmn-modeler.production.min.js" in page
+    assert f'data-xml="{BASE}/decisions/new.dmn?name=routing_rules"' in page and "build/dmn.js" in page
     assert 'data-file="routing_rules.dmn"' in page
     assert admin.get(f"{BASE}/decisions?new=1bad name").status_code == 400
     assert admin.get(f"{BASE}/decisions/new.dmn?name=a%22b").status_code == 404

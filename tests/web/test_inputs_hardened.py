@@ -12,8 +12,8 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from casemgmt.cases.export import _cell
 from casemgmt.inputs import json_depth_exceeds, strict_int, string_details
+from casemgmt.xlsx import cell as _cell
 from tests.regions.helpers import attach
 from tests.web.flows import CALLBACK, only_task
 from tests.web.ui.conftest import ui  # noqa: F401 - a fixture, used by name

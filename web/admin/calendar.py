@@ -7,6 +7,7 @@ import re
 
 from flask import Blueprint, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from casemgmt.access.policy import Action, Role
 from casemgmt.actor import Actor
@@ -14,7 +15,7 @@ from casemgmt.calendar import changes as calendar_changes
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.inputs import is_digits
-from casemgmt.models import Region
+from casemgmt.models import Organization, Region
 from casemgmt.models.calendar import DAY_KINDS
 from web.admin.scope import region_admin
 from web.ui import local_time, now
@@ -79,8 +80,20 @@ def _page(place: Region, scope: str, year: int, days: list[dict] | None, **conte
         kinds=DAY_KINDS,
         blank_rows=BLANK_ROWS,
         notice_example=NOTICE_EXAMPLE,
+        org_names=_org_names(place, [*overview["scopes"], *overview["editable_scopes"]]),
         **context,
     )
+
+
+def _org_names(place: Region, scopes: list[str]) -> dict[str, str]:
+    """Return the names of the units whose calendars (org:<code>) the page lists."""
+    codes = {s.removeprefix("org:") for s in scopes if s.startswith("org:")}
+    if not codes:
+        return {}
+    stmt = select(Organization.code, Organization.name).where(
+        Organization.region_id == place.id, Organization.code.in_(codes)
+    )
+    return {str(code): str(name) for code, name in db.session.execute(stmt).all()}
 
 
 @bp.get("/admin/<region>/calendar")

@@ -17,8 +17,9 @@ from casemgmt.models import ProcessDefinition, Region
 from casemgmt.rules import bundles, dry_run, settings_form, versions
 from casemgmt.rules.schemas import DeploySchema, UploadSchema
 from web.admin.scope import FILE_CSP, file_of, region_admin, version_or_active
-from web.admin.terms import panel_terms
+from web.admin.terms import dmn_terms, panel_terms
 from web.admin.uploads import ensure_still_active, expected_version, json_body, json_text, uploaded_files
+from web.cases.names import diagram_names
 from web.ui import now
 from web.ui.formview import required_conditions
 
@@ -65,7 +66,7 @@ def decisions(place: Region):
     new = request.args.get("new", "").strip().removesuffix(".dmn")
     if new and not _NEW_NAME.match(new):
         raise InvalidInput(_("A file name is a letter followed by letters, digits, - or _."))
-    return _editor(place, "admin/decisions.html", ".dmn", new=new, accept=".dmn,.xml")
+    return _editor(place, "admin/decisions.html", ".dmn", new=new, accept=".dmn,.xml", terms=dmn_terms())
 
 
 @bp.get("/admin/<region>/decisions/new.dmn")
@@ -147,7 +148,7 @@ def validate(place: Region):
     """Check edited files laid over their base version; return the problems, each naming its element."""
     data = json_body(UploadSchema())
     files = versions.compose_files(place, data["files"], data["remove"], data["base"])
-    problems = versions.check_files(files)
+    problems = named(versions.check_files(files), files)
     html = render_template("admin/_problems.html", problems=problems)
     return jsonify({"valid": not problems, "problems": problems, "html": html, "sha256": bundles.bundle_sha256(files)})
 
@@ -193,7 +194,7 @@ def upload(place: Region):
     files = versions.compose_files(place, uploaded_files(), [], None)
     comment = request.form.get("comment", "").strip()
     if request.form.get("action") != "deploy":
-        problems = versions.check_files(files)
+        problems = named(versions.check_files(files), files)
         return render_overview(place, problems, checked=True), 200 if not problems else 422
     if not 1 <= len(comment) <= 500:
         raise InvalidInput(_("Say in 1 to 500 characters why you deploy."))
@@ -202,7 +203,7 @@ def upload(place: Region):
         definition, created = versions.deploy_version(place, files, _actor(), now(), comment)
     except DiagramInvalid as err:
         db.session.rollback()
-        return render_overview(place, list(err.details or []), checked=True), 422
+        return render_overview(place, named(list(err.details or []), files), checked=True), 422
     db.session.commit()
     flash(
         _("Deployed as version %(v)s.", v=definition.version)
@@ -258,3 +259,9 @@ def settings_preview(place: Region):
     return jsonify(
         {"problems": problems, "changes": changes, "html": html, "files": settings_form.settings_file(settings)}
     )
+
+
+def named(problems: list[dict], files: dict[str, str]) -> list[dict]:
+    """Add the name of each problem's element (回访核实 for Task_Callback), read from the files checked."""
+    names = diagram_names(files)
+    return [{**p, "element_name": names.get(str(p.get("element") or ""), "")} for p in problems]

@@ -10,11 +10,14 @@ from sqlalchemy import select
 
 from casemgmt import audit
 from casemgmt.access.policy import Action, authorize, unit_limit
-from casemgmt.cases.export import export_cases, local
+from casemgmt.cases.export import export_cases
+from casemgmt.cases.inbox import item_names
 from casemgmt.cases.search import PAGE_SIZE, CaseFilter, late_case_ids, search_cases
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.models import Case, CaseStatus, Organization, ServiceItem
+from casemgmt.rules import bundles
+from web.cases.names import choice_labels
 from web.downloads import content_disposition
 from web.ui import audit_key, level_label, login_required, now
 from web.ui.labels import CASE_STATUS_LABELS, label
@@ -54,6 +57,7 @@ def search():
     flt, page = read_filter(), max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = search_cases(g.user, flt, now(), page)
     late = late_case_ids([c.id for c in rows], now())
+    items = _items()
     return render_template(
         "audit/search.html",
         flt=flt,
@@ -63,7 +67,8 @@ def search():
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         orgs=_orgs(),
-        items=_items(),
+        items=items,
+        item_names={i.code: i.name for i in items},
         statuses=list(CaseStatus),
         args=request.args,
     )
@@ -73,7 +78,7 @@ def search():
 @login_required
 def export():
     """Send the matching cases (filter in the query string) as an xlsx workbook; a POST, as it writes an event."""
-    content = export_cases(g.user, read_filter(), now(), _headers(), _row)
+    content = export_cases(g.user, read_filter(), now(), _headers(), _row, _("Cases"))
     db.session.commit()
     name = f"cases-{now():%Y%m%d%H%M}.xlsx"
     return Response(
@@ -123,18 +128,36 @@ def _row(case: Case, late: bool) -> list[object]:
         case.case_no,
         case.region.name,
         case.handling_org.name,
-        ev.item_code,
+        _item_name(case),
         ev.record_no,
         level_label(case.region, ev.level),
         "、".join(ev.reasons or []),
         who["name"],
         who["phone"],
         label(CASE_STATUS_LABELS, case.status),
-        case.outcome or "",
-        local(case.opened_at),
-        local(case.closed_at),
+        outcome_name(case),
+        case.opened_at,
+        case.closed_at,
         _("Yes") if late else _("No"),
     ]
+
+
+def _item_name(case: Case) -> str:
+    names = g.setdefault("export_item_names", {})
+    code = case.evaluation.item_code
+    if (case.region_id, code) not in names:
+        names[(case.region_id, code)] = item_names(case.region_id, {code}).get(code, code)
+    return names[(case.region_id, code)]
+
+
+def outcome_name(case: Case) -> str:
+    """Return the label the case's forms give its outcome (建立台账限期整改), not the stored value (ledger)."""
+    if not case.outcome:
+        return ""
+    cache = g.setdefault("outcome_names", {})
+    if case.definition_id not in cache:
+        cache[case.definition_id] = choice_labels(bundles.forms_of(case.definition), ("outcome", "handling"))
+    return cache[case.definition_id].get(case.outcome, case.outcome)
 
 
 def _orgs() -> list[Organization]:

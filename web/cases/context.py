@@ -13,6 +13,7 @@ from casemgmt.cases.trail import diagram_marks
 from casemgmt.models import Case, User
 from casemgmt.notices.queries import list_case_notices
 from web.api.present import mask_phone
+from web.cases.names import org_names
 from web.cases.timeline import timeline
 from web.casework.context import case_casework
 from web.ui.present import evaluator_view
@@ -38,9 +39,15 @@ def case_page_context(
         "verification": verification,
         "event_count": len(events),
         "item_name": item_names(case.region_id, {code}).get(code, ""),
-        "notices": [(n, _recipient(n.recipient, n.channel, revealed)) for n in list_case_notices(case.id)],
+        "notices": _notices(case, revealed),
         "casework": case_casework(case, user),
     }
+
+
+def _notices(case: Case, revealed: bool) -> list[tuple]:
+    notices = list_case_notices(case.id)
+    units = org_names(case.region_id, {n.recipient for n in notices if n.channel == "internal"})
+    return [(n, units.get(n.recipient) or _recipient(n.recipient, n.channel, revealed)) for n in notices]
 
 
 def _recipient(recipient: str, channel: str, revealed: bool) -> str:

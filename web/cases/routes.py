@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from casemgmt import audit
 from casemgmt.access.operations import reveal_evaluator
@@ -18,6 +19,8 @@ from casemgmt.models import Case
 from casemgmt.notices.queries import get_message
 from casemgmt.notices.relay import retry_message
 from web.cases.context import case_page_context
+from web.cases.dossier import dossier_context, render_pdf
+from web.downloads import content_disposition
 from web.ui import audit_key, login_required, now, safe_next
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -89,3 +92,42 @@ def diagram(case_id: int):
     """Send the main diagram of the version the case ran on."""
     case = access_case(g.user, case_id)
     return Response(main_diagram(case), mimetype="application/xml")
+
+
+#: the printable documents of a case: URL name -> (title, partial template)
+DOCUMENTS = {
+    "callback-record": (_l("Callback record"), "cases/_callback_record.html"),
+    "rectification-notice": (_l("Rectification notice"), "cases/_rectification_notice.html"),
+}
+
+
+@bp.get("/cases/<int:case_id>/dossier")
+@login_required
+def dossier(case_id: int):
+    """Show the case dossier (案卷) as a printable page."""
+    case = access_case(g.user, case_id)
+    return render_template("cases/dossier.html", pdf=False, **dossier_context(case, g.user, now(), audit_key()))
+
+
+@bp.get("/cases/<int:case_id>/dossier.pdf")
+@login_required
+def dossier_pdf(case_id: int):
+    """Send the case dossier as a PDF with its Chinese fonts embedded."""
+    case = access_case(g.user, case_id)
+    html = render_template("cases/dossier.html", pdf=True, **dossier_context(case, g.user, now(), audit_key()))
+    name = f"{case.case_no}-案卷.pdf"
+    return Response(
+        render_pdf(html, request.url_root),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": content_disposition(name), "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/cases/<int:case_id>/<any('callback-record', 'rectification-notice'):document>")
+@login_required
+def printable(case_id: int, document: str):
+    """Show a printable document of the case: the callback record (回访记录) or rectification notice (整改通知书)."""
+    case = access_case(g.user, case_id)
+    title, partial = DOCUMENTS[document]
+    context = dossier_context(case, g.user, now(), audit_key())
+    return render_template("cases/document.html", pdf=False, title=title, partial=partial, **context)

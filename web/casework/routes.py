@@ -10,7 +10,6 @@ from casemgmt.access.operations import call_evaluator
 from casemgmt.access.policy import Action, authorize, may_call_evaluator
 from casemgmt.access.queries import access_case, access_task
 from casemgmt.cases import operations as case_ops
-from casemgmt.cases.export import workbook
 from casemgmt.cases.queries import list_case_attachments
 from casemgmt.casework import appeals, callbacks, extension_requests, transfers
 from casemgmt.casework import queries as casework_queries
@@ -20,6 +19,7 @@ from casemgmt.db import db
 from casemgmt.errors import FormInvalid, InvalidInput, TaskNotOpen
 from casemgmt.inputs import strict_int
 from casemgmt.models import Case, LedgerStatus
+from casemgmt.xlsx import Sheet, workbook
 from web.casework.caseforms import case_form, kept_case_files, read_case_form
 from web.casework.ledger_view import ledger_filters, ledger_headers, ledger_row
 from web.downloads import content_disposition
@@ -231,7 +231,7 @@ def ledger_xlsx():
     """Send the filtered ledger as an xlsx workbook (no personal data in it)."""
     authorize(g.user, Action.LEDGER_READ, region_id=g.user.region_id)
     entries = casework_queries.ledger_rows(g.user, now(), **ledger_filters(request.args))
-    content = workbook("ledger", ledger_headers(), [ledger_row(e, now()) for e in entries])
+    content = workbook([Sheet("整改台账", ledger_headers(), [ledger_row(e, now()) for e in entries])])
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -22,7 +22,7 @@ CSP = (
 @bp.before_app_request
 def load_user() -> None:
     """Put the signed-in user (or None) on g for this request."""
-    if "api" in request.blueprints or request.endpoint in ("static", "ui.bpmn_js"):
+    if "api" in request.blueprints or request.endpoint in ("static", "ui.bpmn_js", "ui.favicon"):
         return
     user = get_active_user(session.get("user_id"))
     if user is not None and session.get("session_version") != user.session_version:
@@ -91,3 +91,9 @@ def bpmn_js(filename: str):
     if not BPMN_JS_DIST.is_dir():
         abort(404, description="bpmn-js is not installed: run make setup (npm ci)")
     return send_from_directory(BPMN_JS_DIST, filename, max_age=3600)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the site's icon where browsers look for it."""
+    return send_from_directory(Path(__file__).resolve().parents[1] / "static", "favicon.ico", max_age=86400)

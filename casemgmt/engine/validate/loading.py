@@ -50,7 +50,8 @@ def _load(name: str, data: bytes, budget: _Budget) -> _Doc | Problem:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as err:
-        return _problem(name, None, "xml_syntax", f"XML 格式错误：{err.msg}")
+        line, column = err.position if err.position else (0, 0)  # lxml's own (English) text is not shown
+        return _problem(name, None, "xml_syntax", f"XML 格式错误（第 {line} 行第 {column} 列附近）：标签未闭合或不匹配")
     if root.getroottree().docinfo.doctype:
         return _problem(name, None, "doctype", "文件不允许包含 DOCTYPE 声明")
     return _root_kind(name, root, budget)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,28 @@ def schema_problems(doc: _Doc) -> Iterator[Problem]:
         for long, short in _SHORT.items():
             message = message.replace(long, short)
         element = _element_at(doc, line)
-        yield _problem(doc.name, element, "bpmn_schema", f"不符合 BPMN 2.0 规范（第 {line} 行）：{message}")
+        text = f"不符合 BPMN 2.0 规范（第 {line} 行）：{_in_chinese(message)}"
+        yield _problem(doc.name, element, "bpmn_schema", text)
+
+
+_SCHEMA_TAG = re.compile(r"Element '([^']+)'")
+_SCHEMA_ATTRIBUTE = re.compile(r"attribute '([^']+)'")
+
+
+def _in_chinese(message: str) -> str:
+    """Say what libxml2's (English) schema message is about: the element or attribute, and the kind of fault."""
+    tag = _SCHEMA_TAG.search(message)
+    attribute = _SCHEMA_ATTRIBUTE.search(message)
+    what = f"元素 {tag.group(1)}" if tag else "此元素"
+    if attribute:
+        what += f" 的属性 {attribute.group(1)}"
+    if "not expected" in message or "is not allowed" in message:
+        return f"{what} 不应出现在此处"
+    if "Missing child element" in message or "is required but missing" in message:
+        return f"{what} 缺少必需的内容"
+    if "is not a valid value" in message or "not accepted" in message:
+        return f"{what} 的取值无效"
+    return f"{what} 的写法不符合规范"
 
 
 def _element_at(doc: _Doc, line: int) -> str | None:

@@ -1,12 +1,13 @@
 """Case search for auditors: filters, scope, pages, and the results exported to xlsx (masked, audited)."""
 
+from datetime import datetime
 from io import BytesIO
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from casemgmt.db import db
-from casemgmt.models import AuditEvent
+from casemgmt.models import AuditEvent, Case
 
 
 def _found(page: str) -> int:
@@ -72,9 +73,29 @@ def test_results_export_to_xlsx_with_the_evaluator_masked_and_the_export_audited
     header = rows[0]
     row = dict(zip(header, rows[1], strict=True))
     assert row["工单编号"] == old["case_no"] and row["电话"] == "138****1234" and row["评价人"] == "张*"
-    assert row["评价等级"] == "非常不满意" and row["已逾期"] == "是" and row["生成时间"] == "2025-09-22 10:00"
+    assert row["评价等级"] == "非常不满意" and row["已逾期"] == "是" and row["生成时间"] == datetime(2025, 9, 22, 10, 0)
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "cases_exported")).all()
     assert event.actor == "ln-auditor" and event.payload["count"] == 1 and event.payload["filter"]["overdue"] == "True"
+
+
+def test_the_export_opens_cleanly_names_real_dates_fitted_widths_bold_frozen_filtered_header(api, ui, clock):
+    old, *_ = _three(api, clock)
+    db.session.get(Case, old["case_id"]).outcome = "ledger"  # as a closed ledger case stores it
+    db.session.commit()
+    book = load_workbook(BytesIO(ui("ln-auditor").post("/audit/cases.xlsx").data))
+    sheet = book.active
+    assert sheet.title == "工单" and sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:N4"
+    assert all(c.font.bold for c in sheet[1]) and not sheet["A2"].font.bold
+    rows = [dict(zip([c.value for c in sheet[1]], [c.value for c in r], strict=True)) for r in sheet.iter_rows(2)]
+    assert {r["事项"] for r in rows} >= {"企业设立登记"} and not {r["事项"] for r in rows} & {"LN-0001", "LN-0002"}
+    outcomes = {r["核实结论"] for r in rows}
+    assert (
+        outcomes & {"建立台账限期整改", "属实：情况复杂、一时难以解决，建立台账限期整改"} and "ledger" not in outcomes
+    )
+    opened = sheet.cell(2, 12)
+    assert isinstance(opened.value, datetime) and opened.number_format == "yyyy-mm-dd hh:mm"
+    widths = {k: sheet.column_dimensions[k].width for k in "ABCDL"}
+    assert widths["L"] >= 16 and widths["C"] > widths["B"] and len(set(widths.values())) > 1, widths
 
 
 def test_a_cell_that_looks_like_a_formula_is_exported_as_text(api, ui):

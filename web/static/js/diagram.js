@@ -33,7 +33,9 @@
       if (current.has(element.id)) { canvas.addMarker(element.id, "zg-current"); }
       if (late.has(element.id)) { canvas.addMarker(element.id, "zg-timeout"); }
     });
-    canvas.zoom("fit-viewport");
+    var toolbar = document.querySelector('.diagram-tools[data-target="diagram"]');
+    if (toolbar && window.ZGDiagramTools) { window.ZGDiagramTools.attach(toolbar, [{ viewer: viewer, container: el }]); }
+    else { canvas.zoom("fit-viewport"); }
     el.dataset.ready = "true";
   }
 

@@ -5,7 +5,21 @@
   var rules = window.ZgRules, M = rules.messages;
   if (!el) { return; }
   if (!window.DmnJS) { rules.status(M.not_built, "error"); return; }
-  var editor = new window.DmnJS({ container: el, common: { keyboard: { bindTo: window } } });
+  // dmn-js's translate service, fed the page's dictionary (the catalog's words for its English texts)
+  var termsEl = document.getElementById("zg-dmn-terms");
+  var terms = termsEl ? JSON.parse(termsEl.textContent) : {};
+  function translate(template, replacements) {
+    return (terms[template] || template).replace(/{([^}]+)}/g, function (all, key) {
+      return replacements && key in replacements ? replacements[key] : all;
+    });
+  }
+  // each view takes its own additionalModules (dmn-js replaces the common ones with the view's)
+  var translation = function () { return { additionalModules: [{ translate: ["value", translate] }] }; };
+  var editor = new window.DmnJS({
+    container: el,
+    common: { keyboard: { bindTo: window } },
+    drd: translation(), decisionTable: translation(), literalExpression: translation(), boxedExpression: translation()
+  });
   var name = el.dataset.file;
   window.zgDecisions = editor;
 

@@ -6,13 +6,14 @@
   if (!root || !window.BpmnJS) { return; }
   var marks = JSON.parse(root.dataset.marks);
   var sides = { old: { add: marks.removed, kind: "zg-removed" }, new: { add: marks.added, kind: "zg-added" } };
-  var viewers = [], syncing = false;
+  var viewers = [], pairs = [], syncing = false;
 
   function draw(el) {
     var side = sides[el.dataset.side];
     if (!el.dataset.xml) { el.classList.add("diagram-error"); el.textContent = el.dataset.missing; return; }
     var viewer = new window.BpmnJS({ container: el });
     viewers.push(viewer);
+    pairs.push({ viewer: viewer, container: el });
     return fetch(el.dataset.xml, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.text(); })
       .then(function (xml) { return viewer.importXML(xml); })
@@ -63,7 +64,13 @@
   }
 
   Promise.all(Array.prototype.map.call(root.querySelectorAll(".diff-diagram"), draw)).then(function () {
-    focus();
+    var toolbar = document.querySelector('.diagram-tools[data-target="diff"]');
+    if (toolbar && window.ZGDiagramTools && pairs.length) {
+      syncing = true;
+      window.ZGDiagramTools.attach(toolbar, pairs);
+      syncing = false;
+    }
+    if (!toolbar) { focus(); }
     sync();
     root.dataset.ready = "true";
   });
