@@ -15,6 +15,7 @@ from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.intake import records
 from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
+from casemgmt.stats import rollups
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
     _check_reasons(region, payload, is_bad)
     records.check_rating_window(region, payload)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
+    rollups.on_evaluation(evaluation)
     records.mark_rated(region, evaluation)
     actor = Actor.of(submitter, Role.CHANNEL)
     if not is_bad:

@@ -20,6 +20,7 @@ from casemgmt.models.heartbeat import WorkerHeartbeat
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
 from casemgmt.models.org import Organization, Region, ServiceItem
 from casemgmt.models.service_record import ServiceRecord, ServiceRecordStatus
+from casemgmt.models.stats import COUNTER_COLUMNS, StatRollup
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "LedgerStatus",
     "ServiceRecord",
     "ServiceRecordStatus",
+    "StatRollup",
+    "COUNTER_COLUMNS",
     "TaskStatus",
     "Transfer",
     "Attachment",
