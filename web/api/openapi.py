@@ -59,6 +59,14 @@ class Operation:
     status: int = 200
 
 
+STATS_QUERY = {
+    "period": {
+        "type": "string",
+        "maxLength": 64,
+        "description": "统计期间：2025、2025Q3、2025-09 或 2025-09-01..2025-10-01",
+    },
+    "org": {"type": "string", "maxLength": 64, "description": "机构编码（含下级）"},
+}
 INSTANT = {"type": "string", "format": "date-time", "description": "带时区的 ISO 时间，如 2025-10-01T00:00:00+08:00"}
 OPERATIONS: dict[str, Operation] = {
     "api.post_evaluation": Operation("提交评价；差评开启工单", Action.EVALUATION_SUBMIT, EvaluationSchema, status=201),
@@ -99,6 +107,26 @@ OPERATIONS: dict[str, Operation] = {
     "api.casework.get_unit_stats": Operation(
         "各机构评价统计", Action.STATS_READ, query={"from": {**INSTANT}, "to": {**INSTANT}}
     ),
+    "api.stats.get_overview": Operation("统计总览与趋势", Action.STATS_READ, query={**STATS_QUERY}),
+    "api.stats.get_ranking": Operation("各单位比率排名", Action.STATS_READ, query={**STATS_QUERY}),
+    "api.stats.get_hotspots": Operation(
+        "差评热点（事项、原因、渠道、工号）",
+        Action.STATS_READ,
+        query={**STATS_QUERY, "dim": {"type": "string", "maxLength": 16}, "limit": {"type": "integer", "minimum": 1}},
+    ),
+    "api.stats.get_repeats": Operation("重复差评", Action.STATS_READ, query={**STATS_QUERY}),
+    "api.stats.get_stat_cases": Operation(
+        "统计数字背后的工单",
+        Action.STATS_READ,
+        query={
+            **STATS_QUERY,
+            "figure": {"type": "string", "maxLength": 32},
+            "dim": {"type": "string", "maxLength": 16},
+            "key": {"type": "string", "maxLength": 128},
+            "page": {"type": "integer", "minimum": 1},
+        },
+    ),
+    "api.stats.get_definitions": Operation("统计口径与依据", Action.STATS_READ),
     "api.casework.post_service_record": Operation(
         "登记办件", Action.SERVICE_RECORD_REGISTER, ServiceRecordSchema, status=201
     ),
