@@ -35,9 +35,9 @@ def scope_json(scope: Scope) -> dict:
 @bp.get("/stats/overview")
 @token_required
 def get_overview():
-    """Return the scope's counters, rates and repeat counts, and their trend per month (per day within a month)."""
+    """Return the scope's counters, rates and repeat counts, and their trend per month (per day within a quarter)."""
     scope = scope_arg()
-    by = "day" if (scope.end - scope.start).days <= 31 else "month"
+    by = "day" if (scope.end - scope.start).days <= 92 else "month"
     body = {"scope": scope_json(scope), "totals": figures.totals(scope), "trend": figures.trend(scope, by)}
     return jsonify(body)
 
