@@ -88,6 +88,12 @@ RATES = (
 REPEAT_THRESHOLD = 2
 
 
+def bucket(dim: str, day: date) -> date:
+    """Return the day a rollup row of a dimension is kept under: units by day (trends), every other dimension by
+    month (its first day), so that items, staff numbers and reasons stay far fewer rows than the evaluations."""
+    return day if dim == "unit" else day.replace(day=1)
+
+
 def local_day(at: datetime) -> date:
     """Return the Asia/Shanghai day of an instant."""
     return at.astimezone(LOCAL).date()

@@ -89,7 +89,7 @@ def _where(scope: Scope, dim: str):
     conds = [
         StatRollup.region_id == scope.region.id,
         StatRollup.dim == dim,
-        StatRollup.day >= scope.start,
+        StatRollup.day >= d.bucket(dim, scope.start),
         StatRollup.day < scope.end,
     ]
     if scope.path is not None:

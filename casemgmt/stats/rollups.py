@@ -137,7 +137,14 @@ def _bump(evaluation: Evaluation, deltas: dict[str, int], with_reasons: bool) ->
 
 
 def _upsert(region_id: int, day: date, dim: str, key: str, org_id: int, deltas: dict[str, int]) -> None:
-    values = {"region_id": region_id, "day": day, "dim": dim, "key": key[:128], "org_id": org_id, **deltas}
+    values = {
+        "region_id": region_id,
+        "day": d.bucket(dim, day),
+        "dim": dim,
+        "key": key[:128],
+        "org_id": org_id,
+        **deltas,
+    }
     table = StatRollup.__table__
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)

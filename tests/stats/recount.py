@@ -30,16 +30,16 @@ def recount(region_id: int) -> dict[tuple, dict[str, int]]:
         counts = _counts(ev, cases.get(ev.id))
         for dim, key in dims_of(ev, with_reasons=True):
             for name, value in counts.items():
-                rows[(dim, key, ev.org_id, day)][name] += value
+                rows[(dim, key, ev.org_id, d.bucket(dim, day))][name] += value
         if ev.revoked_at is not None:
             label = d.revocation_label(ev.revoked_reason)
-            rows[("revoked", label, ev.org_id, day)]["revoked"] += 1
+            rows[("revoked", label, ev.org_id, d.bucket("revoked", day))]["revoked"] += 1
     records = select(ServiceRecord).where(
         ServiceRecord.region_id == region_id, ServiceRecord.status == ServiceRecordStatus.UNRATED
     )
     for record in db.session.scalars(records):
         for dim, key in (("unit", ""), ("item", record.item_code), ("channel", record.channel)):
-            rows[(dim, key, record.org_id, d.local_day(record.completed_at))]["unrated"] += 1
+            rows[(dim, key, record.org_id, d.bucket(dim, d.local_day(record.completed_at)))]["unrated"] += 1
     return {k: v for k, v in rows.items() if any(v.values())}
 
 
