@@ -28,6 +28,7 @@ DEFAULT_CALLBACK_WORKDAYS = 3
 
 DIMENSIONS = {
     "unit": "被评价单位",
+    "month": "被评价单位（按月）",
     "item": "服务事项",
     "channel": "评价渠道",
     "staff": "工作人员工号",

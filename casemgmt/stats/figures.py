@@ -100,23 +100,28 @@ def _where(scope: Scope, dim: str):
     return conds
 
 
+def unit_dim(scope: Scope) -> str:
+    """Return the dimension a unit figure reads: months when the period is whole months (12 rows a year per
+    unit instead of 365), days otherwise."""
+    return "month" if scope.start.day == 1 and scope.end.day == 1 else "unit"
+
+
 def with_rates(counts: dict[str, int]) -> dict:
     """Return counters and their rates (definitions.RATES) in one dict."""
     return {**counts, **d.rates_of(counts)}
 
 
 def totals(scope: Scope) -> dict:
-    """Return the scope's counters and rates, with its repeat bad reviews (unit, item, staff number)."""
-    row = db.session.execute(select(*_sums()).where(*_where(scope, "unit"))).one()
-    out = with_rates({name: int(getattr(row, name)) for name in COUNTER_COLUMNS})
-    out["repeat"] = {dim: len(repeats(scope, dim)) for dim in ("unit", "item", "staff")}
-    return out
+    """Return the scope's counters and rates."""
+    row = db.session.execute(select(*_sums()).where(*_where(scope, unit_dim(scope)))).one()
+    return with_rates({name: int(getattr(row, name)) for name in COUNTER_COLUMNS})
 
 
 def trend(scope: Scope, by: str = "month") -> list[dict]:
     """Return counters and rates per day or month of the period."""
+    dim = "unit" if by == "day" else unit_dim(scope)
     rows = db.session.execute(
-        select(StatRollup.day, *_sums()).where(*_where(scope, "unit")).group_by(StatRollup.day).order_by(StatRollup.day)
+        select(StatRollup.day, *_sums()).where(*_where(scope, dim)).group_by(StatRollup.day).order_by(StatRollup.day)
     )
     buckets: dict[str, dict[str, int]] = {}
     for row in rows:
@@ -133,10 +138,13 @@ def by_unit(scope: Scope) -> list[dict]:
     per_org = {
         row.org_id: {name: int(getattr(row, name)) for name in COUNTER_COLUMNS}
         for row in db.session.execute(
-            select(StatRollup.org_id, *_sums()).where(*_where(scope, "unit")).group_by(StatRollup.org_id)
+            select(StatRollup.org_id, *_sums()).where(*_where(scope, unit_dim(scope))).group_by(StatRollup.org_id)
         )
     }
     children = _children(scope)
+    parents = set(
+        db.session.scalars(select(Organization.parent_id).where(Organization.parent_id.in_([c.id for c in children])))
+    )
     orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.region_id == scope.region.id))}
     rows = []
     for child in children:
@@ -147,7 +155,7 @@ def by_unit(scope: Scope) -> list[dict]:
                     counts[name] += sums[name]
         if any(counts.values()):
             rows.append(
-                {"org": child.code, "name": child.name, "has_children": _has_children(child), **with_rates(counts)}
+                {"org": child.code, "name": child.name, "has_children": child.id in parents, **with_rates(counts)}
             )
     own = per_org.get(scope.org.id) if scope.org is not None else None
     if scope.org is not None and own is not None and any(own.values()):  # the unit's own ratings, beside its children
@@ -189,16 +197,11 @@ def _children(scope: Scope) -> list[Organization]:
     return list(db.session.scalars(stmt.order_by(Organization.path)))
 
 
-def _has_children(org: Organization) -> bool:
-    return db.session.scalar(select(Organization.id).where(Organization.parent_id == org.id).limit(1)) is not None
-
-
 def hot_spots(scope: Scope, dim: str, limit: int = 10) -> list[dict]:
     """Return the keys of a dimension (item, reason, channel, staff) with the most counted bad reviews."""
-    if dim not in d.DIMENSIONS or dim == "unit":
-        raise InvalidInput(
-            "统计维度不正确", details={"dim": ["可选：" + "、".join(k for k in d.DIMENSIONS if k != "unit")]}
-        )
+    if dim not in d.DIMENSIONS or dim in ("unit", "month"):
+        choices = "、".join(k for k in d.DIMENSIONS if k not in ("unit", "month"))
+        raise InvalidInput("统计维度不正确", details={"dim": ["可选：" + choices]})
     order = StatRollup.revoked if dim == "revoked" else StatRollup.bad
     stmt = (
         select(StatRollup.key, *_sums())
@@ -218,7 +221,7 @@ def repeats(scope: Scope, dim: str) -> list[dict]:
     group = StatRollup.org_id if dim == "unit" else StatRollup.key
     stmt = (
         select(group.label("key"), func.sum(StatRollup.bad).label("bad"))
-        .where(*_where(scope, dim))
+        .where(*_where(scope, unit_dim(scope) if dim == "unit" else dim))
         .group_by(group)
         .having(func.sum(StatRollup.bad) >= d.REPEAT_THRESHOLD)
         .order_by(func.sum(StatRollup.bad).desc(), group)

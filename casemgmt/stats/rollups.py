@@ -78,7 +78,7 @@ def on_revoked(case: Case, label: str, now: datetime) -> None:
 def on_unrated(record: ServiceRecord) -> None:
     """A service record settled as unrated (未评) counts under its unit, item and channel."""
     day = d.local_day(record.completed_at)
-    for dim, key in (("unit", ""), ("item", record.item_code), ("channel", record.channel)):
+    for dim, key in (("unit", ""), ("month", ""), ("item", record.item_code), ("channel", record.channel)):
         _upsert(record.region_id, day, dim, key, record.org_id, {"unrated": 1})
 
 
@@ -119,7 +119,7 @@ def _day(evaluation: Evaluation) -> date:
 
 def dims_of(evaluation: Evaluation, with_reasons: bool) -> list[tuple[str, str]]:
     """Return the (dimension, key) pairs an evaluation counts under."""
-    dims = [("unit", ""), ("item", evaluation.item_code), ("channel", evaluation.channel)]
+    dims = [("unit", ""), ("month", ""), ("item", evaluation.item_code), ("channel", evaluation.channel)]
     if evaluation.staff_no:
         dims.append(("staff", evaluation.staff_no))
     if with_reasons and evaluation.is_bad:

@@ -38,7 +38,7 @@ def recount(region_id: int) -> dict[tuple, dict[str, int]]:
         ServiceRecord.region_id == region_id, ServiceRecord.status == ServiceRecordStatus.UNRATED
     )
     for record in db.session.scalars(records):
-        for dim, key in (("unit", ""), ("item", record.item_code), ("channel", record.channel)):
+        for dim, key in (("unit", ""), ("month", ""), ("item", record.item_code), ("channel", record.channel)):
             rows[(dim, key, record.org_id, d.bucket(dim, d.local_day(record.completed_at)))]["unrated"] += 1
     return {k: v for k, v in rows.items() if any(v.values())}
 

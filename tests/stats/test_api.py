@@ -26,7 +26,8 @@ def test_overview_counts_and_rates_for_the_region(api, clock):
     assert (totals["evaluations"], totals["bad"], totals["good"], totals["real_name_bad"]) == (4, 3, 1, 3)
     assert totals["called_back"] == 1 and totals["callback_rate"] == 33.33 and totals["good_rate"] == 25.0
     assert totals["average_score"] == round((0 + 0 + 0 + 8) / 4, 2)
-    assert totals["repeat"]["item"] == 1 and totals["repeat"]["unit"] == 1  # LN-0002 and ln-sy-scjg twice
+    repeats = api.get("/api/v1/stats/repeats?period=2025Q3", "ln-coordinator").get_json()
+    assert [r["key"] for r in repeats["item"]] == ["LN-0002"] and [r["key"] for r in repeats["unit"]] == ["ln-sy-scjg"]
     assert [row["period"] for row in body["trend"]] == ["2025-09-29"]
     assert api.get("/api/v1/stats/overview?period=2025Q4", "ln-coordinator").get_json()["totals"]["evaluations"] == 0
 
