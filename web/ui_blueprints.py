@@ -13,11 +13,12 @@ def register_ui(app: Flask) -> None:
     from web.auth.routes import bp as auth_bp
     from web.cases.routes import bp as cases_bp
     from web.inbox.routes import bp as inbox_bp
+    from web.public.routes import bp as public_bp
     from web.stats.routes import bp as stats_bp
     from web.tasks.routes import bp as tasks_bp
     from web.ui.routes import bp as ui_bp
 
-    for bp in (ui_bp, auth_bp, inbox_bp, tasks_bp, cases_bp, audit_bp, stats_bp):
+    for bp in (ui_bp, auth_bp, inbox_bp, tasks_bp, cases_bp, audit_bp, stats_bp, public_bp):
         app.register_blueprint(bp)
     app.before_request(refuse_unclean_form_text)
 

@@ -52,6 +52,7 @@ class Action(StrEnum):
     EVALUATION_SUBMIT = "evaluation.submit"
     SERVICE_RECORD_REGISTER = "service_record.register"
     STATS_READ = "stats.read"
+    STATS_PUBLISH = "stats.publish"
     AUDIT_VERIFY = "audit.verify"
     RULES_READ = "rules.read"
     RULES_DEPLOY = "rules.deploy"
@@ -109,6 +110,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.EVALUATION_SUBMIT: {CHANNEL: REGION},
     Action.SERVICE_RECORD_REGISTER: {CHANNEL: REGION},
     Action.STATS_READ: _OVERSIGHT,
+    Action.STATS_PUBLISH: {COORDINATOR: REGION},
     Action.AUDIT_VERIFY: {COORDINATOR: REGION, ADMIN: REGION, AUDITOR: REGION},
     Action.RULES_READ: _REGION_ADMIN,
     Action.RULES_DEPLOY: _REGION_ADMIN,
@@ -176,6 +178,7 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
         "登记办件：只有本地区的办件系统账号可以登记",
     ),
     Action.STATS_READ: ("read per-unit rating statistics (units within the scope)", "查看统计"),
+    Action.STATS_PUBLISH: ("publish the region's ranking, 通报 and quarterly or annual reports", "发布统计报告"),
     Action.AUDIT_VERIFY: ("verify a case's audit hash chain", "校验该工单的哈希链"),
     Action.RULES_READ: (
         "read the region's rule versions, files, diffs, editors and forms",

@@ -20,7 +20,7 @@ from casemgmt.models.heartbeat import WorkerHeartbeat
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntry, LedgerNote, LedgerStatus
 from casemgmt.models.org import Organization, Region, ServiceItem
 from casemgmt.models.service_record import ServiceRecord, ServiceRecordStatus
-from casemgmt.models.stats import COUNTER_COLUMNS, StatRollup
+from casemgmt.models.stats import COUNTER_COLUMNS, ReportKind, StatReport, StatRollup
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
@@ -38,6 +38,8 @@ __all__ = [
     "ServiceRecord",
     "ServiceRecordStatus",
     "StatRollup",
+    "StatReport",
+    "ReportKind",
     "COUNTER_COLUMNS",
     "TaskStatus",
     "Transfer",

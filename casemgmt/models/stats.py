@@ -6,12 +6,14 @@ One row per (region, local day, dimension, key, unit). The dimensions (casemgmt/
 subtree with a prefix match on organizations.path. The dashboard reads these rows, never the evaluations.
 """
 
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casemgmt.db import db
+from casemgmt.models.types import EnumText, JSONType, UTCDateTime, one_of
 
 #: the counters of a rollup row, in column order (their meaning: casemgmt/stats/definitions.py COUNTERS)
 COUNTER_COLUMNS = (
@@ -62,3 +64,35 @@ class StatRollup(db.Model):
     closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     closed_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     satisfied_after: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ReportKind(StrEnum):
+    """What a published statistics report is (stat_reports.kind)."""
+
+    #: ranking and 通报: the units with the lowest rates, repeat bad reviews, open cases
+    NOTICE = "notice"
+    QUARTERLY = "quarterly"
+    ANNUAL = "annual"
+
+
+class StatReport(db.Model):
+    """A published report, frozen: its figures and files never change; the audit log holds their sha256."""
+
+    __tablename__ = "stat_reports"
+    __table_args__ = (
+        Index("ix_stat_reports_region_published", "region_id", "published_at"),
+        one_of("kind", ReportKind),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    kind: Mapped[ReportKind] = mapped_column(EnumText(ReportKind))
+    period: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(256))
+    figures: Mapped[dict] = mapped_column(JSONType)
+    xlsx: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    xlsx_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by: Mapped[str] = mapped_column(String(64))

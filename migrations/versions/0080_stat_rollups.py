@@ -6,6 +6,7 @@ Revises: 0050
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0080"
 down_revision = "0050"
@@ -52,6 +53,29 @@ def upgrade() -> None:
     op.create_index("ix_stat_rollups_region_dim_day", "stat_rollups", ["region_id", "dim", "day"], unique=False)
 
 
+    op.create_table(
+        "stat_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("period", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=256), nullable=False),
+        sa.Column("figures", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column("xlsx", sa.LargeBinary(), nullable=False),
+        sa.Column("pdf", sa.LargeBinary(), nullable=True),
+        sa.Column("xlsx_sha256", sa.String(length=64), nullable=False),
+        sa.Column("pdf_sha256", sa.String(length=64), nullable=True),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_by", sa.String(length=64), nullable=False),
+        sa.CheckConstraint("kind IN ('notice', 'quarterly', 'annual')", name=op.f("ck_stat_reports_kind")),
+        sa.ForeignKeyConstraint(["region_id"], ["regions.id"], name=op.f("fk_stat_reports_region_id_regions")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stat_reports")),
+    )
+    op.create_index("ix_stat_reports_region_published", "stat_reports", ["region_id", "published_at"], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_index("ix_stat_reports_region_published", table_name="stat_reports")
+    op.drop_table("stat_reports")
     op.drop_index("ix_stat_rollups_region_dim_day", table_name="stat_rollups")
     op.drop_table("stat_rollups")

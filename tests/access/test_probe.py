@@ -25,6 +25,10 @@ ROLES = ("officer", "supervisor", "coordinator", "admin", "auditor", "channel")
 SKIP = {"static", "admin.static", "admin.vendor", "ui.bpmn_js", "ui.switch_language", "auth.login", "auth.logout"}
 SKIP |= {"ui.home", "admin.home", "openapi.document", "openapi.docs"}  # no object: the published contract
 SKIP |= {"stats.echarts"}  # no object: the ECharts files of the npm install
+# a published report is a region's object: tests/stats/test_reports.py checks another region's is a 404
+SKIP |= {"api.stats.get_stat_report_file", "stats.report_file"}
+# public by design (no sign-in): published figures and reports only, tests/stats/test_public.py
+SKIP |= {"public.region_stats", "public.report_file", "public.index"}
 SKIP |= {"health.healthz"}  # no object: counts for the people who run it
 #: each endpoint with an object: the actions that may let a user through (any of them) and what they act on
 ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
@@ -74,6 +78,10 @@ LISTINGS = {
     "api.stats.get_repeats",
     "api.stats.get_stat_cases",
     "api.stats.get_definitions",
+    "api.stats.list_stat_reports",
+    "api.stats.post_stat_report",
+    "stats.reports",
+    "stats.publish_report",
     "inbox.index",
     "stats.dashboard",
     "stats.cases",

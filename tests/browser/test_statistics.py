@@ -48,3 +48,31 @@ def test_a_supervisor_sees_only_their_units(page, live_server, seeded_app, clock
     options = page.locator("select[name=org] option").all_inner_texts()
     assert not any("大连" in text for text in options)
     assert page.goto(f"{live_server}/stats?period=2025&org=ln-dl").status == 404
+
+
+def test_a_published_report_and_the_public_page(browser, page, live_server, seeded_app, api, clock):
+    from casemgmt.stats import report_pdf
+    from tests.browser.conftest import PHONE_SCREEN
+
+    _history(seeded_app)
+    clock.set(datetime(2025, 10, 20, 2, 0, tzinfo=UTC))
+    _log_in(page, live_server, "ln-coordinator")
+    page.goto(f"{live_server}/stats/reports")
+    page.get_by_label("报告").select_option("quarterly")
+    page.get_by_label("统计期间").select_option("2025Q3")
+    page.get_by_role("button", name="发布").click()
+    assert page.locator("table.reports tbody tr").count() == 1
+    report = db.session.execute(db.text("SELECT id, figures FROM stat_reports")).one()
+    # the PDF's first page, as its HTML renders in chromium (no pdftoppm here): the same markup WeasyPrint prints
+    sheet = browser.new_page(viewport={"width": 1123, "height": 794})
+    figures = report.figures if isinstance(report.figures, dict) else __import__("json").loads(report.figures)
+    sheet.set_content(report_pdf.html(figures))
+    screenshot(sheet, "stats-report-page1.png")
+    sheet.close()
+
+    phone = browser.new_context(viewport=PHONE_SCREEN, locale="zh-CN").new_page()
+    phone.goto(f"{live_server}/public/stats/liaoning?period=2025")
+    assert phone.get_by_text("好差评季度报告").count() == 1
+    assert phone.locator("table.public-units tbody tr").count() >= 1
+    screenshot(phone, "stats-public.png", full_page=True)
+    phone.context.close()

@@ -23,6 +23,7 @@ from casemgmt.exchange.schemas import SatisfactionSchema, TicketSchema
 from casemgmt.inputs import MAX_ID
 from casemgmt.intake.schemas import EvaluationSchema, ServiceRecordSchema
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
+from casemgmt.stats.schemas import ReportSchema
 from web.ui import login_required
 
 bp = Blueprint("openapi", __name__, template_folder="templates")
@@ -127,6 +128,11 @@ OPERATIONS: dict[str, Operation] = {
         },
     ),
     "api.stats.get_definitions": Operation("统计口径与依据", Action.STATS_READ),
+    "api.stats.list_stat_reports": Operation("已发布的统计报告", Action.STATS_READ),
+    "api.stats.post_stat_report": Operation(
+        "发布通报或季度、年度报告（冻结）", Action.STATS_PUBLISH, ReportSchema, status=201
+    ),
+    "api.stats.get_stat_report_file": Operation("下载已发布报告（xlsx 或 pdf）", Action.STATS_READ),
     "api.casework.post_service_record": Operation(
         "登记办件", Action.SERVICE_RECORD_REGISTER, ServiceRecordSchema, status=201
     ),

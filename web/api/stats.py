@@ -6,12 +6,17 @@ Query parameters: `period` (2025, 2025Q3, 2025-09, 2025-09-01..2025-10-01; defau
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
-from casemgmt.stats import definitions, drilldown, figures
+from casemgmt.db import db
+from casemgmt.errors import NotFound
+from casemgmt.stats import definitions, drilldown, figures, publishing
 from casemgmt.stats.figures import Scope
+from casemgmt.stats.schemas import ReportSchema
 from web.api.auth import token_required
-from web.api.inputs import int_arg, now
+from web.api.inputs import int_arg, load_json, now
+from web.api.present import iso
+from web.downloads import content_disposition
 
 bp = Blueprint("stats", __name__)
 
@@ -94,3 +99,57 @@ def get_definitions():
             "dimensions": definitions.DIMENSIONS,
         }
     )
+
+
+@bp.get("/stats/reports")
+@token_required
+def list_stat_reports():
+    """Return the region's published reports (ranking and 通报, quarterly, annual), newest first."""
+    figures.scope_for(g.user, "2025")  # the same gate as the figures
+    rows = publishing.list_reports(g.user.region_id)
+    return jsonify({"reports": [report_json(r) for r in rows]})
+
+
+@bp.post("/stats/reports")
+@token_required
+def post_stat_report():
+    """Publish a frozen report of the region for a period (coordinators)."""
+    data = load_json(ReportSchema())
+    row = publishing.publish(g.user, data["kind"], data["period"], now())
+    db.session.commit()
+    return jsonify(report_json(row)), 201
+
+
+@bp.get("/stats/reports/<int:report_id>/<fmt>")
+@token_required
+def get_stat_report_file(report_id: int, fmt: str):
+    """Download a published report's xlsx or PDF, byte for byte as published."""
+    figures.scope_for(g.user, "2025")
+    row = publishing.get_report(g.user.region_id, report_id)
+    return report_file(row, fmt)
+
+
+def report_json(row) -> dict:
+    return {
+        "id": row.id,
+        "kind": row.kind.value,
+        "period": row.period,
+        "title": row.title,
+        "published_at": iso(row.published_at),
+        "published_by": row.published_by,
+        "xlsx_sha256": row.xlsx_sha256,
+        "pdf_sha256": row.pdf_sha256,
+    }
+
+
+def report_file(row, fmt: str) -> Response:
+    """Answer a report's file as an attachment."""
+    if fmt == "xlsx":
+        body, mime = row.xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "pdf" and row.pdf is not None:
+        body, mime = row.pdf, "application/pdf"
+    else:
+        raise NotFound("没有该格式的报告文件")
+    response = Response(body, mimetype=mime)
+    response.headers["Content-Disposition"] = content_disposition(f"{row.title}.{fmt}")
+    return response

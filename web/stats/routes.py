@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, g, render_template, request, send_from_directory
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from casemgmt.access.policy import Action, unit_limit
+from casemgmt.access.policy import Action, allowed, unit_limit
 from casemgmt.db import db
 from casemgmt.models import Organization
-from casemgmt.stats import definitions, drilldown, figures
+from casemgmt.stats import definitions, drilldown, figures, publishing
+from web.api import stats as api_stats
 from web.ui import login_required, now
 
 bp = Blueprint("stats", __name__, template_folder="templates")
@@ -94,3 +96,35 @@ def echarts(filename: str):
     if not ECHARTS_DIST.is_dir():
         abort(404, description="echarts is not installed: run make setup (npm ci)")
     return send_from_directory(ECHARTS_DIST, filename, max_age=3600)
+
+
+@bp.get("/stats/reports")
+@login_required
+def reports():
+    """List the region's published reports; coordinators publish a new one."""
+    figures.scope_for(g.user, "2025")
+    return render_template(
+        "stats/reports.html",
+        rows=publishing.list_reports(g.user.region_id),
+        kinds=publishing.TITLES,
+        periods=_periods(),
+        can_publish=allowed(g.user, Action.STATS_PUBLISH, region_id=g.user.region_id),
+    )
+
+
+@bp.post("/stats/reports")
+@login_required
+def publish_report():
+    """Publish a frozen report (coordinators) and go back to the list."""
+    row = publishing.publish(g.user, request.form.get("kind", "")[:16], request.form.get("period", "")[:64], now())
+    db.session.commit()
+    flash(_("Published: %(title)s", title=row.title), "success")
+    return redirect(url_for("stats.reports"))
+
+
+@bp.get("/stats/reports/<int:report_id>/<fmt>")
+@login_required
+def report_file(report_id: int, fmt: str):
+    """Download a published report's file as published."""
+    figures.scope_for(g.user, "2025")
+    return api_stats.report_file(publishing.get_report(g.user.region_id, report_id), fmt)
