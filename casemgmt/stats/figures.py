@@ -142,21 +142,26 @@ def by_unit(scope: Scope) -> list[dict]:
         )
     }
     children = _children(scope)
-    parents = set(
-        db.session.scalars(select(Organization.parent_id).where(Organization.parent_id.in_([c.id for c in children])))
-    )
-    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.region_id == scope.region.id))}
-    rows = []
-    for child in children:
-        counts = dict.fromkeys(COUNTER_COLUMNS, 0)
-        for org_id, sums in per_org.items():
-            if org_id in orgs and orgs[org_id].path.startswith(child.path):
-                for name in COUNTER_COLUMNS:
-                    counts[name] += sums[name]
-        if any(counts.values()):
-            rows.append(
-                {"org": child.code, "name": child.name, "has_children": child.id in parents, **with_rates(counts)}
-            )
+    ids = [c.id for c in children]
+    parents = set(db.session.scalars(select(Organization.parent_id).where(Organization.parent_id.in_(ids)).distinct()))
+    stmt = select(Organization.id, Organization.path).where(Organization.id.in_(list(per_org)))
+    paths = {org_id: path for org_id, path in db.session.execute(stmt)}
+    by_path = {c.path: c for c in children}
+    depth = children[0].path.count("/") - 1 if children else 0
+    sums_of: dict[int, dict[str, int]] = {}
+    for org_id, sums in per_org.items():  # each unit's sums go to the child whose subtree holds it
+        path = paths.get(org_id, "")
+        child = by_path.get("/" + "/".join(path.strip("/").split("/")[:depth]) + "/")
+        if child is None:
+            continue
+        into = sums_of.setdefault(child.id, dict.fromkeys(COUNTER_COLUMNS, 0))
+        for name in COUNTER_COLUMNS:
+            into[name] += sums[name]
+    rows = [
+        {"org": c.code, "name": c.name, "has_children": c.id in parents, **with_rates(sums_of[c.id])}
+        for c in children
+        if c.id in sums_of and any(sums_of[c.id].values())
+    ]
     own = per_org.get(scope.org.id) if scope.org is not None else None
     if scope.org is not None and own is not None and any(own.values()):  # the unit's own ratings, beside its children
         rows.append(
