@@ -13,7 +13,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Un
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casemgmt.db import db
-from casemgmt.models.types import EnumText, JSONType, UTCDateTime, one_of
+from casemgmt.models.types import JSONType, UTCDateTime, one_of
 
 #: the counters of a rollup row, in column order (their meaning: casemgmt/stats/definitions.py COUNTERS)
 COUNTER_COLUMNS = (
@@ -86,7 +86,8 @@ class StatReport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
-    kind: Mapped[ReportKind] = mapped_column(EnumText(ReportKind))
+    #: a ReportKind value (a kind, not a status: stored as plain text under its CHECK constraint)
+    kind: Mapped[str] = mapped_column(String(16))
     period: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(256))
     figures: Mapped[dict] = mapped_column(JSONType)

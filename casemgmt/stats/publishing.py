@@ -48,7 +48,7 @@ def publish_report(region: Region, kind: str, period: str, actor: Actor, now: da
     pdf = report_pdf.render(data)
     row = StatReport(
         region_id=region.id,
-        kind=ReportKind(kind),
+        kind=ReportKind(kind).value,
         period=period,
         title=title,
         figures=data,
@@ -69,7 +69,7 @@ def publish_report(region: Region, kind: str, period: str, actor: Actor, now: da
         chain=f"stat_report:{row.id}",
         payload={
             "report_id": row.id,
-            "kind": row.kind.value,
+            "kind": row.kind,
             "period": period,
             "title": title,
             "xlsx_sha256": row.xlsx_sha256,

@@ -132,7 +132,7 @@ def get_stat_report_file(report_id: int, fmt: str):
 def report_json(row) -> dict:
     return {
         "id": row.id,
-        "kind": row.kind.value,
+        "kind": row.kind,
         "period": row.period,
         "title": row.title,
         "published_at": iso(row.published_at),

@@ -9,17 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casemgmt.db import db
 from casemgmt.errors import NotFound
-from casemgmt.models import Organization, Region
+from casemgmt.models import Organization, Region, StatReport
 from casemgmt.stats import definitions, figures, publishing
 from web.api import stats as api_stats
 
 bp = Blueprint("public", __name__, template_folder="templates")
 CACHE_SECONDS = 300
-_cache: dict[tuple, tuple[datetime, str]] = {}
 
 
 def _now() -> datetime:
@@ -42,8 +41,10 @@ def region_stats(code: str):
     year = _now().astimezone(definitions.LOCAL).year
     period = (request.args.get("period") or str(year))[:64]
     org_code = (request.args.get("org") or "")[:64]
-    key = (region.id, period, org_code)
-    hit = _cache.get(key)
+    cache: dict[tuple, tuple[datetime, str]] = current_app.extensions.setdefault("zhenggai_public_stats", {})
+    latest = db.session.scalar(select(func.max(StatReport.id)).where(StatReport.region_id == region.id))
+    key = (region.id, period, org_code, latest)  # a newly published report shows at once
+    hit = cache.get(key)
     if hit is not None and (_now() - hit[0]).total_seconds() < CACHE_SECONDS:
         return _public(hit[1])
     org = None
@@ -65,9 +66,9 @@ def region_stats(code: str):
         units=figures.by_unit(scope),
         reports=publishing.list_reports(region.id, 20),
     )
-    if len(_cache) > 1000:
-        _cache.clear()
-    _cache[key] = (_now(), html)
+    if len(cache) > 1000:
+        cache.clear()
+    cache[key] = (_now(), html)
     return _public(html)
 
 
