@@ -27,7 +27,7 @@ from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
 from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
-from web.worker import beat, relay_settings, run_outbox_once, run_timers_once
+from web.worker import beat, publish_due_reports, relay_settings, run_outbox_once, run_timers_once
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -196,6 +196,7 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
         now = _now(now_text)
         done = run_timers_once(now)
         sent = run_outbox_once(now, relay_settings(current_app))
+        publish_due_reports(now)  # the quarter's and year's statistics reports, once each (casemgmt/stats)
         beat(f"{socket.gethostname()}:{os.getpid()}:timers", now)
         click.echo(f"已处理到期计时器的工单：{done}；投递通知：{sent}")
         if once:
