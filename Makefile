@@ -90,6 +90,7 @@ fuzz: setup
 
 bench: setup
 	$(BIN)/python -m bench.run --pg-url "$(PG_URL)"
+	$(BIN)/python -m bench.stats --pg-url "$(PG_URL)"
 
 # ruff (lint and format, checked, never rewritten here) and mypy on casemgmt/ (configured in pyproject.toml)
 lint: setup

@@ -24,7 +24,7 @@ from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
 from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
-from web.worker import poll, relay_settings, run_outbox_once, run_timers_once
+from web.worker import poll, publish_due_reports, relay_settings, run_outbox_once, run_timers_once
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -196,6 +196,7 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
     def step(now: datetime) -> str:
         done = run_timers_once(now)
         sent = run_outbox_once(now, relay_settings(current_app))
+        publish_due_reports(now)  # the quarter's and year's statistics reports, once each (casemgmt/stats)
         return f"已处理到期计时器的工单：{done}；投递通知：{sent}"
 
     poll(step, "timers", clock=lambda: _now(now_text), once=once, pause=interval or _interval(), echo=click.echo)

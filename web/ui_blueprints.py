@@ -15,14 +15,16 @@ def register_ui(app: Flask) -> None:
     from web.casework.routes import bp as casework_bp
     from web.inbox.routes import bp as inbox_bp
     from web.notices.routes import bp as notices_bp
+    from web.public.routes import bp as public_bp
     from web.rate.flags import bp as flags_bp
     from web.rate.posters import bp as posters_bp
     from web.rate.routes import bp as rate_bp
+    from web.stats.routes import bp as stats_bp
     from web.tasks.routes import bp as tasks_bp
     from web.ui.routes import bp as ui_bp
 
     blueprints = (ui_bp, auth_bp, inbox_bp, notices_bp, tasks_bp, cases_bp, casework_bp, audit_bp)
-    for bp in (*blueprints, rate_bp, posters_bp, flags_bp):
+    for bp in (*blueprints, rate_bp, posters_bp, flags_bp, stats_bp, public_bp):
         app.register_blueprint(bp)
     app.before_request(refuse_unclean_form_text)
 

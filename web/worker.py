@@ -106,6 +106,15 @@ def poll(
         time.sleep(pause)
 
 
+def publish_due_reports(now: datetime) -> int:
+    """Publish the quarter's and year's reports that fell due (casemgmt/stats/publishing.py) and commit."""
+    from casemgmt.stats import publishing
+
+    made = publishing.publish_due(now)
+    db.session.commit()
+    return len(made)
+
+
 def beat(name: str, now: datetime) -> None:
     """Stamp this worker's heartbeat row (read by /healthz) and commit."""
     row = db.session.get(WorkerHeartbeat, name) or WorkerHeartbeat(name=name)
@@ -125,6 +134,7 @@ def start_timer_thread(app: Flask) -> threading.Thread:
                 try:
                     run_timers_once(now)
                     run_outbox_once(now, relay_settings(app))
+                    publish_due_reports(now)
                     beat(f"{socket.gethostname()}:{os.getpid()}:thread", now)
                 except Exception:  # noqa: BLE001 - logged; the next poll retries
                     db.session.rollback()

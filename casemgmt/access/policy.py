@@ -58,6 +58,7 @@ class Action(StrEnum):
     RATING_POSTER = "rating.poster"
     RATING_FLAG_DECIDE = "rating.flag_decide"
     STATS_READ = "stats.read"
+    STATS_PUBLISH = "stats.publish"
     AUDIT_VERIFY = "audit.verify"
     RULES_READ = "rules.read"
     RULES_DEPLOY = "rules.deploy"
@@ -122,6 +123,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.RATING_POSTER: {SUPERVISOR: UNIT, COORDINATOR: REGION, ADMIN: REGION},
     Action.RATING_FLAG_DECIDE: {SUPERVISOR: UNIT, COORDINATOR: REGION},
     Action.STATS_READ: _OVERSIGHT,
+    Action.STATS_PUBLISH: {COORDINATOR: REGION},
     Action.AUDIT_VERIFY: {COORDINATOR: REGION, ADMIN: REGION, AUDITOR: REGION},
     Action.RULES_READ: _REGION_ADMIN,
     Action.RULES_DEPLOY: _REGION_ADMIN,
@@ -217,6 +219,7 @@ ACTION_MEANINGS: dict[Action, tuple[str, str]] = {
         "处理疑似刷评",
     ),
     Action.STATS_READ: ("read per-unit rating statistics (units within the scope)", "查看统计"),
+    Action.STATS_PUBLISH: ("publish the region's ranking, 通报 and quarterly or annual reports", "发布统计报告"),
     Action.AUDIT_VERIFY: ("verify a case's audit hash chain", "校验该工单的哈希链"),
     Action.RULES_READ: (
         "read the region's rule versions, files, diffs, editors and forms",

@@ -16,6 +16,7 @@ from casemgmt.engine.facade import ReadyTask, Run, RunContext, engine
 from casemgmt.errors import ConcurrentUpdate
 from casemgmt.models import Case, CaseStatus, HumanTask, Organization, ProcessInstance, TaskStatus
 from casemgmt.rules.bundles import bundle_of
+from casemgmt.stats import rollups
 
 
 def run_context(case: Case, actor: Actor, now: datetime) -> RunContext:
@@ -50,6 +51,7 @@ def save_run(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now:
     instance.updated_at = now
     if run.is_completed:
         case.status = CaseStatus.CLOSED if case.status == CaseStatus.OPEN else case.status
+        rollups.on_case_closed(case, case.closed_at or now)
         case.closed_at = case.closed_at or now
     try:
         db.session.flush()

@@ -30,6 +30,7 @@ from casemgmt.models import (
     User,
 )
 from casemgmt.rules import bundles, regions
+from casemgmt.stats import rollups
 from casemgmt.topics import TopicContext, topic
 
 #: who closes a 督办 whose late task was completed
@@ -289,6 +290,7 @@ def close_case(case: Case, data: dict, now: datetime) -> None:
         raise OperationFailed("实名差评须有回访记录方可结案")
     if case.status == CaseStatus.OPEN:
         case.status = CaseStatus.CLOSED
+    rollups.on_case_closed(case, now)
     case.closed_at = now
     # after a refused revocation `handling` says what was done; `outcome` still holds the claim
     case.outcome = case.outcome or str(data.get("handling") or data.get("outcome") or "")

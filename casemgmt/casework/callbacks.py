@@ -12,6 +12,7 @@ from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
 from casemgmt.models import CallbackAttempt, CallbackResult, Case, CaseStatus, HumanTask, TaskStatus, User
+from casemgmt.stats import rollups
 from casemgmt.topics import TopicContext, topic
 
 RESULT_LABELS = {
@@ -41,6 +42,7 @@ def add_attempt(
     )
     db.session.add(attempt)
     db.session.flush()
+    rollups.on_callback(case, attempt.attempted_at, attempt.attempt_no)
     return attempt
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from casemgmt.models import Case, CaseStatus
+from casemgmt.stats import rollups
 from casemgmt.topics import TopicContext, topic
 
 REVOCATION_LABELS = {"misjudged": "经核实为误评", "malicious": "经核实为恶意差评", "invalid": "经复核为无效差评"}
@@ -13,6 +14,7 @@ REVOCATION_LABELS = {"misjudged": "经核实为误评", "malicious": "经核实�
 def revoke_review(case: Case, outcome: str, label: str, opinion: str, now: datetime) -> str:
     """Revoke the case's review with its reason; return the reason as recorded."""
     evaluation = case.evaluation
+    rollups.on_revoked(case, label, now)
     evaluation.revoked_at = now
     evaluation.revoked_reason = f"{label}：{opinion}" if opinion else label
     case.outcome = outcome

@@ -19,6 +19,7 @@ from casemgmt.db import db
 from casemgmt.errors import InvalidInput, NotFound
 from casemgmt.models import Evaluation, FlagStatus, Organization, Region, User
 from casemgmt.rules import regions
+from casemgmt.stats import rollups
 
 DEFAULT_RULES: dict[str, dict | None] = {
     "self_rating": {},
@@ -59,6 +60,7 @@ def flag_rating(evaluation: Evaluation, actor: Actor, now: datetime) -> list[dic
         if detail:
             found.append({"rule": name, "label": RULE_LABELS[name], "detail": detail})
     if found:
+        rollups.on_flag_raised(evaluation)
         evaluation.flags, evaluation.flag_status = found, FlagStatus.PENDING
         audit.record(
             "evaluation_flagged",
@@ -85,6 +87,8 @@ def decide_flag(evaluation_id: int, decision: str, note: str, user: User, now: d
         raise InvalidInput("请填写不超过 500 字的处理意见", details={"note": ["必填"]})
     evaluation.flag_status = FlagStatus(decision)
     evaluation.flag_decided_at, evaluation.flag_decided_by, evaluation.flag_note = now, user.username, note
+    if evaluation.flag_status == FlagStatus.DISMISSED:
+        rollups.on_flag_dismissed(evaluation)
     audit.record(
         "evaluation_flag_decided",
         actor=Actor.of(user),

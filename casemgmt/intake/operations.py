@@ -15,6 +15,7 @@ from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.intake import content, flags, ratings
 from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
+from casemgmt.stats import rollups
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def receive_evaluation(
     is_bad = payload["level"] in BAD_LEVELS
     content.check_content(region, payload, is_bad)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now, ratings.columns_of(plan))
+    rollups.on_evaluation(evaluation)
     ratings.mark_records(plan, evaluation)
     actor = actor or Actor.of(submitter, Role.CHANNEL)
     earlier = _case_of(plan.follow_up_of) if plan.follow_up_of else None

@@ -29,6 +29,7 @@ from casemgmt.models import (
     User,
 )
 from casemgmt.rules import regions
+from casemgmt.stats import rollups
 
 #: a service still waiting for its rating
 OPEN = (ServiceRecordStatus.AWAITING, ServiceRecordStatus.REMINDED)
@@ -159,6 +160,7 @@ def _settle(record: ServiceRecord, rule: dict, actor: Actor, now: datetime) -> S
     record.settled_at = now
     if rule["settle_as"] == "unrated":
         record.status = ServiceRecordStatus.UNRATED
+        rollups.on_unrated(record)
     else:
         record.status = ServiceRecordStatus.DEFAULTED
         record.evaluation_id = _default_evaluation(record, rule["settle_as"], now).id
@@ -189,4 +191,5 @@ def _default_evaluation(record: ServiceRecord, level: str, now: datetime) -> Eva
     )
     db.session.add(evaluation)
     db.session.flush()
+    rollups.on_evaluation(evaluation)
     return evaluation

@@ -21,6 +21,7 @@ from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus, LedgerEntr
 from casemgmt.models.notice import NoticeRead
 from casemgmt.models.org import Organization, Region, ServiceItem
 from casemgmt.models.service_record import ServiceGroupKind, ServiceRecord, ServiceRecordStatus
+from casemgmt.models.stats import COUNTER_COLUMNS, ReportKind, StatReport, StatRollup
 from casemgmt.models.user import ROLES, ApiToken, User
 
 __all__ = [
@@ -39,6 +40,10 @@ __all__ = [
     "ServiceGroupKind",
     "ServiceRecord",
     "ServiceRecordStatus",
+    "StatRollup",
+    "StatReport",
+    "ReportKind",
+    "COUNTER_COLUMNS",
     "TaskStatus",
     "Transfer",
     "Attachment",

@@ -23,6 +23,7 @@ from casemgmt.exchange.schemas import SatisfactionSchema, TicketSchema
 from casemgmt.inputs import MAX_ID
 from casemgmt.intake.schemas import EvaluationSchema, ServiceRecordSchema
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
+from casemgmt.stats.schemas import ReportSchema
 from web.ui import login_required
 
 bp = Blueprint("openapi", __name__, template_folder="templates")
@@ -59,6 +60,14 @@ class Operation:
     status: int = 200
 
 
+STATS_QUERY = {
+    "period": {
+        "type": "string",
+        "maxLength": 64,
+        "description": "统计期间：2025、2025Q3、2025-09 或 2025-09-01..2025-10-01",
+    },
+    "org": {"type": "string", "maxLength": 64, "description": "机构编码（含下级）"},
+}
 INSTANT = {"type": "string", "format": "date-time", "description": "带时区的 ISO 时间，如 2025-10-01T00:00:00+08:00"}
 OPERATIONS: dict[str, Operation] = {
     "api.post_evaluation": Operation("提交评价；差评开启工单", Action.EVALUATION_SUBMIT, EvaluationSchema, status=201),
@@ -106,6 +115,31 @@ OPERATIONS: dict[str, Operation] = {
     "api.ratings.post_rating_link": Operation(
         "生成办件的一次性评价链接（短信或动态二维码）并发送短信", Action.SERVICE_RECORD_REGISTER, status=201
     ),
+    "api.stats.get_overview": Operation("统计总览与趋势", Action.STATS_READ, query={**STATS_QUERY}),
+    "api.stats.get_ranking": Operation("各单位比率排名", Action.STATS_READ, query={**STATS_QUERY}),
+    "api.stats.get_hotspots": Operation(
+        "差评热点（事项、原因、渠道、工号）",
+        Action.STATS_READ,
+        query={**STATS_QUERY, "dim": {"type": "string", "maxLength": 16}, "limit": {"type": "integer", "minimum": 1}},
+    ),
+    "api.stats.get_repeats": Operation("重复差评", Action.STATS_READ, query={**STATS_QUERY}),
+    "api.stats.get_stat_cases": Operation(
+        "统计数字背后的工单",
+        Action.STATS_READ,
+        query={
+            **STATS_QUERY,
+            "figure": {"type": "string", "maxLength": 32},
+            "dim": {"type": "string", "maxLength": 16},
+            "key": {"type": "string", "maxLength": 128},
+            "page": {"type": "integer", "minimum": 1},
+        },
+    ),
+    "api.stats.get_definitions": Operation("统计口径与依据", Action.STATS_READ),
+    "api.stats.list_stat_reports": Operation("已发布的统计报告", Action.STATS_READ),
+    "api.stats.post_stat_report": Operation(
+        "发布通报或季度、年度报告（冻结）", Action.STATS_PUBLISH, ReportSchema, status=201
+    ),
+    "api.stats.get_stat_report_file": Operation("下载已发布报告（xlsx 或 pdf）", Action.STATS_READ),
     "api.casework.post_service_record": Operation(
         "登记办件", Action.SERVICE_RECORD_REGISTER, ServiceRecordSchema, status=201
     ),

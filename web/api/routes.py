@@ -23,13 +23,13 @@ from casemgmt.inputs import instant_problem, is_digits
 from casemgmt.intake import operations as intake_ops
 from casemgmt.intake.schemas import EvaluationSchema
 from casemgmt.models import Organization
-from web.api import admin, casework, exchange, province, ratings
+from web.api import admin, casework, exchange, province, ratings, stats
 from web.api.auth import token_required
 from web.api.inputs import commit_once, int_arg, load_json, now, read_json
 from web.api.present import case_json, event_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for child in (casework.bp, admin.bp, province.bp, exchange.bp, ratings.bp):
+for child in (casework.bp, admin.bp, province.bp, exchange.bp, ratings.bp, stats.bp):
     bp.register_blueprint(child)
 #: the inbox views the API offers (the web inbox adds "team")
 API_VIEWS = ("mine", "my_roles", "overdue", "done")

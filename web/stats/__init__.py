@@ -1,0 +1,1 @@
+"""The statistics pages: the supervisors' dashboard and the cases behind a figure."""
