@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from casemgmt import audit
+from casemgmt import audit, refcache
 from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.intake import records
-from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
+from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, User
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
     records.mark_rated(region, evaluation)
     actor = Actor.of(submitter, Role.CHANNEL)
     if not is_bad:
+        audit.start_chain(f"evaluation:{evaluation.id}")
         audit.record(
             "evaluation_received",
             actor=actor,
@@ -59,7 +60,7 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
 
 
 def _region(code: str, submitter: User) -> Region:
-    region = db.session.scalar(select(Region).where(Region.code == code))
+    region = refcache.region_by_code(code)
     if region is None:
         raise InvalidInput("未知的地区", details={"region": [f"未知的地区编码 {code}"]})
     if region.id != submitter.region_id:
@@ -79,7 +80,7 @@ def _case_of(evaluation: Evaluation) -> Case | None:
 
 
 def _org(region: Region, code: str) -> Organization:
-    org = db.session.scalar(select(Organization).where(Organization.region_id == region.id, Organization.code == code))
+    org = refcache.org_by_code(region.id, code)
     if org is None:
         raise InvalidInput("未知的机构", details={"org_code": [f"本地区没有编码为 {code} 的机构"]})
     if not org.is_active:
@@ -88,10 +89,8 @@ def _org(region: Region, code: str) -> Organization:
 
 
 def _check_item(region: Region, code: str) -> None:
-    stmt = select(ServiceItem.id).where(
-        ServiceItem.region_id == region.id, ServiceItem.code == code, ServiceItem.is_active.is_(True)
-    )
-    if db.session.scalar(stmt) is None:
+    item = refcache.item(region.id, code)
+    if item is None or not item.is_active:
         raise InvalidInput("未知的事项", details={"item_code": [f"本地区事项目录中没有 {code}"]})
 
 

@@ -39,15 +39,19 @@ API_VIEWS = ("mine", "my_roles", "overdue", "done")
 @token_required
 def post_evaluation():
     data = load_json(EvaluationSchema())
-    result = commit_once(lambda: intake_ops.submit_evaluation(data, g.user, now()))
-    body = {
+    # the answer is read before the commit, which expires every loaded row: no reload afterwards
+    body = commit_once(lambda: _intake_body(intake_ops.submit_evaluation(data, g.user, now())))
+    return jsonify(body), 201 if body["created"] else 200
+
+
+def _intake_body(result: intake_ops.IntakeResult) -> dict:
+    return {
         "id": result.evaluation.id,
         "is_bad": result.evaluation.is_bad,
         "case_id": result.case.id if result.case else None,
         "case_no": result.case.case_no if result.case else None,
         "created": result.created,
     }
-    return jsonify(body), 201 if result.created else 200
 
 
 @bp.get("/cases/<int:case_id>")
@@ -141,9 +145,11 @@ def _org(code: str) -> Organization:
 def complete(task_id: int):
     data = load_json(CompleteTaskSchema())
     row = case_ops.complete_task(task_id, data["data"], g.user, now())
-    db.session.commit()
+    # read the answer in the transaction (it sees its own writes): the commit expires every row it would reload
     following = case_ops.next_task_for(g.user, row.case_id)
-    return jsonify({"task": task_json(row), "next_task_id": following.id if following else None})
+    body = {"task": task_json(row), "next_task_id": following.id if following else None}
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.get("/calendars/<region>/due")
