@@ -36,11 +36,7 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
     existing = _existing(region, payload.get("external_id"))
     if existing is not None:
         return IntakeResult(existing, _case_of(existing), created=False)
-    org = _org(region, payload["org_code"])
-    _check_item(region, payload["item_code"])
-    is_bad = payload["level"] in BAD_LEVELS
-    _check_reasons(region, payload, is_bad)
-    records.check_rating_window(region, payload)
+    org, is_bad = check_payload(region, payload)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now)
     records.mark_rated(region, evaluation)
     actor = Actor.of(submitter, Role.CHANNEL)
@@ -57,6 +53,24 @@ def receive_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeR
         return IntakeResult(evaluation, None, created=True)
     case = open_case(evaluation, actor, now)
     return IntakeResult(evaluation, case, created=True)
+
+
+def check_payload(region: Region, payload: dict) -> tuple[Organization, bool]:
+    """Check a payload against the region's directory and rules (unit, item, reasons, rating window).
+
+    Returns the unit and whether it is a bad review; InvalidInput names the field. Shared by the bulk intake.
+    """
+    org = _org(region, payload["org_code"])
+    _check_item(region, payload["item_code"])
+    is_bad = payload["level"] in BAD_LEVELS
+    _check_reasons(region, payload, is_bad)
+    records.check_rating_window(region, payload)
+    return org, is_bad
+
+
+def summary(evaluation: Evaluation) -> dict:
+    """Return the audit payload of a received evaluation."""
+    return _summary(evaluation)
 
 
 def _region(code: str, submitter: User) -> Region:
@@ -103,8 +117,18 @@ def _check_reasons(region: Region, payload: dict, is_bad: bool) -> None:
 def _new_evaluation(
     region: Region, org: Organization, p: dict, is_bad: bool, submitter: User, now: datetime
 ) -> Evaluation:
+    evaluation = build_evaluation(region, org, p, is_bad, submitter, now)
+    db.session.add(evaluation)
+    db.session.flush()
+    return evaluation
+
+
+def build_evaluation(
+    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User, now: datetime
+) -> Evaluation:
+    """Return a new, unsaved evaluation row of a validated payload (the bulk intake inserts many at once)."""
     ev = p["evaluator"]
-    evaluation = Evaluation(
+    return Evaluation(
         region_id=region.id,
         external_id=p.get("external_id"),
         record_no=p["record_no"],
@@ -123,9 +147,6 @@ def _new_evaluation(
         received_at=now,
         submitted_by_id=submitter.id,
     )
-    db.session.add(evaluation)
-    db.session.flush()
-    return evaluation
 
 
 def _summary(evaluation: Evaluation) -> dict:

@@ -218,3 +218,8 @@ def _default_evaluation(record: ServiceRecord, level: str, now: datetime) -> Eva
     db.session.add(evaluation)
     db.session.flush()
     return evaluation
+
+
+#: for the bulk intake (casemgmt/intake/batch.py), which marks many services with one read
+has_rules = _has_rules
+rated_by = _rated_by

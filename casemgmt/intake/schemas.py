@@ -92,3 +92,21 @@ class ServiceRecordSchema(Schema):
         validate=validate.Regexp(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$|^$", error="不是有效的电话号码"),
         error_messages=MSG_REQUIRED,
     )
+
+
+#: evaluations one bulk request may carry
+BATCH_LIMIT = 1_000
+
+
+class EvaluationBatchSchema(Schema):
+    """A bulk intake request: up to BATCH_LIMIT evaluations, each checked on its own (one result per item)."""
+
+    class Meta:
+        unknown = RAISE
+
+    evaluations = fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1, max=BATCH_LIMIT, error=f"每批 1 到 {BATCH_LIMIT} 条评价"),
+        error_messages=MSG_REQUIRED,
+    )

@@ -21,7 +21,8 @@ from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.inputs import instant_problem, is_digits
 from casemgmt.intake import operations as intake_ops
-from casemgmt.intake.schemas import EvaluationSchema
+from casemgmt.intake.batch import ItemResult, submit_batch
+from casemgmt.intake.schemas import EvaluationBatchSchema, EvaluationSchema
 from casemgmt.models import Organization
 from web.api import admin, casework, exchange, province
 from web.api.auth import token_required
@@ -42,6 +43,31 @@ def post_evaluation():
     # the answer is read before the commit, which expires every loaded row: no reload afterwards
     body = commit_once(lambda: _intake_body(intake_ops.submit_evaluation(data, g.user, now())))
     return jsonify(body), 201 if body["created"] else 200
+
+
+@bp.post("/evaluations:batch")
+@token_required
+def post_evaluation_batch():
+    """Bulk intake: up to 1,000 evaluations, one result per item (created, duplicate, invalid with its fields)."""
+    items = load_json(EvaluationBatchSchema())["evaluations"]
+    body = commit_once(lambda: _batch_body(submit_batch(items, g.user, now())))
+    return jsonify(body), 200
+
+
+def _batch_body(results: list[ItemResult]) -> dict:
+    answers = [
+        {
+            "index": r.index,
+            "status": r.status,
+            "id": r.evaluation.id if r.evaluation else None,
+            "case_id": r.case.id if r.case else None,
+            "case_no": r.case.case_no if r.case else None,
+            "errors": r.errors or None,
+        }
+        for r in results
+    ]
+    counts = {status: sum(1 for r in results if r.status == status) for status in ("created", "duplicate", "invalid")}
+    return {"results": answers, "counts": counts}
 
 
 def _intake_body(result: intake_ops.IntakeResult) -> dict:
