@@ -147,6 +147,11 @@ def _insert_good(evaluations: list[Evaluation]) -> None:
         return
     table = Evaluation.__table__
     rows = [_row(evaluation) for evaluation in evaluations]
+    # a column nobody set and the database fills (server default) is left out, as the ORM would leave it
+    unset = [
+        c.key for c in table.columns if c.server_default is not None and all(row.get(c.key) is None for row in rows)
+    ]
+    rows = [{k: v for k, v in row.items() if k not in unset} for row in rows]
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         ids: Sequence[int] = db.session.scalars(stmt, rows).all()
