@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import extra
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 GUNICORN = str(Path(PY).with_name("gunicorn"))
@@ -83,7 +85,18 @@ def pct(values: list[float], p: float) -> float:
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "web:create_app()"],
+        [
+            GUNICORN,
+            "-w",
+            "2",
+            "--timeout",
+            "300",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "web:create_app()",
+        ],
         env=env,
         cwd=ROOT,
     )
@@ -99,7 +112,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def bench_backend(name: str, url: str, opened: int, completions: int, inbox_tasks: int) -> dict:
+def bench_backend(name: str, url: str, opened: int, completions: int, inbox_tasks: int, bulk: tuple[int, int]) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16), "FLASK_APP": "web"}
     env["AUDIT_CHECKPOINT_KEY"] = secrets.token_hex(16)
     flask(env, "migrate")
@@ -110,9 +123,15 @@ def bench_backend(name: str, url: str, opened: int, completions: int, inbox_task
     try:
         http = Http(f"http://127.0.0.1:{port}")
         result = {"backend": name}
+        result.update(extra.measure_bare_engine())
         result.update(measure_intake(http, channel, opened))
         result.update(measure_completion(http, officer, result.pop("_case_ids"), completions))
         result.update(measure_bytes(env, url))
+        result.update(extra.measure_statements(env))
+        result.update(extra.measure_bulk(http, channel, *bulk))
+        result.update(extra.measure_timers(env, 1, TIMER_DAYS))
+        extra.measure_bulk(http, channel, bulk[0], 0, prefix="again")
+        result.update(extra.measure_timers(env, 2, TIMER_DAYS))
         result.update(measure_inbox(env, http, officer, inbox_tasks))
         return result
     finally:
@@ -231,8 +250,34 @@ def pg_database(admin_url: str, name: str) -> str | None:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+#: timers are fired as of this many days ahead: every case's first deadline has passed by then
+TIMER_DAYS = 20
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 LABELS = [
+    ("bare_starts_per_s", "CEILING: bare engine starts/s (no database)", "{:.1f}"),
+    ("bare_start_ms", "CEILING: bare engine start+dump median ms", "{:.2f}"),
     ("opened_per_s", "bad reviews opened per second (HTTP, gunicorn -w 2)", "{:.1f}"),
+    ("bulk_bad_per_s", "bad reviews/s through the bulk path", "{:.1f}"),
+    ("bulk_good_per_s", "good evaluations/s through the bulk path", "{:.0f}"),
+    ("bulk_retry_ok", "bulk retry: nothing lost or doubled (1=yes)", "{:.0f}"),
+    ("timers_1w_per_s", "timers/s, 1 worker", "{:.1f}"),
+    ("timers_1w_fired", "  instances fired", "{:.0f}"),
+    ("timers_1w_exactly_once", "  each exactly once (1=yes)", "{:.0f}"),
+    ("timers_2w_per_s", "timers/s, 2 workers", "{:.1f}"),
+    ("timers_2w_fired", "  instances fired", "{:.0f}"),
+    ("timers_2w_exactly_once", "  each exactly once (1=yes)", "{:.0f}"),
+    ("stmts_bad_review", "SQL statements: bad review", "{:.0f}"),
+    ("stmts_completion", "SQL statements: completion", "{:.0f}"),
+    ("stmts_good_evaluation", "SQL statements: good evaluation", "{:.0f}"),
+    ("stmts_inbox_page", "SQL statements: inbox page", "{:.0f}"),
     ("intake_p95_ms", "intake p95 ms", "{:.1f}"),
     ("complete_median_ms", "complete task median ms", "{:.1f}"),
     ("complete_p95_ms", "complete task p95 ms", "{:.1f}"),
@@ -254,6 +299,8 @@ def report(results: list[dict]) -> None:
         if len(values) == 2 and all(values):
             line += f"  {values[1] / values[0]:8.2f}"
         print(line)
+    for line in extra.ratio_lines(results):
+        print(line)
 
 
 def main() -> None:
@@ -262,17 +309,27 @@ def main() -> None:
     parser.add_argument("--opened", type=int, default=400)
     parser.add_argument("--completions", type=int, default=150)
     parser.add_argument("--inbox-tasks", type=int, default=10_000)
+    parser.add_argument("--bulk-bad", type=int, default=1_000)
+    parser.add_argument("--bulk-good", type=int, default=10_000)
     args = parser.parse_args()
     results = []
+    bulk = (args.bulk_bad, args.bulk_good)
     with tempfile.TemporaryDirectory() as tmp:
         print("== SQLite ==", flush=True)
         results.append(
-            bench_backend("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args.opened, args.completions, args.inbox_tasks)
+            bench_backend(
+                "sqlite", f"sqlite:///{tmp}/bench.sqlite3", args.opened, args.completions, args.inbox_tasks, bulk
+            )
         )
-    pg = pg_database(args.pg_url, "zhenggai_bench")
+    # its own database, named for this run: never `test`, nor another engineer's bench running meanwhile
+    name = f"zhenggai_bench_{os.getpid()}"
+    pg = pg_database(args.pg_url, name)
     if pg:
-        print("== PostgreSQL ==", flush=True)
-        results.append(bench_backend("postgresql", pg, args.opened, args.completions, args.inbox_tasks))
+        print(f"== PostgreSQL ({name}) ==", flush=True)
+        try:
+            results.append(bench_backend("postgresql", pg, args.opened, args.completions, args.inbox_tasks, bulk))
+        finally:
+            drop_database(args.pg_url, name)
     report(results)
 
 

@@ -8,7 +8,7 @@ that rolls anything back): `discarded_savepoint()` for a preview, `savepoint()` 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -30,6 +30,11 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+#: run before a savepoint starts and before it is kept: the audit log writes the chain heads it deferred, so a
+#: rolled-back savepoint discards only what was appended inside it
+BEFORE_SAVEPOINT: list[Callable[[], None]] = []
+
+
 class Savepoint:
     """The handle `savepoint()` yields: `discard()` asks for the block's writes to be rolled back at its end."""
 
@@ -47,6 +52,8 @@ def savepoint() -> Iterator[Savepoint]:
 
     Either way the caller's outer transaction, and what it wrote before the block, stay as they were.
     """
+    for hook in BEFORE_SAVEPOINT:
+        hook()
     nested = db.session.begin_nested()  # flushes the caller's pending changes first, outside the savepoint
     handle = Savepoint()
     try:
@@ -57,6 +64,8 @@ def savepoint() -> Iterator[Savepoint]:
     if handle.discarded:
         _roll_back(nested)
     else:
+        for hook in BEFORE_SAVEPOINT:
+            hook()
         nested.commit()
 
 

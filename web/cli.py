@@ -24,6 +24,7 @@ from casemgmt.directory.schemas import KINDS
 from casemgmt.errors import DomainError
 from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
+from web.cli_intake import evaluations_command
 from web.worker import poll, publish_due_reports, relay_settings, run_outbox_once, run_timers_once
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,6 +226,7 @@ def _start(text: str) -> datetime:
 
 
 import_cli = click.Group("import", help="Import a region's directory and catalogue (docs/IMPORT.md).")
+import_cli.add_command(evaluations_command)  # the bulk intake, from a file (web/cli_intake.py)
 
 
 def _import(kind: str, path: Path, region_code: str, dry_run: bool, skip_bad: bool) -> None:

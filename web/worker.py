@@ -1,5 +1,5 @@
-"""The worker: timers (one transaction per due instance) and the outbox relay; `flask timers run`, `flask outbox run`,
-or a thread beside the dev server."""
+"""The worker: timers (batches of due instances, one transaction each) and the outbox relay; `flask timers run`,
+`flask outbox run`, or a thread beside the dev server."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from casemgmt.cases import timers
-from casemgmt.db import db
+from casemgmt.db import db, savepoint
 from casemgmt.errors import ConcurrentUpdate
 from casemgmt.models import WorkerHeartbeat
 from casemgmt.notices import relay
 
 log = logging.getLogger("zhenggai.worker")
+#: due instances a timer worker claims and fires per transaction
+TIMER_BATCH = 50
 
 
 def run_timers_once(now: datetime, limit: int = 10_000) -> int:
@@ -35,28 +37,37 @@ def run_timers_once(now: datetime, limit: int = 10_000) -> int:
 
 
 def _fire_due_instances(now: datetime, limit: int) -> int:
-    """Commit each due instance's timers; return how many this worker did.
+    """Fire the due instances in batches (claimed together, one transaction each); return how many this worker did.
 
-    Where row locks are not skipped (SQLite), another worker may save the same instance first: the
-    optimistic version check or the task-row key refuses the second save, which is rolled back and skipped.
-    An instance fired MAX_FIRINGS_PER_INSTANCE times in this sweep is left for the next one.
+    Each instance fires in a savepoint: one whose save lost a race to another worker (where row locks are not
+    skipped, SQLite: the optimistic version check or the task-row key refuses the second save) is rolled back
+    alone and skipped. An instance fired MAX_FIRINGS_PER_INSTANCE times in this sweep is left for the next one.
     """
     done, skipped, fired = 0, set(), Counter[int]()
     while done + len(skipped) < limit:
-        instance = timers.claim_due_instance(now, frozenset(skipped))
-        if instance is None:
+        batch = timers.claim_due_instances(now, frozenset(skipped), min(TIMER_BATCH, limit - done - len(skipped)))
+        if not batch:
             break
-        instance_id = instance.id
+        saved = []
+        for instance in batch:
+            instance_id = instance.id
+            try:
+                with savepoint():
+                    timers.fire_due_timers(instance, now)
+                saved.append(instance_id)
+            except (ConcurrentUpdate, IntegrityError, OperationalError):
+                skipped.add(instance_id)
         try:
-            timers.fire_due_timers(instance, now)
             db.session.commit()
+        except (ConcurrentUpdate, IntegrityError, OperationalError):
+            db.session.rollback()
+            skipped.update(saved)
+            continue
+        for instance_id in saved:
             done += 1
             fired[instance_id] += 1
             if fired[instance_id] >= timers.MAX_FIRINGS_PER_INSTANCE:
                 skipped.add(instance_id)
-        except (ConcurrentUpdate, IntegrityError, OperationalError):
-            db.session.rollback()
-            skipped.add(instance_id)
     return done
 
 

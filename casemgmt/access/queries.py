@@ -6,6 +6,7 @@ import hashlib
 
 from sqlalchemy import select
 
+from casemgmt import refcache
 from casemgmt.access.policy import Action, authorize, may_call_evaluator
 from casemgmt.db import db
 from casemgmt.errors import NotFound
@@ -28,11 +29,16 @@ def get_user(username: str) -> User:
 
 def user_for_token(token: str) -> User | None:
     """Return the active user behind a live token, or None."""
-    stmt = select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    row = db.session.scalar(stmt)
-    if row is None or not row.user.is_active:
+    stmt = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    user = db.session.scalar(stmt)  # one statement: the token and its user together
+    if user is None or not user.is_active:
         return None
-    return row.user
+    refcache.org(user.org_id)  # the user's unit and its ancestors, for the region and unit checks
+    return user
 
 
 def hash_token(token: str) -> str:

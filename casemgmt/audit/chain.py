@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from casemgmt.actor import Actor
-from casemgmt.db import db
+from casemgmt.db import BEFORE_SAVEPOINT, db
 from casemgmt.models import AuditChainHead, AuditCheckpoint, AuditEvent, Case
 
 GENESIS = "0" * 64
@@ -66,28 +66,53 @@ def record(
     reading the same tail and colliding on (chain, seq).
     """
     chain = chain or (f"case:{case_id}" if case_id is not None else f"region:{region_id}")
+    fields = {
+        "chain": chain,
+        "case_id": case_id,
+        "region_id": region_id,
+        "kind": kind,
+        "actor": actor.username,
+        "actor_role": actor.role,
+        "at": at,
+        "definition_id": definition_id,
+        "payload": json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str)),
+    }
+    fresh = db.session.info.get(_FRESH, set())
+    if chain in fresh:
+        fresh.discard(chain)
+        event = AuditEvent(**fields, seq=1, prev_hash=GENESIS)
+        event.hash = _digest(event)
+        if _insert_head(chain, region_id, event.seq, event.hash):
+            return _appended(event)
     last = _tail(chain, region_id)
-    event = AuditEvent(
-        chain=chain,
-        seq=last.seq + 1,
-        case_id=case_id,
-        region_id=region_id,
-        kind=kind,
-        actor=actor.username,
-        actor_role=actor.role,
-        at=at,
-        definition_id=definition_id,
-        payload=json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str)),
-        prev_hash=last.hash,
-    )
+    event = AuditEvent(**fields, seq=last.seq + 1, prev_hash=last.hash)
     event.hash = _digest(event)
+    return _appended(event, moved_head=True)
+
+
+def _appended(event: AuditEvent, moved_head: bool = False) -> AuditEvent:
     db.session.add(event)
-    db.session.execute(_HEADS.update().where(_HEADS.c.chain == chain).values(seq=event.seq, hash=event.hash))
-    db.session.info.setdefault(_TAILS, {})[chain] = _Tail(event.seq, event.hash)
+    db.session.info.setdefault(_TAILS, {})[event.chain] = _Tail(event.seq, event.hash)
+    if moved_head:  # the locked head row is written once, before the commit or savepoint (`write_heads`)
+        db.session.info.setdefault(_PENDING, {})[event.chain] = _Tail(event.seq, event.hash)
     return event
 
 
+def write_heads(session: Session | None = None) -> None:
+    """Write the head rows this transaction's appends moved: one UPDATE per chain, not one per event.
+
+    Runs before every commit and before a savepoint starts or is kept (casemgmt.db), and before the heads
+    are read here; the rows were locked by the first append of each chain, so nobody else moved them.
+    """
+    session = session or db.session()
+    pending = session.info.pop(_PENDING, None) or {}
+    for chain, head in pending.items():
+        session.execute(_HEADS.update().where(_HEADS.c.chain == chain).values(seq=head.seq, hash=head.hash))
+
+
 _TAILS = "zhenggai_audit_tails"
+_FRESH = "zhenggai_audit_fresh_chains"
+_PENDING = "zhenggai_audit_pending_heads"
 
 
 @dataclass(frozen=True)
@@ -109,25 +134,40 @@ def _tail(chain: str, region_id: int) -> _Tail:
     return head
 
 
-def _lock_head(chain: str, region_id: int) -> _Tail:
-    """Create the chain's head row if missing, then lock it until the transaction ends.
+def start_chain(chain: str) -> None:
+    """Say that a chain starts in this transaction (its case or evaluation row was just inserted).
 
-    PostgreSQL: INSERT ... ON CONFLICT DO NOTHING waits for a concurrent creator, SELECT ... FOR UPDATE
-    holds the row. SQLite: the INSERT is a write, so it takes the database's write lock (waiting up to the busy
-    timeout) before the head is read, and nobody else can append until this transaction ends.
+    Its first append then reads nothing: it inserts the head row with the first event's seq and hash in one
+    statement. Should a head row exist after all, that insert does nothing and the append reads it as usual.
+    """
+    if chain not in db.session.info.get(_TAILS, {}):
+        db.session.info.setdefault(_FRESH, set()).add(chain)
+
+
+def _insert_head(chain: str, region_id: int, seq: int, hash_: str) -> bool:
+    """Insert a chain's head row unless one exists; tell whether it was inserted."""
+    values = {"chain": chain, "region_id": region_id, "seq": seq, "hash": hash_}
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(_HEADS).values(**values).on_conflict_do_nothing(index_elements=["chain"]).returning(_HEADS.c.chain)
+    return db.session.execute(stmt).first() is not None
+
+
+def _lock_head(chain: str, region_id: int) -> _Tail:
+    """Create the chain's head row if missing, lock it until the transaction ends, and read it: one statement.
+
+    INSERT ... ON CONFLICT DO UPDATE (a no-op update) RETURNING: on PostgreSQL it waits for a concurrent creator
+    or appender and then holds the row lock, like SELECT ... FOR UPDATE; on SQLite it is a write, so it takes
+    the database's write lock (waiting up to the busy timeout) before the head is read, and nobody else can
+    append until this transaction ends.
     """
     dialect = db.session.get_bind().dialect.name
-    values = {"chain": chain, "region_id": region_id, "seq": 0, "hash": GENESIS}
-    if dialect == "postgresql":
-        db.session.execute(pg_insert(_HEADS).values(**values).on_conflict_do_nothing(index_elements=["chain"]))
-    elif dialect == "sqlite":
-        db.session.execute(sqlite_insert(_HEADS).values(**values).on_conflict_do_nothing(index_elements=["chain"]))
-    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only PostgreSQL and SQLite are supported
         raise RuntimeError(f"unsupported database {dialect}")
-    stmt = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == chain)
-    if dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    row = db.session.execute(stmt).one()
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {"chain": chain, "region_id": region_id, "seq": 0, "hash": GENESIS}
+    stmt = insert(_HEADS).values(**values)
+    stmt = stmt.on_conflict_do_update(index_elements=["chain"], set_={"seq": _HEADS.c.seq})
+    row = db.session.execute(stmt.returning(_HEADS.c.seq, _HEADS.c.hash)).one()
     return _Tail(row.seq, row.hash)
 
 
@@ -136,6 +176,16 @@ def _forget_tails(session: Session, transaction) -> None:
     """Drop the cached tails when a transaction or savepoint ends: others may append, a rollback undoes ours."""
     if transaction.parent is None or transaction.nested:
         session.info.pop(_TAILS, None)
+        session.info.pop(_FRESH, None)
+        session.info.pop(_PENDING, None)  # written before any commit or kept savepoint; else rolled back
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_heads_on_commit(session: Session) -> None:
+    write_heads(session)
+
+
+BEFORE_SAVEPOINT.append(write_heads)
 
 
 # --- Checkpoints ---------------------------------------------------------------------------
@@ -153,6 +203,7 @@ def sign_heads(key: bytes, at: datetime, heads: dict) -> str:
 
 def write_checkpoint(key: bytes, now: datetime) -> AuditCheckpoint:
     """Record every chain's current head, signed with key."""
+    write_heads()
     heads = {
         row.chain: [row.seq, row.hash]
         for row in db.session.execute(select(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.hash))
@@ -226,6 +277,7 @@ def verify_chains(chains: Iterable[str], key: bytes | None = None) -> Iterator[t
 def _verify_batch(
     chains: list[str], signed: dict, signature_break: list[ChainBreak]
 ) -> Iterator[tuple[str, list[ChainBreak]]]:
+    write_heads()
     events: dict[str, list[AuditEvent]] = {chain: [] for chain in chains}
     stmt = select(AuditEvent).where(AuditEvent.chain.in_(chains)).order_by(AuditEvent.chain, AuditEvent.seq)
     for event in db.session.scalars(stmt):
@@ -300,6 +352,7 @@ def _verify_signed(chain: str, events: list[AuditEvent], entry) -> list[ChainBre
 
 def all_chains(region_id: int | None = None, prefixes: tuple[str, ...] = ()) -> list[str]:
     """Return every chain that exists or should: events, head rows, cases, the latest checkpoint's chains."""
+    write_heads()
     found: set[str] = set()
     events = select(AuditEvent.chain).distinct()
     heads = select(_HEADS.c.chain)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from casemgmt import refcache
 from casemgmt.calendar import WorkCalendar, load_calendar
 from casemgmt.models import Case, Organization
 
 
 def case_calendar(case: Case) -> WorkCalendar:
     """Return the calendar of a case: national days, its region's and its hall's own closed days."""
-    hall = hall_of(case.handling_org)
-    return load_calendar(case.region.code, hall.code if hall else None)
+    hall = hall_of(refcache.org(case.handling_org_id) or case.handling_org)  # ancestors from the cache
+    region = refcache.region(case.region_id) or case.region
+    return load_calendar(region.code, hall.code if hall else None)
 
 
 def hall_of(org: Organization | None) -> Organization | None:

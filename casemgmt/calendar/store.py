@@ -10,6 +10,7 @@ from importlib import resources
 from sqlalchemy import event, select
 from sqlalchemy.engine import Row
 
+from casemgmt import refcache
 from casemgmt.calendar.workcal import WorkCalendar
 from casemgmt.db import db
 from casemgmt.errors import CalendarInvalid, CalendarMissing
@@ -28,11 +29,12 @@ _cache: dict[CacheKey, WorkCalendar] = {}
 def load_calendar(region_code: str, org_code: str | None = None) -> WorkCalendar:
     """Return the working calendar of a region, with a hall's own days when `org_code` is given."""
     scopes = _scopes(region_code, org_code)
-    rows = db.session.execute(
+    stmt = (
         select(CalendarYear.id, CalendarYear.scope, CalendarYear.year, CalendarYear.version)
         .where(CalendarYear.is_current, CalendarYear.scope.in_(scopes))
         .order_by(CalendarYear.id)
-    ).all()
+    )
+    rows = refcache.cached(("calendar", scopes), lambda: db.session.execute(stmt).all())
     if not any(row.scope == NATIONAL for row in rows):
         raise CalendarMissing("尚未导入全国节假日数据，请先导入", details={"scope": NATIONAL})
     key: CacheKey = tuple((row.id, row.scope, row.year, row.version) for row in rows)

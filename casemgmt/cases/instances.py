@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from casemgmt import audit, topics
+from casemgmt import audit, refcache, topics
 from casemgmt.actor import Actor
 from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.casework import ledger
@@ -34,7 +34,19 @@ def run_context(case: Case, actor: Actor, now: datetime) -> RunContext:
 def lock_instance(instance_id: int) -> ProcessInstance:
     """Select the instance row FOR UPDATE (PostgreSQL) so actions on one case run one at a time."""
     stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
-    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+    instance = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+    refcache.definition(instance.definition_id)
+    return instance
+
+
+def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
+    """Lock the instance a task row belongs to (None if there is no such task), by the task's id."""
+    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    stmt = select(ProcessInstance).where(ProcessInstance.id == owner).with_for_update(of=ProcessInstance)
+    instance = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+    if instance is not None:
+        refcache.definition(instance.definition_id)
+    return instance
 
 
 def load_run(case: Case, instance: ProcessInstance, actor: Actor, now: datetime) -> Run:
@@ -42,13 +54,19 @@ def load_run(case: Case, instance: ProcessInstance, actor: Actor, now: datetime)
     return engine.load(bundle_of(instance.definition), instance.state, run_context(case, actor, now))
 
 
-def save_run(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime) -> None:
-    """Store state, next timer and task rows; a concurrent save of the same version is a conflict."""
-    ledger.adopt_deadlines(case, sync_tasks(case, instance, run, actor, now))
-    instance.state = run.dump()
-    instance.next_timer_at = run.next_timer_at()
-    instance.is_completed = run.is_completed
-    instance.updated_at = now
+def save_run(
+    case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime, *, fresh: bool = False
+) -> None:
+    """Store state, next timer and task rows; a concurrent save of the same version is a conflict.
+
+    `fresh`: the instance was just inserted with this run's state, so it has no task rows and nothing to update.
+    """
+    ledger.adopt_deadlines(case, sync_tasks(case, instance, run, actor, now, fresh=fresh))
+    if not fresh:
+        instance.state = run.dump()
+        instance.next_timer_at = run.next_timer_at()
+        instance.is_completed = run.is_completed
+        instance.updated_at = now
     if run.is_completed:
         case.status = CaseStatus.CLOSED if case.status == CaseStatus.OPEN else case.status
         rollups.on_case_closed(case, case.closed_at or now)
@@ -75,10 +93,12 @@ def open_rows(instance_id: int) -> list[HumanTask]:
     return list(db.session.scalars(stmt))
 
 
-def sync_tasks(case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime) -> list[HumanTask]:
+def sync_tasks(
+    case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime, *, fresh: bool = False
+) -> list[HumanTask]:
     """Create rows for new READY user tasks and cancel rows whose task left READY; return new rows."""
     ready = {t.spiff_id: t for t in run.ready_user_tasks()}
-    for row in open_rows(instance.id):
+    for row in [] if fresh else open_rows(instance.id):
         if row.spiff_task_id not in ready:
             row.status = TaskStatus.CANCELLED
             _task_event("task_cancelled", row, case, actor, now, {})
@@ -138,8 +158,7 @@ def _supervised_row_id(instance: ProcessInstance, run: Run, task: ReadyTask) -> 
 
 def _candidate_org(case: Case, run: Run, task: ReadyTask) -> Organization:
     code = run.evaluate(task.spiff_id, task.info.org_expr)
-    stmt = select(Organization).where(Organization.region_id == case.region_id, Organization.code == str(code))
-    return db.session.scalar(stmt) or case.handling_org
+    return refcache.org_by_code(case.region_id, str(code)) or case.handling_org
 
 
 def _task_event(kind: str, row: HumanTask, case: Case, actor: Actor, now: datetime, extra: dict) -> None:

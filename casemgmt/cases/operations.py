@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casemgmt import audit
 from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candidate_role
 from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
 from casemgmt.cases.attachments import validate_case_form
-from casemgmt.cases.instances import load_run, lock_instance, run_context, save_run
+from casemgmt.cases.instances import load_run, lock_instance, lock_instance_of_task, run_context, save_run
 from casemgmt.casework import callbacks
 from casemgmt.db import db
 from casemgmt.engine.facade import engine
@@ -53,6 +55,8 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
     db.session.add(case)
     db.session.flush()
     case.case_no = f"ZG{now:%Y%m%d}{case.id:07d}"
+    set_committed_value(case, "instance", None)  # a new case has no instance yet: nothing to look up
+    audit.start_chain(f"case:{case.id}")
     audit.record(
         "case_opened",
         actor=actor,
@@ -63,10 +67,17 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
         payload=_opening_payload(case, r, definition),
     )
     run = engine.start(bundles.bundle_of(definition), _initial_data(case, r), run_context(case, actor, now))
-    instance = ProcessInstance(case=case, definition=definition, state="", updated_at=now)
+    instance = ProcessInstance(
+        case=case,
+        definition=definition,
+        state=run.dump(),
+        next_timer_at=run.next_timer_at(),
+        is_completed=run.is_completed,
+        updated_at=now,
+    )
     db.session.add(instance)
-    db.session.flush()
-    save_run(case, instance, run, actor, now)
+    db.session.flush()  # inserted complete: save_run only adds the task rows
+    save_run(case, instance, run, actor, now, fresh=True)
     return case
 
 
@@ -112,9 +123,13 @@ def _opening_payload(case: Case, r, definition) -> dict:
 
 
 def _locked_open_task(task_id: int, user: User, action: Action) -> tuple[HumanTask, ProcessInstance]:
-    row = access_task(user, task_id, action)
-    instance = lock_instance(row.instance_id)
-    db.session.refresh(row)
+    # lock first, then read the task (and its case) once: what it holds now, after any concurrent action
+    instance = lock_instance_of_task(task_id)
+    options = [joinedload(HumanTask.case)]
+    row = db.session.get(HumanTask, task_id, options=options, populate_existing=True) if instance else None
+    if row is None or instance is None:
+        raise NotFound("没有找到该任务")
+    authorize(user, action, task=row)
     if row.status != TaskStatus.OPEN:
         raise TaskNotOpen("该任务已办结或已取消")
     return row, instance

@@ -43,6 +43,8 @@ class Bundle:
     _spec: Any = field(repr=False)
     _subprocess_specs: dict = field(repr=False)
     user_tasks: dict[str, UserTaskInfo]
+    #: compiled expressions of this version, shared by every run of it (see SandboxEnvironment)
+    compiled: dict = field(default_factory=dict, repr=False, compare=False)
 
     def task_property(self, element_id: str, name: str) -> str | None:
         """Return a camunda:property of a task in the bundle's diagrams (None if the task or property is absent)."""

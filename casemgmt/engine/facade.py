@@ -150,8 +150,8 @@ def deadline_functions(ctx: RunContext) -> dict[str, Callable]:
 class ZgScriptEngine(PythonScriptEngine):
     """Sandboxed expressions; service tasks dispatch to the run's operation registry."""
 
-    def __init__(self, ctx: RunContext) -> None:
-        super().__init__(environment=SandboxEnvironment(deadline_functions(ctx)))
+    def __init__(self, ctx: RunContext, compiled: dict | None = None) -> None:
+        super().__init__(environment=SandboxEnvironment(deadline_functions(ctx), shared=compiled))
         self.ctx = ctx
 
     def evaluate(self, task: SpiffTask, expression: str, external_context: dict | None = None) -> Any:
@@ -196,7 +196,7 @@ class Run:
         self.bundle = bundle
         self.ctx = ctx
         self._wf = workflow
-        self._script_engine = ZgScriptEngine(ctx)
+        self._script_engine = ZgScriptEngine(ctx, bundle.compiled)
         self._wf.script_engine = self._script_engine
 
     def advance(self) -> None:

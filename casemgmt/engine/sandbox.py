@@ -307,8 +307,16 @@ def compile_expression(expr: str, functions: Iterable[str] = ALLOWED_FUNCTIONS) 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow environment that evaluates whitelisted expressions only and runs no scripts."""
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]], cache_size: int = CACHE_SIZE) -> None:
-        """Expose the safe builtins plus functions (workdays, calendar_days, hours) to expressions."""
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]],
+        cache_size: int = CACHE_SIZE,
+        shared: dict[tuple[frozenset[str], str], CodeType] | None = None,
+    ) -> None:
+        """Expose the safe builtins plus functions (workdays, calendar_days, hours) to expressions.
+
+        `shared` is a bundle version's compile cache: every run of the version reuses what one run compiled.
+        """
         merged = {**SAFE_BUILTINS, **functions}
         bad = [
             name
@@ -320,7 +328,23 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__(merged)
         self.functions = frozenset(merged)
         self._globals = {"__builtins__": {}, **merged, **_HELPER_FUNCTIONS}
-        self._compile = functools.lru_cache(maxsize=cache_size)(self._compile_uncached)
+        self._compile: Callable[[str], CodeType] = (
+            functools.lru_cache(maxsize=cache_size)(self._compile_uncached)
+            if shared is None
+            else self._shared_compiler(shared, cache_size)
+        )
+
+    def _shared_compiler(self, shared: dict, cache_size: int) -> Callable[[str], CodeType]:
+        def compiled(expression: str) -> CodeType:
+            key = (self.functions, expression)
+            code = shared.get(key)
+            if code is None:
+                code = self._compile_uncached(expression)
+                if len(shared) < cache_size:  # a version's expressions are few; never grow without bound
+                    shared[key] = code
+            return code
+
+        return compiled
 
     def _compile_uncached(self, expression: str) -> CodeType:
         """Check and compile one expression text (cached by the caller)."""

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from casemgmt import audit
+from casemgmt import audit, refcache
 from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.intake import content, flags, ratings
-from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, ServiceItem, User
+from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, User
 from casemgmt.stats import rollups
 
 
@@ -43,17 +43,15 @@ def receive_evaluation(
     if existing is not None:
         return IntakeResult(existing, _case_of(existing), created=False)
     plan = ratings.plan_rating(region, payload, now)
-    payload = {**payload, **plan.overrides}
-    org = _org(region, payload["org_code"])
-    _check_item(region, payload["item_code"])
-    is_bad = payload["level"] in BAD_LEVELS
-    content.check_content(region, payload, is_bad)
+    payload = {**payload, **plan.overrides}  # a group's rating lands on its lead record
+    org, is_bad = check_payload(region, payload)
     evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now, ratings.columns_of(plan))
     rollups.on_evaluation(evaluation)
     ratings.mark_records(plan, evaluation)
     actor = actor or Actor.of(submitter, Role.CHANNEL)
     earlier = _case_of(plan.follow_up_of) if plan.follow_up_of else None
     if not is_bad or earlier is not None:
+        audit.start_chain(f"evaluation:{evaluation.id}")
         audit.record(
             "evaluation_received",
             actor=actor,
@@ -67,8 +65,25 @@ def receive_evaluation(
     return IntakeResult(evaluation, case, created=True)
 
 
+def check_payload(region: Region, payload: dict) -> tuple[Organization, bool]:
+    """Check a payload against the region's directory and rating content (unit, item, reasons, sub-ratings).
+
+    Returns the unit and whether it is a bad review; InvalidInput names the field. Shared by the bulk intake.
+    """
+    org = _org(region, payload["org_code"])
+    _check_item(region, payload["item_code"])
+    is_bad = payload["level"] in BAD_LEVELS
+    content.check_content(region, payload, is_bad)
+    return org, is_bad
+
+
+def summary(evaluation: Evaluation) -> dict:
+    """Return the audit payload of a received evaluation."""
+    return _summary(evaluation)
+
+
 def _region(code: str, submitter: User | None) -> Region:
-    region = db.session.scalar(select(Region).where(Region.code == code))
+    region = refcache.region_by_code(code)
     if region is None:
         raise InvalidInput("未知的地区", details={"region": [f"未知的地区编码 {code}"]})
     if submitter is not None and region.id != submitter.region_id:
@@ -88,7 +103,7 @@ def _case_of(evaluation: Evaluation) -> Case | None:
 
 
 def _org(region: Region, code: str) -> Organization:
-    org = db.session.scalar(select(Organization).where(Organization.region_id == region.id, Organization.code == code))
+    org = refcache.org_by_code(region.id, code)
     if org is None:
         raise InvalidInput("未知的机构", details={"org_code": [f"本地区没有编码为 {code} 的机构"]})
     if not org.is_active:
@@ -97,18 +112,26 @@ def _org(region: Region, code: str) -> Organization:
 
 
 def _check_item(region: Region, code: str) -> None:
-    stmt = select(ServiceItem.id).where(
-        ServiceItem.region_id == region.id, ServiceItem.code == code, ServiceItem.is_active.is_(True)
-    )
-    if db.session.scalar(stmt) is None:
+    item = refcache.item(region.id, code)
+    if item is None or not item.is_active:
         raise InvalidInput("未知的事项", details={"item_code": [f"本地区事项目录中没有 {code}"]})
 
 
 def _new_evaluation(
     region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime, extra: dict
 ) -> Evaluation:
+    evaluation = build_evaluation(region, org, p, is_bad, submitter, now, extra)
+    db.session.add(evaluation)
+    db.session.flush()
+    return evaluation
+
+
+def build_evaluation(
+    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime, extra: dict
+) -> Evaluation:
+    """Return a new, unsaved evaluation row of a validated payload (the bulk intake inserts many at once)."""
     ev = p["evaluator"]
-    evaluation = Evaluation(
+    return Evaluation(
         region_id=region.id,
         external_id=p.get("external_id"),
         record_no=p["record_no"],
@@ -129,9 +152,6 @@ def _new_evaluation(
         submitted_by_id=submitter.id if submitter else None,
         **extra,
     )
-    db.session.add(evaluation)
-    db.session.flush()
-    return evaluation
 
 
 def _summary(evaluation: Evaluation) -> dict:

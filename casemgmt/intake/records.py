@@ -193,3 +193,6 @@ def _default_evaluation(record: ServiceRecord, level: str, now: datetime) -> Eva
     db.session.flush()
     rollups.on_evaluation(evaluation)
     return evaluation
+
+
+#: for the bulk intake (casemgmt/intake/batch.py), which marks many services with one read

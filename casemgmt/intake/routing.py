@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from casemgmt.db import db
-from casemgmt.models import Evaluation, Organization, ServiceItem
+from casemgmt import refcache
+from casemgmt.models import Evaluation, Organization
 
 SUPERVISING_KINDS = ("province", "city", "county", "ministry", "office")
 
@@ -21,16 +19,13 @@ class Route:
 
 def route(evaluation: Evaluation) -> Route:
     """Route a bad review to the handling unit (the item's lead department when it has one)."""
-    handling = _lead_org(evaluation) or evaluation.org
+    handling = _lead_org(evaluation) or refcache.org(evaluation.org_id) or evaluation.org
     return Route(handling=handling, supervisor=_supervisor(handling), coordinator=_root(handling))
 
 
 def _lead_org(evaluation: Evaluation) -> Organization | None:
-    stmt = select(ServiceItem).where(
-        ServiceItem.region_id == evaluation.region_id, ServiceItem.code == evaluation.item_code
-    )
-    item = db.session.scalar(stmt)
-    return db.session.get(Organization, item.lead_org_id) if item and item.lead_org_id else None
+    item = refcache.item(evaluation.region_id, evaluation.item_code)
+    return refcache.org(item.lead_org_id) if item and item.lead_org_id else None
 
 
 def _supervisor(org: Organization) -> Organization:

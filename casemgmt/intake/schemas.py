@@ -119,3 +119,21 @@ class ServiceRecordSchema(Schema):
             raise ValidationError("未办结的办件须给出承诺时限", field_name="promised_at")
         if bool(data.get("group_no")) != bool(data.get("group_kind")):
             raise ValidationError("办件组编号与组类型须同时给出", field_name="group_kind")
+
+
+#: evaluations one bulk request may carry
+BATCH_LIMIT = 1_000
+
+
+class EvaluationBatchSchema(Schema):
+    """A bulk intake request: up to BATCH_LIMIT evaluations, each checked on its own (one result per item)."""
+
+    class Meta:
+        unknown = RAISE
+
+    evaluations = fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1, max=BATCH_LIMIT, error=f"每批 1 到 {BATCH_LIMIT} 条评价"),
+        error_messages=MSG_REQUIRED,
+    )

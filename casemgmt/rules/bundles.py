@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from casemgmt import audit, forms
+from casemgmt import audit, forms, refcache
 from casemgmt.actor import Actor
 from casemgmt.db import db
 from casemgmt.engine.facade import MAIN_PROCESS, Bundle, engine, parse_bundle
@@ -167,13 +167,7 @@ def deploy(region: Region, files: dict[str, str], actor: Actor, now: datetime, c
 
 def get_active(region_id: int, *, required: bool = True) -> ProcessDefinition | None:
     """Return the region's active bad-review version."""
-    definition = db.session.scalar(
-        select(ProcessDefinition).where(
-            ProcessDefinition.region_id == region_id,
-            ProcessDefinition.process_id == MAIN_PROCESS,
-            ProcessDefinition.is_active.is_(True),
-        )
-    )
+    definition = refcache.active_definition(region_id, MAIN_PROCESS)
     if definition is None and required:
         raise NotFound("该地区尚未部署差评处理流程")
     return definition

@@ -20,12 +20,27 @@ from casemgmt.models import CallbackAttempt, Case, Evaluation, FlagStatus, Servi
 from casemgmt.rules import regions
 from casemgmt.stats import definitions as d
 
-KEY_COLUMNS = ("region_id", "dim", "key", "org_id", "day")
+KEY_COLUMNS = ("region_id", "day", "dim", "key", "org_id")
 
 
 def on_evaluation(evaluation: Evaluation) -> None:
     """A new evaluation (given or by default) counts under its unit, item, channel, staff number and reasons."""
     _bump(evaluation, _evaluation_deltas(evaluation), with_reasons=True)
+
+
+def on_evaluations(evaluations: list[Evaluation]) -> None:
+    """Many new evaluations (the bulk intake): their deltas summed per rollup row, one upsert per row."""
+    rows: dict[tuple[int, date, str, str, int], dict[str, int]] = {}
+    for evaluation in evaluations:
+        if not counted(evaluation):
+            continue
+        deltas = {name: value for name, value in _evaluation_deltas(evaluation).items() if value}
+        day = _day(evaluation)
+        for dim, key in dims_of(evaluation, with_reasons=True):
+            row = rows.setdefault((evaluation.region_id, d.bucket(dim, day), dim, key, evaluation.org_id), {})
+            for name, value in deltas.items():
+                row[name] = row.get(name, 0) + value
+    _upsert_rows(rows)
 
 
 def on_callback(case: Case, attempted_at: datetime, attempt_no: int) -> None:
@@ -171,23 +186,33 @@ def _bump(evaluation: Evaluation, deltas: dict[str, int], with_reasons: bool) ->
     if not deltas or not counted(evaluation):
         return
     day = _day(evaluation)
-    for dim, key in dims_of(evaluation, with_reasons):
-        _upsert(evaluation.region_id, day, dim, key, evaluation.org_id, deltas)
+    rows = [(evaluation.region_id, day, dim, key, evaluation.org_id) for dim, key in dims_of(evaluation, with_reasons)]
+    _upsert_rows({row: deltas for row in rows})
 
 
 def _upsert(region_id: int, day: date, dim: str, key: str, org_id: int, deltas: dict[str, int]) -> None:
-    values = {
-        "region_id": region_id,
-        "day": d.bucket(dim, day),
-        "dim": dim,
-        "key": key[:128],
-        "org_id": org_id,
-        **deltas,
-    }
+    _upsert_rows({(region_id, day, dim, key, org_id): deltas})
+
+
+def _upsert_rows(rows: dict[tuple[int, date, str, str, int], dict[str, int]]) -> None:
+    """Add each row's deltas with one multi-row INSERT ... ON CONFLICT DO UPDATE (the rows' keys are distinct)."""
+    merged: dict[tuple, dict[str, int]] = {}
+    for (region_id, day, dim, key, org_id), deltas in rows.items():
+        target = merged.setdefault((region_id, d.bucket(dim, day), dim, key[:128], org_id), {})
+        for name, value in deltas.items():
+            target[name] = target.get(name, 0) + value
+    names = sorted({name for deltas in merged.values() for name in deltas})
+    if not names:
+        return
+    values = [
+        {**dict(zip(KEY_COLUMNS, (r, day, dim, key, o), strict=True)), **{n: deltas.get(n, 0) for n in names}}
+        for (r, day, dim, key, o), deltas in merged.items()
+    ]
     table = StatRollup.__table__
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    stmt = insert.values(**values).on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS), set_={name: table.c[name] + value for name, value in deltas.items()}
+    stmt = insert.values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS), set_={n: table.c[n] + stmt.excluded[n] for n in names}
     )
     db.session.execute(stmt)

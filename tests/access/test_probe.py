@@ -122,6 +122,7 @@ LISTINGS = {
     "audit.search",
     "audit.export",
     "api.post_evaluation",
+    "api.post_evaluation_batch",
     "api.casework.post_service_record",
     "api.exchange.post_ticket",
     "api.exchange.post_satisfaction",

@@ -61,3 +61,35 @@ def test_a_case_whose_timers_keep_coming_due_cannot_starve_the_others(api, clock
     assert run_timers_once(now, limit=40) == 5 + timers.MAX_FIRINGS_PER_INSTANCE
     assert sorted(set(fired) - {hot}) == sorted(normal)
     assert fired.count(hot) == timers.MAX_FIRINGS_PER_INSTANCE
+
+
+def test_a_worker_fires_due_instances_in_batches_and_one_lost_race_skips_only_that_one(api, clock, monkeypatch):
+    from casemgmt.cases import timers
+    from casemgmt.errors import ConcurrentUpdate
+    from web import worker
+
+    clock.set("2025-09-26T10:00:00+08:00")
+    cases = [api.bad_review(record_no=f"B{n}")["case_id"] for n in range(6)]
+    claim, fire, batches = timers.claim_due_instances, timers.fire_due_timers, []
+
+    def claim_logged(now, skip, limit):
+        found = claim(now, skip, limit)
+        batches.append(len(found))
+        return found
+
+    def fire_or_lose(instance, now):
+        fire(instance, now)
+        if instance.case_id == cases[2]:
+            raise ConcurrentUpdate("another worker saved it first")
+
+    monkeypatch.setattr(worker, "TIMER_BATCH", 4)
+    monkeypatch.setattr(timers, "claim_due_instances", claim_logged)
+    monkeypatch.setattr(timers, "fire_due_timers", fire_or_lose)
+    now = datetime.fromisoformat("2025-10-01T00:00:01+08:00")
+    assert run_timers_once(now) == 5
+    assert batches == [4, 2, 0]  # four (one lost its race), the two left, then nothing
+    db.session.remove()
+    supervised = select(HumanTask.case_id).where(HumanTask.element_id == "Task_SuperviseCallback")
+    assert sorted(db.session.scalars(supervised)) == sorted(c for c in cases if c != cases[2])
+    monkeypatch.setattr(timers, "fire_due_timers", fire)
+    assert run_timers_once(now) == 1  # the next sweep takes the one the lost race left

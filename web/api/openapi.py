@@ -21,7 +21,7 @@ from casemgmt.casework.schemas import CallbackAttemptSchema, LedgerNoteSchema, T
 from casemgmt.directory.schemas import ImportRequestSchema
 from casemgmt.exchange.schemas import SatisfactionSchema, TicketSchema
 from casemgmt.inputs import MAX_ID
-from casemgmt.intake.schemas import EvaluationSchema, ServiceRecordSchema
+from casemgmt.intake.schemas import EvaluationBatchSchema, EvaluationSchema, ServiceRecordSchema
 from casemgmt.rules.schemas import CalendarChangeSchema, DeploySchema, MigrationSchema, RollbackSchema, UploadSchema
 from casemgmt.stats.schemas import ReportSchema
 from web.ui import login_required
@@ -71,6 +71,12 @@ STATS_QUERY = {
 INSTANT = {"type": "string", "format": "date-time", "description": "带时区的 ISO 时间，如 2025-10-01T00:00:00+08:00"}
 OPERATIONS: dict[str, Operation] = {
     "api.post_evaluation": Operation("提交评价；差评开启工单", Action.EVALUATION_SUBMIT, EvaluationSchema, status=201),
+    "api.post_evaluation_batch": Operation(
+        "批量提交评价（每批至多 1000 条）：逐条答复 created / duplicate（按 external_id）/ invalid（附字段错误）；"
+        "重试同一批不会丢失或重复任何一条",
+        Action.EVALUATION_SUBMIT,
+        EvaluationBatchSchema,
+    ),
     "api.get_case": Operation("查看工单", Action.CASE_READ),
     "api.get_history": Operation("工单审计记录", Action.CASE_READ),
     "api.list_tasks": Operation(

@@ -21,7 +21,8 @@ from casemgmt.db import db
 from casemgmt.errors import InvalidInput
 from casemgmt.inputs import instant_problem, is_digits
 from casemgmt.intake import operations as intake_ops
-from casemgmt.intake.schemas import EvaluationSchema
+from casemgmt.intake.batch import ItemResult, submit_batch
+from casemgmt.intake.schemas import EvaluationBatchSchema, EvaluationSchema
 from casemgmt.models import Organization
 from web.api import admin, casework, exchange, province, ratings, stats
 from web.api.auth import token_required
@@ -39,8 +40,38 @@ API_VIEWS = ("mine", "my_roles", "overdue", "done")
 @token_required
 def post_evaluation():
     data = load_json(EvaluationSchema())
-    result = commit_once(lambda: intake_ops.submit_evaluation(data, g.user, now()))
-    body = {
+    # the answer is read before the commit, which expires every loaded row: no reload afterwards
+    body = commit_once(lambda: _intake_body(intake_ops.submit_evaluation(data, g.user, now())))
+    return jsonify(body), 201 if body["created"] else 200
+
+
+@bp.post("/evaluations:batch")
+@token_required
+def post_evaluation_batch():
+    """Bulk intake: up to 1,000 evaluations, one result per item (created, duplicate, invalid with its fields)."""
+    items = load_json(EvaluationBatchSchema())["evaluations"]
+    body = commit_once(lambda: _batch_body(submit_batch(items, g.user, now())))
+    return jsonify(body), 200
+
+
+def _batch_body(results: list[ItemResult]) -> dict:
+    answers = [
+        {
+            "index": r.index,
+            "status": r.status,
+            "id": r.evaluation.id if r.evaluation else None,
+            "case_id": r.case.id if r.case else None,
+            "case_no": r.case.case_no if r.case else None,
+            "errors": r.errors or None,
+        }
+        for r in results
+    ]
+    counts = {status: sum(1 for r in results if r.status == status) for status in ("created", "duplicate", "invalid")}
+    return {"results": answers, "counts": counts}
+
+
+def _intake_body(result: intake_ops.IntakeResult) -> dict:
+    return {
         "id": result.evaluation.id,
         "is_bad": result.evaluation.is_bad,
         "case_id": result.case.id if result.case else None,
@@ -49,7 +80,6 @@ def post_evaluation():
         "follow_up_of": result.evaluation.follow_up_of_id,
         "group_no": result.evaluation.group_no,
     }
-    return jsonify(body), 201 if result.created else 200
 
 
 @bp.get("/cases/<int:case_id>")
@@ -150,9 +180,11 @@ def _org(code: str) -> Organization:
 def complete(task_id: int):
     data = load_json(CompleteTaskSchema())
     row = case_ops.complete_task(task_id, data["data"], g.user, now())
-    db.session.commit()
+    # read the answer in the transaction (it sees its own writes): the commit expires every row it would reload
     following = case_ops.next_task_for(g.user, row.case_id)
-    return jsonify({"task": task_json(row), "next_task_id": following.id if following else None})
+    body = {"task": task_json(row), "next_task_id": following.id if following else None}
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.get("/calendars/<region>/due")

@@ -364,3 +364,30 @@ def test_a_script_task_that_skipped_deploy_validation_does_not_run() -> None:
         _start((HOSTILE / "script_task.bpmn").read_bytes(), {}, process="script_process")
     assert caught.value.error_type == "ExpressionRefused"
     assert not marker.exists()
+
+
+def test_a_shared_compile_cache_is_filled_once_and_reused_by_the_next_environment() -> None:
+    shared: dict = {}
+    first = SandboxEnvironment({}, shared=shared)
+    assert first.evaluate("score + 1", {"score": 1}) == 2
+    [(key, code)] = shared.items()
+    second = SandboxEnvironment({}, shared=shared)
+    assert second.evaluate("score + 1", {"score": 41}) == 42
+    assert shared == {key: code}
+    with pytest.raises(ExpressionRefused):
+        second.evaluate("__import__('os')", {})
+    assert len(shared) == 1
+
+
+def test_runs_of_one_bundle_version_share_its_compiled_expressions(seeded_app, api) -> None:
+    from casemgmt.db import db
+    from casemgmt.models import Case
+    from casemgmt.rules import bundles
+
+    case_id = api.bad_review(external_id="share-1")["case_id"]
+    definition = bundles.get_active(db.session.get(Case, case_id).region_id)
+    compiled = bundles.bundle_of(definition).compiled
+    assert compiled, "the first run compiled into the version's cache"
+    before = dict(compiled)
+    api.bad_review(external_id="share-2", record_no="LN-REC-0002")
+    assert all(compiled[key] is code for key, code in before.items())

@@ -1,0 +1,108 @@
+"""SQL statements per request on the hot path (issue 16): counted at the cursor, so a regression fails here.
+
+Each request runs once to warm the per-process reference cache (regions, organizations, items, definitions,
+calendars), as a long-running worker has; the second, identical kind of request is the one counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from casemgmt.db import db
+
+#: the issue's targets are 8, 8, 3 and 3; the bounds are the counts reached so far (from 36, 33, 14 and 4), so
+#: any regression fails. i16 alone reached 15, 16, 6 and 3; one rating per record and the flag rules (i13: the
+#: record, earlier ratings, four flag reads) and the statistics rollups (i14: one multi-row upsert per event) and
+#: the callback attempt a completion logs (i11) brought them to these. What remains: token+user, the external-id
+#: and service-record lookups, the case insert and its case_no update, one head insert/update per chain.
+BAD_REVIEW_MAX = 20
+COMPLETION_MAX = 19
+GOOD_EVALUATION_MAX = 11
+INBOX_PAGE_MAX = 3
+
+COMPLETE_DATA = {
+    "callback_result": "reached",
+    "callback_at": "2025-09-26T10:30:00+08:00",
+    "facts": "核实属实",
+    "outcome": "immediate_fix",
+}
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(statement)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def shown(self) -> str:
+        return "\n".join(f"{i + 1}. {s.splitlines()[0][:160]}" for i, s in enumerate(self.statements))
+
+
+@contextlib.contextmanager
+def counted() -> Iterator[Counter]:
+    counter = Counter()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+def _bad_review(api, n: int) -> dict:
+    return api.bad_review(external_id=f"count-{n}", record_no=f"LN-REC-{n}")
+
+
+def test_bad_review_statement_count(api) -> None:
+    _bad_review(api, 1)
+    with counted() as counter:
+        _bad_review(api, 2)
+    assert len(counter) <= BAD_REVIEW_MAX, counter.shown()
+
+
+def test_good_evaluation_statement_count(api) -> None:
+    def post(n: int):
+        payload = api.evaluation(level="satisfied", external_id=f"good-{n}", record_no=f"LN-G-{n}")
+        response = api.post("/api/v1/evaluations", "ln-channel", json=payload)
+        assert response.status_code == 201, response.get_json()
+
+    post(1)
+    with counted() as counter:
+        post(2)
+    assert len(counter) <= GOOD_EVALUATION_MAX, counter.shown()
+
+
+def _first_task(api, case_id: int) -> int:
+    case = api.get(f"/api/v1/cases/{case_id}", "ln-officer").get_json()
+    return case["open_tasks"][0]["id"]
+
+
+def test_completion_statement_count(api) -> None:
+    tasks = [_first_task(api, _bad_review(api, n)["case_id"]) for n in (1, 2)]
+    api.token("ln-officer")
+    response = api.post(f"/api/v1/tasks/{tasks[0]}/complete", "ln-officer", json={"data": COMPLETE_DATA})
+    assert response.status_code == 200, response.get_json()
+    with counted() as counter:
+        response = api.post(f"/api/v1/tasks/{tasks[1]}/complete", "ln-officer", json={"data": COMPLETE_DATA})
+    assert response.status_code == 200, response.get_json()
+    assert len(counter) <= COMPLETION_MAX, counter.shown()
+
+
+@pytest.mark.parametrize("view", ["my_roles", "mine"])
+def test_inbox_page_statement_count(api, view: str) -> None:
+    for n in range(3):
+        _bad_review(api, n)
+    api.token("ln-officer")
+    assert api.get(f"/api/v1/tasks?view={view}&limit=2", "ln-officer").status_code == 200
+    with counted() as counter:
+        response = api.get(f"/api/v1/tasks?view={view}&limit=2", "ln-officer")
+    assert response.status_code == 200, response.get_json()
+    assert len(counter) <= INBOX_PAGE_MAX, counter.shown()

@@ -1,0 +1,112 @@
+"""POST /api/v1/evaluations:batch: one result per item, one transaction, and a retry that neither loses nor doubles."""
+
+import collections
+
+from sqlalchemy import func, select
+
+from casemgmt import audit
+from casemgmt.db import db
+from casemgmt.models import AuditEvent, Case, Evaluation, HumanTask
+from tests.perf.test_statement_counts import counted
+
+URL = "/api/v1/evaluations:batch"
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+#: what one rating of the bulk path reads: its record, earlier ratings of it, and four reads of the flag rules
+PER_ITEM_READS = 6
+
+
+def _batch(api, n: int, bad_every: int = 0) -> list[dict]:
+    items = []
+    for i in range(n):
+        level = "very_dissatisfied" if bad_every and i % bad_every == 0 else "satisfied"
+        # one evaluator each: many ratings from one phone are a burst the flag rules hold back (intake/flags.py)
+        evaluator = {"name": "", "phone": f"139{i:08d}", "real_name": False}
+        items.append(api.evaluation(level=level, external_id=f"bulk-{i}", record_no=f"LN-B-{i}", evaluator=evaluator))
+    return items
+
+
+def test_a_mixed_batch_answers_each_item_in_order(api):
+    items = _batch(api, 6, bad_every=3)
+    items.append(api.evaluation(org_code="nowhere", external_id="bulk-bad-org"))
+    items.append({**api.evaluation(external_id="bulk-shape"), "level": "awful", "surprise": 1})
+    items.append(api.evaluation(region="sanming", external_id="bulk-other-region"))
+    items.append(api.evaluation(level="satisfied", external_id="bulk-1", record_no="LN-B-1"))  # twice in one batch
+    response = api.post(URL, "ln-channel", json={"evaluations": items})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    statuses = [r["status"] for r in body["results"]]
+    assert statuses == ["created"] * 6 + ["invalid"] * 3 + ["duplicate"]
+    assert [r["index"] for r in body["results"]] == list(range(10))
+    assert body["counts"] == {"created": 6, "duplicate": 1, "invalid": 3}
+    results = body["results"]
+    assert "org_code" in results[6]["errors"]
+    assert {"level", "surprise"} <= set(results[7]["errors"])
+    assert "region" in results[8]["errors"]
+    assert [bool(r["case_id"]) for r in results[:6]] == [True, False, False, True, False, False]
+    assert results[0]["case_no"].startswith("ZG")
+    assert count(Evaluation) == 6 and count(Case) == 2
+    assert count(HumanTask) == 2  # each bad review's case has its first task
+    case = api.get(f"/api/v1/cases/{results[3]['case_id']}", "ln-officer").get_json()
+    assert case["open_tasks"][0]["form_key"] == "callback_verification"
+
+
+def test_retrying_a_batch_loses_and_doubles_nothing(api):
+    items = _batch(api, 20, bad_every=5)
+    first = api.post(URL, "ln-channel", json={"evaluations": items[:12]}).get_json()
+    again = api.post(URL, "ln-channel", json={"evaluations": items}).get_json()
+    assert first["counts"] == {"created": 12, "duplicate": 0, "invalid": 0}
+    assert again["counts"] == {"created": 8, "duplicate": 12, "invalid": 0}
+    for before, after in zip(first["results"], again["results"][:12], strict=True):
+        assert (after["status"], after["id"], after["case_id"]) == ("duplicate", before["id"], before["case_id"])
+    assert count(Evaluation) == 20 and count(Case) == 4
+
+
+def test_good_evaluations_go_in_with_one_insert_and_their_audit_chains_verify(api):
+    warm = api.evaluation(level="satisfied", external_id="warm", record_no="LN-W")
+    api.post(URL, "ln-channel", json={"evaluations": [warm]})  # the reference cache, as a running worker has it
+    events_before = count(AuditEvent)
+    with counted() as counter:
+        response = api.post(URL, "ln-channel", json={"evaluations": _batch(api, 200)})
+    assert response.get_json()["counts"]["created"] == 200
+    inserts = collections.Counter(s.split()[2] for s in counter.statements if s.lstrip().upper().startswith("INSERT"))
+    # evaluations, audit events, chain heads: one statement each (SQLAlchemy may split past 1,000 rows); the
+    # statistics rollups one per row they touch (unit, month, item, channel), not one per evaluation
+    assert {t: inserts[t] for t in ("evaluations", "audit_events", "audit_chain_heads")} == dict.fromkeys(
+        ("evaluations", "audit_events", "audit_chain_heads"), 1
+    ), inserts
+    assert inserts["stat_rollups"] == 1, inserts
+    # each rating is still checked as a single POST checks it: its service record, earlier ratings of the record
+    # (intake/ratings.py) and the flag rules' reads (intake/flags.py), PER_ITEM_READS in all
+    assert len(counter) <= 16 + PER_ITEM_READS * 200, counter.shown()
+    assert count(AuditEvent) == events_before + 200
+    assert audit.verify_all(None) == {}
+
+
+def test_the_batch_limit_and_shape_are_checked(api):
+    too_many = {"evaluations": [api.evaluation()] * 1001}
+    response = api.post(URL, "ln-channel", json=too_many)
+    assert response.status_code == 400 and "evaluations" in response.get_json()["details"]
+    assert api.post(URL, "ln-channel", json={"evaluations": []}).status_code == 400
+    assert api.post(URL, "ln-officer", json={"evaluations": [api.evaluation()]}).status_code == 403
+    assert count(Evaluation) == 0
+
+
+def test_flask_import_evaluations_uses_the_bulk_path_and_is_safe_to_run_again(api, tmp_path):
+    import json
+
+    items = _batch(api, 30, bad_every=10) + [api.evaluation(org_code="nowhere", external_id="bulk-x")]
+    path = tmp_path / "evaluations.jsonl"
+    path.write_text("\n".join(json.dumps(item, ensure_ascii=False) for item in items), encoding="utf-8")
+    runner = api.app.test_cli_runner()
+    first = runner.invoke(args=["import", "evaluations", str(path), "--as", "ln-channel"])
+    assert first.exit_code == 0, first.output
+    assert "新增 30，重复 0，有误 1" in first.output and "org_code" in first.output
+    again = runner.invoke(args=["import", "evaluations", str(path), "--as", "ln-channel"])
+    assert "新增 0，重复 30，有误 1" in again.output
+    db.session.remove()
+    assert count(Evaluation) == 30 and count(Case) == 3
