@@ -8,8 +8,6 @@ unit gets its subtree's sums; plus hot spots and repeat bad reviews. The xlsx ha
 
 from __future__ import annotations
 
-import io
-
 from sqlalchemy import select
 
 from casemgmt.db import db
@@ -17,6 +15,7 @@ from casemgmt.models import COUNTER_COLUMNS, Organization, StatRollup
 from casemgmt.stats import definitions as d
 from casemgmt.stats import figures
 from casemgmt.stats.figures import Scope
+from casemgmt.xlsx import Sheet, workbook
 
 UNIT_COLUMNS = (
     ("evaluations", "评价总数"),
@@ -85,31 +84,30 @@ def _ancestors(path: str, by_path: dict[str, Organization]) -> list[Organization
 
 
 def report_xlsx(data: dict) -> bytes:
-    """Return the report as an xlsx workbook."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "总体情况"
-    sheet.append([f"{data['unit']} 政务服务“好差评”情况", f"{data['from']} 至 {data['to']}（不含）"])
-    for rate in d.RATES:
-        sheet.append([rate.label, data["totals"][rate.name], f"{rate.numerator}/{rate.denominator}", rate.article])
-    for counter in d.COUNTERS:
-        sheet.append([counter.label, data["totals"][counter.name], "", counter.article])
-    units = book.create_sheet("各单位情况")
-    units.append(["序号", "单位", *[label for _, label in UNIT_COLUMNS]])
-    for n, unit in enumerate(data["units"], start=1):
-        units.append([n, "　" * unit["depth"] + unit["name"], *[unit[name] for name, _ in UNIT_COLUMNS]])
-    hot = book.create_sheet("热点")
-    hot.append(["维度", "对象", "差评数", "不予采纳数", "差评整改率(%)"])
-    for dim, rows in data["hot"].items():
-        for row in rows:
-            hot.append([d.DIMENSIONS[dim], row["key"], row["bad"], row["revoked"], row["rectify_rate"]])
-    repeats = book.create_sheet("重复差评")
-    repeats.append(["维度", "对象", "差评数"])
-    for dim, rows in data["repeats"].items():
-        for row in rows:
-            repeats.append([d.DIMENSIONS[dim], row.get("name") or row["key"], row["bad"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Return the report as an xlsx workbook (the house writer, casemgmt/xlsx.py)."""
+    title = f"{data['unit']} 政务服务“好差评”情况 {data['from']} 至 {data['to']}（不含）"
+    overall = [[title, "", "", ""]]
+    overall += [[r.label, data["totals"][r.name], f"{r.numerator}/{r.denominator}", r.article] for r in d.RATES]
+    overall += [[c.label, data["totals"][c.name], "", c.article] for c in d.COUNTERS]
+    units = [
+        [n, "　" * unit["depth"] + unit["name"], *[unit[name] for name, _ in UNIT_COLUMNS]]
+        for n, unit in enumerate(data["units"], start=1)
+    ]
+    hot = [
+        [d.DIMENSIONS[dim], row["key"], row["bad"], row["revoked"], row["rectify_rate"]]
+        for dim, rows in data["hot"].items()
+        for row in rows
+    ]
+    repeats = [
+        [d.DIMENSIONS[dim], row.get("name") or row["key"], row["bad"]]
+        for dim, rows in data["repeats"].items()
+        for row in rows
+    ]
+    return workbook(
+        [
+            Sheet("总体情况", ["指标", "数值", "口径", "依据"], overall),
+            Sheet("各单位情况", ["序号", "单位", *[label for _, label in UNIT_COLUMNS]], units),
+            Sheet("热点", ["维度", "对象", "差评数", "不予采纳数", "差评整改率(%)"], hot),
+            Sheet("重复差评", ["维度", "对象", "差评数"], repeats),
+        ]
+    )

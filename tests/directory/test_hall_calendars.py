@@ -138,7 +138,7 @@ def test_every_bad_calendar_entry_is_a_bad_row_with_its_line_and_nothing_is_writ
 def test_the_templates_offer_the_calendar_column_and_the_linked_sheet(seeded_app):
     assert "大厅日历" in template_csv("orgs").decode("utf-8-sig").splitlines()[0].split(",")
     book = load_workbook(io.BytesIO(template_xlsx("orgs")))
-    assert book.sheetnames == ["orgs", "大厅日历"]
+    assert book.sheetnames == ["机构目录", "大厅日历"]
     assert [c.value for c in book["大厅日历"][1]] == ["机构编码", "日期", "类型", "名称"]
     assert read_rows("orgs", "t.xlsx", template_xlsx("orgs")) == []
 

@@ -120,6 +120,13 @@ EVENT_LABELS = {
     "notice_retried": _l("Notice queued again"),
     "outbox_paused": _l("Sending paused"),
     "outbox_resumed": _l("Sending resumed"),
+    "national_update_kept": _l("National update declined: current version kept"),
+    "notices_read": _l("Notices marked read"),
+    "evaluation_flagged": _l("Rating flagged as suspected gaming"),
+    "evaluation_flag_decided": _l("Decision on a flagged rating"),
+    "evaluator_pii_erased": _l("Evaluator's name and phone erased (retention period over)"),
+    "rating_link_issued": _l("Rating link issued"),
+    "stats_report_published": _l("Statistics report published"),
 }
 #: what each service-task topic does, in a few words
 TOPIC_LABELS = {
