@@ -25,7 +25,14 @@ from casemgmt.errors import DomainError
 from casemgmt.exchange.results import replay_results
 from casemgmt.rules import seed
 from web.cli_intake import evaluations_command
-from web.worker import poll, publish_due_reports, relay_settings, run_outbox_once, run_timers_once
+from web.worker import (
+    erase_expired_personal_data,
+    poll,
+    publish_due_reports,
+    relay_settings,
+    run_outbox_once,
+    run_timers_once,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -198,6 +205,7 @@ def timers_run(once: bool, now_text: str | None, interval: float | None) -> None
         done = run_timers_once(now)
         sent = run_outbox_once(now, relay_settings(current_app))
         publish_due_reports(now)  # the quarter's and year's statistics reports, once each (casemgmt/stats)
+        erase_expired_personal_data(now)  # evaluators' names and phones past the region's retention period
         return f"已处理到期计时器的工单：{done}；投递通知：{sent}"
 
     poll(step, "timers", clock=lambda: _now(now_text), once=once, pause=interval or _interval(), echo=click.echo)

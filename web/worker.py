@@ -10,11 +10,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from casemgmt.actor import Actor
 from casemgmt.cases import timers
 from casemgmt.db import db, savepoint
 from casemgmt.errors import ConcurrentUpdate
@@ -126,6 +127,25 @@ def publish_due_reports(now: datetime) -> int:
     return len(made)
 
 
+#: how often a worker erases expired personal data (casemgmt/intake/retention.py): it is a day-granular rule
+ERASE_EVERY = timedelta(hours=1)
+_last_erase: dict[str, datetime] = {}
+
+
+def erase_expired_personal_data(now: datetime) -> int:
+    """Erase evaluators' names and phones past their region's retention period, at most once per ERASE_EVERY
+    per process (a clock set back runs it again), and commit. `flask rate erase-personal-data` runs it at once."""
+    from casemgmt.intake import retention
+
+    last = _last_erase.get("at")
+    if last is not None and timedelta(0) <= now - last < ERASE_EVERY:
+        return 0
+    erased = retention.erase_expired(now, Actor.system("retention"))
+    db.session.commit()
+    _last_erase["at"] = now
+    return erased
+
+
 def beat(name: str, now: datetime) -> None:
     """Stamp this worker's heartbeat row (read by /healthz) and commit."""
     row = db.session.get(WorkerHeartbeat, name) or WorkerHeartbeat(name=name)
@@ -146,6 +166,7 @@ def start_timer_thread(app: Flask) -> threading.Thread:
                     run_timers_once(now)
                     run_outbox_once(now, relay_settings(app))
                     publish_due_reports(now)
+                    erase_expired_personal_data(now)
                     beat(f"{socket.gethostname()}:{os.getpid()}:thread", now)
                 except Exception:  # noqa: BLE001 - logged; the next poll retries
                     db.session.rollback()

@@ -75,3 +75,19 @@ def test_the_consent_line_given_on_the_rating_page_is_shown_on_the_case(api, cli
     db.session.remove()
     page = ui("ln-auditor").get(f"/cases/{case_id}").text
     assert "本人同意将上述姓名和电话用于核实、回访本次评价" in page
+
+
+def test_the_timer_worker_erases_expired_personal_data_without_anyone_running_the_command(api, clock):
+    """The retention period is kept by the worker (`flask timers run` and the embedded thread), not by hand."""
+    case_id = _closed(api, clock)
+    runner = api.app.test_cli_runner()
+    result = runner.invoke(args=["timers", "run", "--once", "--now", "2026-09-25T10:00:00+08:00"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    assert db.session.get(Case, case_id).evaluation.evaluator_phone == "13812341234"
+    db.session.remove()
+    result = runner.invoke(args=["timers", "run", "--once", "--now", "2026-09-27T11:00:00+08:00"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    assert db.session.get(Case, case_id).evaluation.evaluator_phone == ""
+    db.session.remove()
