@@ -13,11 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casemgmt.access.policy import Action, allowed, unit_limit
+from casemgmt.cases.inbox import item_names
 from casemgmt.db import db
 from casemgmt.models import Organization
 from casemgmt.stats import definitions, drilldown, figures, publishing
 from web.api import stats as api_stats
 from web.ui import login_required, now
+from web.ui.labels import CHANNEL_LABELS
 
 bp = Blueprint("stats", __name__, template_folder="templates")
 ECHARTS_DIST = Path(__file__).resolve().parents[2] / "node_modules" / "echarts" / "dist"
@@ -61,8 +63,8 @@ def dashboard():
         totals=figures.totals(scope),
         trend=figures.trend(scope, by),
         units=figures.by_unit(scope),
-        hot={dim: figures.hot_spots(scope, dim, 10) for dim in HOT_DIMS},
-        repeats={dim: figures.repeats(scope, dim) for dim in ("unit", "item", "staff")},
+        hot={dim: _named(scope, dim, figures.hot_spots(scope, dim, 10)) for dim in HOT_DIMS},
+        repeats={dim: _named(scope, dim, figures.repeats(scope, dim)) for dim in ("unit", "item", "staff")},
         rates=definitions.RATES,
         rate_labels={r.name: r.label for r in definitions.RATES},
         indent="\u3000",
@@ -70,6 +72,16 @@ def dashboard():
         dims=definitions.DIMENSIONS,
         threshold=definitions.REPEAT_THRESHOLD,
     )
+
+
+def _named(scope, dim: str, rows: list[dict]) -> list[dict]:
+    """Give the rows of a hot-spot or repeat table a name to show: service items and channels by name, not code."""
+    if dim == "item":
+        names = item_names(scope.region.id, {row["key"] for row in rows})
+        return [{**row, "name": row.get("name") or names.get(row["key"]) or row["key"]} for row in rows]
+    if dim == "channel":
+        return [{**row, "name": str(CHANNEL_LABELS.get(row["key"], row["key"]))} for row in rows]
+    return rows
 
 
 @bp.get("/stats/cases")

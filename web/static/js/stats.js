@@ -43,7 +43,7 @@
     chart("chart-hot-" + dim, {
       grid: { left: 120, right: 24, top: 10, bottom: 24 },
       xAxis: { type: "value" },
-      yAxis: { type: "category", data: rows.map(function (r) { return r.key; }) },
+      yAxis: { type: "category", data: rows.map(function (r) { return r.name || r.key; }) },
       series: [{ name: "差评数", type: "bar", data: rate(rows, "bad"), itemStyle: { color: "#d9822b" } }]
     });
   });
