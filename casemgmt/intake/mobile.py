@@ -26,12 +26,12 @@ from casemgmt.models import (
     HumanTask,
     Organization,
     OutboxMessage,
-    OutboxState,
     Region,
     ServiceRecord,
     TaskStatus,
     User,
 )
+from casemgmt.notices.operations import queue_region_message
 from casemgmt.rules import regions
 
 PAGE_ACTOR = Actor.system("rating_page")
@@ -82,18 +82,7 @@ def send_rating_link(record: ServiceRecord, url: str, now: datetime) -> OutboxMe
     if not record.evaluator_phone:
         return None
     body = f"您办理的业务（办件编号 {record.record_no}）已办结，请点击链接评价并查看办理进展：{url}"
-    message = OutboxMessage(
-        region_id=record.region_id,
-        channel="sms",
-        kind="rating_link",
-        recipient=record.evaluator_phone,
-        body=body,
-        created_at=now,
-        state=OutboxState.QUEUED,
-        attempts=0,
-    )
-    db.session.add(message)
-    return message
+    return queue_region_message(record.region_id, "sms", record.evaluator_phone, body, now, kind="rating_link")
 
 
 def check_link(record: ServiceRecord, nonce: str, now: datetime) -> None:

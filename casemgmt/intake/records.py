@@ -20,14 +20,13 @@ from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.models import (
     Evaluation,
     Organization,
-    OutboxMessage,
-    OutboxState,
     Region,
     ServiceItem,
     ServiceRecord,
     ServiceRecordStatus,
     User,
 )
+from casemgmt.notices.operations import queue_region_message
 from casemgmt.rules import regions
 from casemgmt.stats import rollups
 
@@ -135,17 +134,7 @@ def _remind(record: ServiceRecord, actor: Actor, now: datetime) -> None:
     record.status, record.reminded_at = ServiceRecordStatus.REMINDED, now
     if record.evaluator_phone:
         body = f"您办理的业务（办件编号 {record.record_no}）已办结，欢迎对政务服务作出评价。"
-        message = OutboxMessage(
-            region_id=record.region_id,
-            channel="sms",
-            kind="remind",
-            recipient=record.evaluator_phone,
-            body=body,
-            created_at=now,
-            state=OutboxState.QUEUED,
-            attempts=0,
-        )
-        db.session.add(message)
+        queue_region_message(record.region_id, "sms", record.evaluator_phone, body, now, kind="remind")
     audit.record(
         "rating_reminded",
         actor=actor,

@@ -22,9 +22,18 @@ def queue_message(
     A notice to staff (channel "internal") is in its addressees' 通知 list at once (queries.staff_notices); the relay
     also sends it by the route configured for it, if any (email...), else records it delivered to that list.
     """
+    message = queue_region_message(case.region_id, channel, recipient, body, now, kind)
+    message.case_id = case.id
+    db.session.flush()
+    return message
+
+
+def queue_region_message(
+    region_id: int, channel: str, recipient: str, body: str, now: datetime, kind: str = "notice"
+) -> OutboxMessage:
+    """Put a message of no case (a service record's rating reminder or link) in the region's outbox, queued."""
     message = OutboxMessage(
-        case_id=case.id,
-        region_id=case.region_id,
+        region_id=region_id,
         channel=channel,
         kind=kind,
         recipient=recipient,
@@ -34,7 +43,6 @@ def queue_message(
         attempts=0,
     )
     db.session.add(message)
-    db.session.flush()
     return message
 
 
