@@ -110,12 +110,21 @@ def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: U
         raise TaskNotOpen("只能为本人已认领且未办结的任务上传附件")
     if spec.get("type") != "file":
         raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
+    row = _stored(task.case_id, task, spec, name, content, user, now)
+    _audit_upload(row, task, user, now)
+    return row
+
+
+def _stored(
+    case_id: int, task: HumanTask | None, spec: dict, name: str, content: bytes, user: User, now: datetime
+) -> Attachment:
+    """Check a file against its field and the case's quota, and store it (of a task, or of the case alone)."""
     name = clean_name(name)
     content_type = check_file(spec, name, content)
-    _check_quota(task, task.case_id, spec["name"], len(content))
+    _check_quota(task, case_id, spec["name"], len(content))
     row = Attachment(
-        case_id=task.case_id,
-        task_id=task.id,
+        case_id=case_id,
+        task_id=task.id if task else None,
         field=spec["name"],
         name=name,
         content_type=content_type,
@@ -127,7 +136,6 @@ def store_upload(task: HumanTask, spec: dict, name: str, content: bytes, user: U
     )
     db.session.add(row)
     db.session.flush()
-    _audit_upload(row, task, user, now)
     return row
 
 
@@ -138,23 +146,7 @@ def store_case_upload(
     authorize(user, action, case=case)
     if spec.get("type") != "file":
         raise InvalidInput("该字段不能上传文件", details={spec.get("name", "_schema"): ["不是文件字段"]})
-    name = clean_name(name)
-    content_type = check_file(spec, name, content)
-    _check_quota(None, case.id, spec["name"], len(content))
-    row = Attachment(
-        case_id=case.id,
-        task_id=None,
-        field=spec["name"],
-        name=name,
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-        uploaded_by_id=user.id,
-        uploaded_at=now,
-    )
-    db.session.add(row)
-    db.session.flush()
+    row = _stored(case.id, None, spec, name, content, user, now)
     payload = {"attachment_id": row.id, "field": row.field, "name": row.name, "size": row.size, "sha256": row.sha256}
     audit.record(
         "attachment_uploaded",
