@@ -91,6 +91,7 @@ fuzz: setup
 bench: setup
 	$(BIN)/python -m bench.run --pg-url "$(PG_URL)"
 	$(BIN)/python -m bench.stats --pg-url "$(PG_URL)"
+	$(BIN)/python -m bench.inbox --pg-url "$(PG_URL)" --sqlite --explain
 
 # ruff (lint and format, checked, never rewritten here) and mypy on casemgmt/ (configured in pyproject.toml)
 lint: setup

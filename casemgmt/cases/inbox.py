@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, false, func, or_, select, true
+from sqlalchemy import Select, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from casemgmt.access.policy import Action, allowed, holds_candidate_role, roles_granted, unit_limit
@@ -101,11 +101,14 @@ def inbox_page(
         column, descending = SORTS[sort]
         key = column.desc() if descending else column.asc()
         stmt = stmt.order_by(None).order_by(key.nulls_last(), HumanTask.id.desc() if descending else HumanTask.id)
+    tail = None
     if cursor:
-        stmt = _after(stmt, view, cursor, sort)
+        stmt, tail = _after(stmt, view, cursor, sort)
     size = max(1, min(size, PAGE_SIZE_MAX))
-    stmt = stmt.options(joinedload(HumanTask.case).joinedload(Case.evaluation), joinedload(HumanTask.assignee))
-    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    loads = (joinedload(HumanTask.case).joinedload(Case.evaluation), joinedload(HumanTask.assignee))
+    rows = list(db.session.scalars(stmt.options(*loads).limit(size + 1)))
+    if tail is not None and len(rows) <= size:  # past the last dated task: the undated ones follow (nulls last)
+        rows += db.session.scalars(tail.options(*loads).limit(size + 1 - len(rows)))
     more = len(rows) > size
     rows = rows[:size]
     return InboxPage(rows, _cursor_of(rows[-1], view, sort) if more else None)
@@ -179,19 +182,19 @@ def _row_id(text: str) -> int | None:
     return value if value <= MAX_ROW_ID else None
 
 
-def _after(stmt: Select, view: str, cursor: str, sort: str = "") -> Select:
+def _after(stmt: Select, view: str, cursor: str, sort: str = "") -> tuple[Select, Select | None]:
+    """Narrow a view to the rows after the cursor, as a range an index on (key, id) serves: the rows with a key
+    after it; and, when the key is not null, the query of the undated rows that follow them (nulls last)."""
     key, ident = _parse_cursor(cursor)
     if view == "done":
         col = HumanTask.completed_at
-        return stmt.where(or_(col < key, and_(col == key, HumanTask.id < ident)))
+        return stmt.where(col <= key, or_(col < key, HumanTask.id < ident)), None
     col, descending = SORTS[sort or "due"]
-    if descending:  # nulls last either way
-        if key is None:
-            return stmt.where(col.is_(None), HumanTask.id < ident)
-        return stmt.where(or_(col < key, and_(col == key, HumanTask.id < ident), col.is_(None)))
     if key is None:
-        return stmt.where(col.is_(None), HumanTask.id > ident)
-    return stmt.where(or_(col > key, and_(col == key, HumanTask.id > ident), col.is_(None)))
+        return stmt.where(col.is_(None), HumanTask.id < ident if descending else HumanTask.id > ident), None
+    if descending:
+        return stmt.where(col <= key, or_(col < key, HumanTask.id < ident)), stmt.where(col.is_(None))
+    return stmt.where(col >= key, or_(col > key, HumanTask.id > ident)), stmt.where(col.is_(None))
 
 
 def working_days_left(task: HumanTask, now: datetime, calendar: WorkCalendar) -> int | None:

@@ -117,14 +117,18 @@ class HumanTask(db.Model):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
+        #: each inbox view's filters lead, its keyset order (due_at, id) ends: migration 0090
         Index(
-            "ix_human_tasks_status_role_org",
+            "ix_human_tasks_role_org_due",
             "status",
             "candidate_role",
             "candidate_org_path",
+            "due_at",
+            "id",
             postgresql_ops={"candidate_org_path": "varchar_pattern_ops"},
         ),
-        Index("ix_human_tasks_assignee_status", "assignee_id", "status", "due_at"),
+        Index("ix_human_tasks_assignee_due", "assignee_id", "status", "due_at", "id"),
+        Index("ix_human_tasks_done_by", "completed_by_id", "status", "completed_at", "id"),
         #: matches the inbox's ORDER BY due_at, id, so a page stops after LIMIT matching rows
         Index("ix_human_tasks_region_status_due", "region_id", "status", "due_at", "id"),
         Index("ix_human_tasks_case", "case_id", "status"),
