@@ -32,6 +32,10 @@ class Evaluation(db.Model):
         UniqueConstraint("region_id", "external_id"),
         Index("ix_evaluations_region_evaluated", "region_id", "evaluated_at"),
         Index("ix_evaluations_record_evaluator", "region_id", "record_no", "evaluator_key"),
+        # the burst rules' counts (intake/flags.py), migration 0096
+        Index("ix_evaluations_phone_received", "region_id", "evaluator_phone", "received_at"),
+        Index("ix_evaluations_device_received", "region_id", "device_key", "received_at"),
+        Index("ix_evaluations_org_level_received", "org_id", "level", "received_at"),
         one_of("flag_status", FlagStatus),
     )
 
