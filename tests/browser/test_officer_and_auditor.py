@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from casemgmt.db import db
 from tests.browser.conftest import PHONE_SCREEN, screenshot
 
@@ -44,7 +46,7 @@ def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_se
     late = _cases(api, clock)
     _log_in(page, live_server, "sm-officer")
     page.get_by_role("link", name="本单位任务").click()
-    assert page.locator("table.inbox tbody tr").count() == 3
+    expect(page.locator("table.inbox tbody tr")).to_have_count(3)  # waits for the tab's page, not the one before
     assert page.locator("tr.row-red .lamp-red").count() == 1
     assert page.locator("tr.row-yellow .lamp-yellow").count() == 1
     screenshot(page, "inbox.png")
@@ -52,7 +54,7 @@ def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_se
     page.get_by_label("办件编号或工单编号").fill("SM-2025-0922-001")
     page.get_by_role("button", name="筛选").click()
     rows = page.locator("table.inbox tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     rows.get_by_role("link", name="回访核实").click()
 
     page.get_by_label("已联系上").check()
