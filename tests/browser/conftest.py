@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = "test-artifacts/run"
 OFFICE_SCREEN = {"width": 1366, "height": 768}
 PHONE_SCREEN = {"width": 390, "height": 844}
+#: every demo user's password (`flask seed --demo`)
+PASSWORD = "zhenggai-demo"
 
 
 def _missing() -> str | None:
@@ -86,3 +88,18 @@ def screenshot(page, name: str, **kwargs) -> Path:
     path = folder / name
     page.screenshot(path=str(path), **kwargs)
     return path
+
+
+def log_in(page, base: str, username: str) -> None:
+    """Sign in on the login page as a demo user and wait until the app's page has loaded."""
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/**")
+
+
+def log_out(page) -> None:
+    """Sign out through the top bar's button and wait for the login page."""
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.browser.conftest import OFFICE_SCREEN, REPO
-from tests.browser.test_officer_and_auditor import _cases, _log_in, _log_out
+from tests.browser.conftest import OFFICE_SCREEN, REPO, log_in, log_out
+from tests.browser.test_officer_and_auditor import _cases
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 RUN = """async () => {
@@ -30,21 +30,21 @@ def test_inbox_task_case_audit_and_admin_pages_have_no_serious_accessibility_vio
     context.set_default_timeout(15_000)
     page = context.new_page()
     found: dict[str, list[dict]] = {}
-    _log_in(page, live_server, "sm-officer")
+    log_in(page, live_server, "sm-officer")
     page.goto(f"{live_server}/inbox?view=my_roles")
     found["inbox"] = _serious(page)
     page.locator("table.inbox tbody tr").first.get_by_role("link", name="回访核实").click()
     page.wait_for_url(f"{live_server}/tasks/**")
     found["task"] = _serious(page)
-    _log_out(page)
-    _log_in(page, live_server, "sm-auditor")
+    log_out(page)
+    log_in(page, live_server, "sm-auditor")
     page.goto(f"{live_server}/audit/cases")
     found["audit"] = _serious(page)
     page.goto(f"{live_server}/cases/{late['case_id']}")
     page.wait_for_selector("#diagram[data-ready=true]")
     found["case"] = _serious(page)
-    _log_out(page)
-    _log_in(page, live_server, "sm-admin")
+    log_out(page)
+    log_in(page, live_server, "sm-admin")
     page.goto(f"{live_server}/admin/")
     found["admin"] = _serious(page)
     page.goto(f"{live_server}/no-such-page")

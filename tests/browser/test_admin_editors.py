@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_admin_modeler import _log_in
+from tests.browser.conftest import log_in, screenshot
 
 BASE = "/admin/liaoning"
 
 
 def test_an_admin_creates_a_decision_table_in_dmn_js_and_deploys_it(page, live_server):
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/decisions")
     page.get_by_label("新建决策表：文件名").fill("routing_rules")
     page.get_by_role("button", name="新建").click()
@@ -30,7 +29,7 @@ def test_an_admin_creates_a_decision_table_in_dmn_js_and_deploys_it(page, live_s
 
 
 def test_an_admin_edits_a_form_and_sees_the_preview_change_as_they_type(page, live_server):
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/forms/callback_verification")
     text = page.locator("#form-text")
     definition = json.loads(text.input_value())
@@ -45,7 +44,7 @@ def test_an_admin_edits_a_form_and_sees_the_preview_change_as_they_type(page, li
 
 
 def test_the_calendar_table_grows_a_row_and_previews_the_change(page, live_server):
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/calendar?year=2025")
     rows = page.locator("#calendar-rows tr")
     count = rows.count()
@@ -61,7 +60,7 @@ def test_the_calendar_table_grows_a_row_and_previews_the_change(page, live_serve
 
 
 def test_a_file_from_the_desktop_is_loaded_into_the_modeler_and_validated(page, live_server, tmp_path):
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/modeler?file=callback.bpmn")  # the called process of the callback step
     page.wait_for_selector("#canvas[data-ready=true]")
     with page.expect_download() as download:

@@ -8,25 +8,16 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from tests.web.flows import open_tasks
 from web.admin.routes import MODELER_BUNDLE
 
-PASSWORD = "zhenggai-demo"
 TASK = "Task_Callback"
 
 
 @pytest.fixture(autouse=True)
 def _modeler_built():
     assert MODELER_BUNDLE.is_file(), "the admin modeler is not built: run make setup (npm ci, npm run build)"
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/**")
 
 
 def _callback(api, case_id: int) -> dict:
@@ -52,7 +43,7 @@ def test_an_admin_changes_the_callback_deadline_in_the_modeler_and_only_new_case
     old_case = api.bad_review(record_no="LN-BEFORE")
     old_due = _callback(api, old_case["case_id"])["due_date"]
 
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.get_by_role("link", name="规则管理").click()
     page.get_by_role("link", name="流程图", exact=True).click()
     page.wait_for_selector("#canvas[data-ready=true]")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from casemgmt.rules import bundles
 from casemgmt.rules.regions import get_region
 from tests.admin.edits import upgrade_national_feedback
-from tests.browser.conftest import screenshot
-from tests.browser.test_admin_modeler import _log_in
+from tests.browser.conftest import log_in, screenshot
 
 BASE = "/admin/liaoning"
 
@@ -15,7 +14,7 @@ BASE = "/admin/liaoning"
 def test_an_admin_sees_a_national_update_and_deploys_it_with_a_reason(page, live_server, seeded_app, tmp_path):
     upgrade_national_feedback(seeded_app, tmp_path)
     before = bundles.get_active(get_region("liaoning").id).version
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/")
     page.get_by_role("link", name="查看全国规则更新：差异、试运行、部署或保留").click()
     page.wait_for_url(f"{live_server}{BASE}/national-proposal")

@@ -3,8 +3,7 @@ screen, and the dossier to print (its first two pages rendered to PNG by chromiu
 
 from __future__ import annotations
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_officer_and_auditor import _log_in
+from tests.browser.conftest import log_in, screenshot
 from tests.web.flows import callback, complete, only_task
 
 A4 = {"width": 794, "height": 1123}  # an A4 page at 96 dpi
@@ -25,7 +24,7 @@ def test_the_diagram_fits_the_width_zooms_and_goes_full_screen_and_the_history_r
     page, live_server, api, clock
 ):
     cid = _ledger_case(api, clock)
-    _log_in(page, live_server, "ln-auditor")
+    log_in(page, live_server, "ln-auditor")
     page.goto(f"{live_server}/cases/{cid}")
     page.wait_for_selector("#diagram[data-ready=true]")
     diagram = page.locator("#diagram")
@@ -57,7 +56,7 @@ def test_the_dossier_prints_its_first_two_pages(browser, live_server, api, clock
     cid = _ledger_case(api, clock)
     context = browser.new_context(viewport=A4, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
-    _log_in(page, live_server, "ln-auditor")
+    log_in(page, live_server, "ln-auditor")
     page.goto(f"{live_server}/cases/{cid}/dossier")
     page.emulate_media(media="print")
     assert "差评工单案卷" in page.locator("h1").first.inner_text()

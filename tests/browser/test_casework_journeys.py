@@ -7,23 +7,8 @@ from __future__ import annotations
 import re
 
 from casemgmt.db import db
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, log_out, screenshot
 from tests.regions.helpers import callback, do
-
-PASSWORD = "zhenggai-demo"
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/**")
-
-
-def _log_out(page) -> None:
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_url("**/login")
 
 
 def _open_task(page, title: str) -> None:
@@ -41,7 +26,7 @@ def test_a_consulted_department_reads_the_case_and_answers(page, live_server, ap
     convene = {"consult_orgs": ["sm-zjj"], "consult_topic": "预售许可材料互认"}
     do(api, cid, "sm-officer", "Task_ConveneConsultation", convene)
     db.session.remove()
-    _log_in(page, live_server, "sm-zjj-officer")
+    log_in(page, live_server, "sm-zjj-officer")
     _open_task(page, "会商意见")
     assert "138****1234" in page.locator(".evaluator").inner_text()  # reads the case, the evaluator masked
     assert "无权" not in page.content()
@@ -63,7 +48,7 @@ def test_an_extension_is_requested_approved_and_the_officer_sees_the_new_date(pa
     do(api, cid, "ln-officer", "Task_Callback", callback("ledger"))
     clock.set("2025-12-29T10:00:00+08:00")
     db.session.remove()
-    _log_in(page, live_server, "ln-officer")
+    log_in(page, live_server, "ln-officer")
     _open_task(page, "限期整改")
     assert "2025-12-31" in page.locator(".task-head").inner_text()
     page.get_by_role("link", name="申请延期").click()
@@ -80,9 +65,9 @@ def test_an_extension_is_requested_approved_and_the_officer_sees_the_new_date(pa
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url(f"**/cases/{cid}#casework")
     assert "申请中" in page.locator("h1").inner_text()
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, live_server, "ln-sy-coordinator")
+    log_in(page, live_server, "ln-sy-coordinator")
     _open_task(page, "延期审批")
     facts = page.locator("#extension-review")
     assert facts.locator(".ext-workdays").inner_text() == "5"
@@ -96,9 +81,9 @@ def test_an_extension_is_requested_approved_and_the_officer_sees_the_new_date(pa
     page.get_by_label("审批意见").fill("同意延期")
     page.get_by_role("button", name="提交办结").click()
     page.wait_for_url("**/inbox**")
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, live_server, "ln-officer")
+    log_in(page, live_server, "ln-officer")
     page.get_by_role("link", name="我的任务").click()
     page.get_by_role("link", name="限期整改", exact=True).click()
     head = page.locator(".task-head").inner_text()
@@ -113,7 +98,7 @@ def test_an_appeal_is_filed_with_evidence_and_decided(page, live_server, api, cl
     db.session.remove()
     evidence = tmp_path / "录像截图.pdf"
     evidence.write_bytes(b"%PDF-1.4 evidence")
-    _log_in(page, live_server, "sm-officer")
+    log_in(page, live_server, "sm-officer")
     page.get_by_role("link", name="回访核实").first.click()
     page.get_by_role("link", name="提出申诉").click()
     assert "2025-10-10" in page.locator(".appeal-window").inner_text()
@@ -124,9 +109,9 @@ def test_an_appeal_is_filed_with_evidence_and_decided(page, live_server, api, cl
     page.wait_for_url(f"**/cases/{cid}#casework")
     assert "申诉中" in page.locator("h1").inner_text()
     screenshot(page, "appeal-case.png", full_page=True)
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, live_server, "sm-coordinator")
+    log_in(page, live_server, "sm-coordinator")
     _open_task(page, "申诉复核（政务服务主管部门）")
     review = page.locator("#appeal-review")
     assert "系误评" in review.inner_text() and "录像截图.pdf" in review.inner_text()
@@ -143,7 +128,7 @@ def test_a_case_is_transferred_and_the_callback_officer_calls_and_logs_attempts(
     clock.set("2025-09-26T10:00:00+08:00")
     cid = api.bad_review("liaoning", evaluated_at="2025-09-26T10:00:00+08:00")["case_id"]
     db.session.remove()
-    _log_in(page, live_server, "ln-officer")
+    log_in(page, live_server, "ln-officer")
     _open_task(page, "回访核实")
     page.get_by_role("button", name="显示电话并拨打").click()
     call = page.get_by_role("link", name=re.compile("拨打 13812341234"))
@@ -170,7 +155,7 @@ def test_the_ledger_of_a_unit_filters_and_downloads(page, live_server, api, cloc
     cid = api.bad_review("liaoning", evaluated_at="2025-09-29T10:00:00+08:00")["case_id"]
     do(api, cid, "ln-officer", "Task_Callback", callback("ledger"))
     db.session.remove()
-    _log_in(page, live_server, "ln-officer")
+    log_in(page, live_server, "ln-officer")
     page.get_by_role("link", name="台账").click()
     assert page.locator("table.ledger tbody tr.ledger-open").count() == 1
     page.get_by_label("仅看逾期").check()

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from casemgmt.db import db
 from casemgmt.models import HumanTask
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from tests.regions.helpers import run_timers
 from tests.web.flows import only_task
-
-PASSWORD = "zhenggai-demo"
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/**")
 
 
 def test_a_draft_comes_back_after_a_reload_leaving_warns_and_a_comment_keeps_the_form(page, live_server, api, clock):
     clock.set("2025-09-26T10:00:00+08:00")
     case = api.bad_review("sanming", record_no="SM-DRAFT-0001")
     task = only_task(api, case["case_id"], "sm-officer")
-    _log_in(page, live_server, "sm-officer")
+    log_in(page, live_server, "sm-officer")
     page.goto(f"{live_server}/tasks/{task['id']}")
     page.get_by_label("已联系上").check()
     page.get_by_label("核实情况").fill("评价人反映等候两小时；调取叫号记录核实。")
@@ -57,7 +47,7 @@ def test_a_conflict_shows_the_form_again_with_every_typed_value_and_what_changed
     clock.set("2025-09-26T10:00:00+08:00")
     case = api.bad_review(record_no="LN-409-0001")
     task = only_task(api, case["case_id"], "ln-officer")
-    _log_in(page, live_server, "ln-officer")
+    log_in(page, live_server, "ln-officer")
     page.goto(f"{live_server}/tasks/{task['id']}")
     page.get_by_label("已联系上").check()
     page.get_by_label("回访时间").fill("2025-09-26T15:00")
@@ -81,7 +71,7 @@ def test_a_supervisor_urges_and_reassigns_the_late_task_from_the_supervision_pag
     late = only_task(api, case["case_id"], "sm-officer")
     run_timers(api.app, "2025-10-01T00:00:01+08:00")
     clock.set("2025-10-10T10:00:00+08:00")
-    _log_in(page, live_server, "sm-supervisor")
+    log_in(page, live_server, "sm-supervisor")
     page.goto(f"{live_server}/inbox")
     assert page.locator('.tabs .count[data-view="my_roles"]').inner_text() == "1"
     page.get_by_role("link", name="督办：回访核实逾期").first.click()

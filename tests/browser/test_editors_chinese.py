@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_admin_modeler import _log_in
+from tests.browser.conftest import log_in, screenshot
 
 BASE = "/admin/liaoning"
 
 
 def test_the_properties_panel_names_element_types_and_groups_in_chinese(page, live_server):
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/modeler?file=callback.bpmn")
     page.wait_for_selector("#canvas[data-ready=true]")
     select = "() => zgModeler.get('selection').select(zgModeler.get('elementRegistry').get('Task_Callback'))"
@@ -27,7 +26,7 @@ def test_the_properties_panel_names_element_types_and_groups_in_chinese(page, li
 def test_dmn_js_speaks_chinese_from_its_production_build(page, live_server):
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
-    _log_in(page, live_server, "ln-admin")
+    log_in(page, live_server, "ln-admin")
     page.goto(f"{live_server}{BASE}/decisions?new=routing_zh")
     page.wait_for_selector("#dmn[data-ready=true]")
     text = page.locator("#dmn").inner_text()

@@ -9,9 +9,7 @@ from pathlib import Path
 
 from casemgmt.db import db
 from casemgmt.models import Case, CaseStatus
-from tests.browser.conftest import REPO, SCREENSHOTS
-
-PASSWORD = "zhenggai-demo"
+from tests.browser.conftest import PASSWORD, REPO, SCREENSHOTS
 
 
 class Clicks:

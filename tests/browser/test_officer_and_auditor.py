@@ -5,22 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from casemgmt.db import db
-from tests.browser.conftest import PHONE_SCREEN, screenshot
-
-PASSWORD = "zhenggai-demo"
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/**")
-
-
-def _log_out(page) -> None:
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_url("**/login")
+from tests.browser.conftest import PHONE_SCREEN, log_in, log_out, screenshot
 
 
 def _cases(api, clock) -> dict:
@@ -44,7 +29,7 @@ def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_se
     page, live_server, api, clock
 ):
     late = _cases(api, clock)
-    _log_in(page, live_server, "sm-officer")
+    log_in(page, live_server, "sm-officer")
     page.get_by_role("link", name="本单位任务").click()
     expect(page.locator("table.inbox tbody tr")).to_have_count(3)  # waits for the tab's page, not the one before
     assert page.locator("tr.row-red .lamp-red").count() == 1
@@ -73,8 +58,8 @@ def test_an_officer_fixes_a_wrong_field_completes_the_callback_and_an_auditor_se
     assert "解释说明" in page.locator("h1").inner_text()
     assert "下一个任务仍由您办理" in page.locator(".flash").inner_text()
 
-    _log_out(page)
-    _log_in(page, live_server, "sm-auditor")
+    log_out(page)
+    log_in(page, live_server, "sm-auditor")
     page.goto(f"{live_server}/audit/cases?q={late['case_no']}")
     page.get_by_role("link", name=late["case_no"]).click()
     page.wait_for_selector("#diagram[data-ready=true]")
@@ -96,7 +81,7 @@ def test_the_inbox_fits_a_phone(browser, live_server, api, clock):
     context = browser.new_context(viewport=PHONE_SCREEN, locale="zh-CN", is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        _log_in(page, live_server, "sm-officer")
+        log_in(page, live_server, "sm-officer")
         assert page.locator("table.inbox tbody tr").count() == 3
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE_SCREEN["width"], f"the inbox scrolls sideways on a phone ({width}px)"

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from casemgmt.db import db
 from casemgmt.models import User
-from tests.browser.conftest import screenshot
-from tests.browser.test_officer_and_auditor import _log_in
+from tests.browser.conftest import log_in, screenshot
 from tests.stats.test_rollups import _random_history
 
 
@@ -24,7 +23,7 @@ def _history(seeded_app) -> None:
 def test_a_coordinator_reads_the_dashboard_and_drills_down_to_the_cases(page, live_server, seeded_app, clock):
     _history(seeded_app)
     clock.set(datetime(2025, 10, 20, 2, 0, tzinfo=UTC))
-    _log_in(page, live_server, "ln-coordinator")
+    log_in(page, live_server, "ln-coordinator")
     page.get_by_role("link", name="统计分析").click()
     page.get_by_label("统计期间").select_option("2025Q3")
     page.get_by_role("button", name="显示").click()
@@ -43,7 +42,7 @@ def test_a_coordinator_reads_the_dashboard_and_drills_down_to_the_cases(page, li
 def test_a_supervisor_sees_only_their_units(page, live_server, seeded_app, clock):
     _history(seeded_app)
     clock.set(datetime(2025, 10, 20, 2, 0, tzinfo=UTC))
-    _log_in(page, live_server, "ln-supervisor")
+    log_in(page, live_server, "ln-supervisor")
     page.goto(f"{live_server}/stats?period=2025")
     options = page.locator("select[name=org] option").all_inner_texts()
     assert not any("大连" in text for text in options)
@@ -56,7 +55,7 @@ def test_a_published_report_and_the_public_page(browser, page, live_server, seed
 
     _history(seeded_app)
     clock.set(datetime(2025, 10, 20, 2, 0, tzinfo=UTC))
-    _log_in(page, live_server, "ln-coordinator")
+    log_in(page, live_server, "ln-coordinator")
     page.goto(f"{live_server}/stats/reports")
     page.get_by_label("报告").select_option("quarterly")
     page.get_by_label("统计期间").select_option("2025Q3")
