@@ -113,6 +113,8 @@ def add_note(
         raise TaskNotOpen("该台账已销号，不能再记录进展")
     if not note.strip():
         raise InvalidInput("进展说明不能为空", details={"note": ["必填"]})
+    if owner is not None and len(owner.strip()) > 128:
+        raise InvalidInput("责任人不能超过 128 个字", details={"owner": ["不能超过 128 个字"]})
     entry.owner = owner.strip() if owner is not None else entry.owner
     entry.measures = measures.strip() if measures is not None else entry.measures
     db.session.add(LedgerNote(entry_id=entry.id, author=user.username, note=note.strip(), at=now))

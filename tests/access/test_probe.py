@@ -82,6 +82,8 @@ ACTIONS: dict[str, tuple[tuple[Action, ...], str]] = {
     "casework.transfer": ((Action.CASE_TRANSFER,), "case"),
     "casework.post_transfer": ((Action.CASE_TRANSFER,), "case"),
     "casework.log_callback": ((Action.CALLBACK_LOG,), "task_case"),
+    "casework.ledger_entry": ((Action.LEDGER_READ,), "ledger"),
+    "casework.add_ledger_note": ((Action.LEDGER_NOTE,), "ledger"),
     "casework.call": ((Action.CASE_CALL_EVALUATOR, Action.TASK_CLAIM), "task"),
     "notices.mark_read": ((Action.NOTICE_READ,), "notice"),
     "api.ratings.get_evaluation": ((Action.EVALUATION_READ,), "evaluation"),
@@ -143,6 +145,7 @@ BODIES = {
     "casework.post_transfer": {"reason": "探测"},
     "casework.log_callback": {"result": "reached", "attempted_at": "2025-09-29T10:00", "note": "探测"},
     "api.casework.post_ledger_note": {"body": "探测"},
+    "casework.add_ledger_note": {"note": "探测"},
     "flags.decide": {"decision": "dismissed", "note": "探测"},
 }
 

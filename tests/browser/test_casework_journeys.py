@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from casemgmt.db import db
 from tests.browser.conftest import log_in, log_out, screenshot
 from tests.regions.helpers import callback, do
@@ -167,3 +169,15 @@ def test_the_ledger_of_a_unit_filters_and_downloads(page, live_server, api, cloc
         page.get_by_role("link", name="下载 xlsx").click()
     assert download.value.suggested_filename.endswith(".xlsx")
     screenshot(page, "ledger.png", full_page=True)
+    expect(page.locator("table.ledger tbody tr.ledger-open")).to_have_count(1)
+
+    # progress on the entry: a refused note keeps what was typed, a good one lands in the list
+    page.get_by_role("link", name="0 条进展").click()
+    page.get_by_label("责任人").fill("张科长")
+    page.get_by_role("button", name="记录进展").click()
+    expect(page.get_by_role("alert")).to_contain_text("进展说明不能为空")
+    assert page.get_by_label("责任人").input_value() == "张科长"
+    page.get_by_label("进展说明").fill("已增设两个综合窗口，高峰期分流。")
+    page.get_by_role("button", name="记录进展").click()
+    expect(page.locator("#notes table")).to_contain_text("已增设两个综合窗口")
+    screenshot(page, "ledger-entry.png", full_page=True)

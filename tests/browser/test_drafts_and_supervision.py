@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from casemgmt.db import db
 from casemgmt.models import HumanTask
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, log_out, screenshot
 from tests.regions.helpers import run_timers
 from tests.web.flows import only_task
 
@@ -41,6 +41,14 @@ def test_a_draft_comes_back_after_a_reload_leaving_warns_and_a_comment_keeps_the
     assert dialogs == ["beforeunload", "beforeunload"], "after a comment, leaving still asks"
     page.goto(f"{live_server}/tasks/{task['id']}")
     assert page.get_by_label("核实情况").input_value() == "评价人反映等候两小时；调取叫号记录核实。"
+
+    # signing out forgets the local copy: on a shared computer the next person finds nothing typed
+    log_out(page)
+    assert page.evaluate("Object.keys(window.localStorage).filter(k => k.startsWith('zg-draft:'))") == []
+    log_in(page, live_server, "sm-officer")
+    page.goto(f"{live_server}/tasks/{task['id']}")
+    assert page.get_by_label("核实情况").input_value() == ""
+    assert not page.locator("#draft-restored").is_visible()
 
 
 def test_a_conflict_shows_the_form_again_with_every_typed_value_and_what_changed(page, live_server, api, clock):

@@ -7,11 +7,12 @@ from flask import Blueprint, Response, flash, g, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from casemgmt.access.operations import call_evaluator
-from casemgmt.access.policy import Action, authorize, may_call_evaluator
+from casemgmt.access.policy import Action, allowed, authorize, may_call_evaluator
 from casemgmt.access.queries import access_case, access_task
 from casemgmt.cases import operations as case_ops
 from casemgmt.cases.queries import list_case_attachments
 from casemgmt.casework import appeals, callbacks, extension_requests, transfers
+from casemgmt.casework import ledger as ledger_ops
 from casemgmt.casework import queries as casework_queries
 from casemgmt.casework.queries import BADGE_LABELS
 from casemgmt.casework.schemas import CallbackAttemptSchema
@@ -23,6 +24,7 @@ from casemgmt.xlsx import Sheet, workbook
 from web.casework.caseforms import case_form, kept_case_files, read_case_form
 from web.casework.ledger_view import ledger_filters, ledger_headers, ledger_row
 from web.downloads import content_disposition
+from web.tasks.routes import render_task
 from web.ui import form_errors, login_required, now
 from web.ui.formview import to_aware
 
@@ -184,10 +186,15 @@ def log_callback(task_id: int):
         "attempted_at": to_aware(request.form.get("attempted_at", "")),
         "note": request.form.get("note", ""),
     }
-    errors = CallbackAttemptSchema().validate(form)
-    if errors:
-        raise InvalidInput(_("The callback attempt needs a result and a time."), details=errors)
-    callbacks.log_attempt(row.case, g.user, CallbackAttemptSchema().load(form), now())
+    try:
+        errors = CallbackAttemptSchema().validate(form)
+        if errors:
+            raise InvalidInput(_("The callback attempt needs a result and a time."), details=errors)
+        callbacks.log_attempt(row.case, g.user, CallbackAttemptSchema().load(form), now())
+    except (InvalidInput, TaskNotOpen) as err:  # the task page again, the attempt's values kept beside the errors
+        db.session.rollback()
+        refused = {"values": request.form.to_dict(), "errors": form_errors(err.details) or {"_schema": [err.message]}}
+        return render_task(access_task(g.user, task_id), status=400, callback=refused)
     db.session.commit()
     flash(_("Callback attempt recorded."), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#callbacks")
@@ -223,6 +230,38 @@ def ledger():
         statuses=list(LedgerStatus),
         units=casework_queries.ledger_units(g.user),
     )
+
+
+def _render_entry(entry_id: int, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    entry = ledger_ops.get_entry(entry_id, g.user)
+    may_note = entry.status == LedgerStatus.OPEN and allowed(g.user, Action.LEDGER_NOTE, org=entry.org)
+    values = values or {"note": "", "owner": entry.owner, "measures": entry.measures}
+    page = render_template(
+        "casework/ledger_entry.html", entry=entry, may_note=may_note, values=values, errors=errors or {}
+    )
+    return page, status
+
+
+@bp.get("/ledger/<int:entry_id>")
+@login_required
+def ledger_entry(entry_id: int):
+    """Show one ledger entry with its progress notes and, to its unit's officers, the form to add one."""
+    return _render_entry(entry_id)
+
+
+@bp.post("/ledger/<int:entry_id>/notes")
+@login_required
+def add_ledger_note(entry_id: int):
+    """Add a progress note (and the owner or measures); a refused note comes back with what was typed."""
+    values = {k: request.form.get(k, "") for k in ("note", "owner", "measures")}
+    try:
+        ledger_ops.add_note(entry_id, g.user, now(), values["note"], owner=values["owner"], measures=values["measures"])
+    except (InvalidInput, TaskNotOpen) as err:
+        db.session.rollback()
+        return _render_entry(entry_id, values, {"_schema": [err.message], **form_errors(err.details)}, 400)
+    db.session.commit()
+    flash(_("Progress note recorded."), "success")
+    return redirect(url_for("casework.ledger_entry", entry_id=entry_id) + "#notes")
 
 
 @bp.get("/ledger.xlsx")

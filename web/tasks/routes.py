@@ -36,11 +36,18 @@ def render_task(
     errors: dict | None = None,
     status: int = 200,
     conflict: str | None = None,
+    callback: dict | None = None,
 ):
-    """Render the task page, with what the user typed and the errors (or the conflict) beside it."""
+    """Render the task page, with what the user typed and the errors (or the conflict) beside it; `callback`
+    holds a refused callback attempt's values and errors, shown in its own form."""
     context = task_page_context(row, g.user, now(), _definition(row), sub.raw if sub else None)
     return render_template(
-        "tasks/task.html", errors=errors or {}, conflict=conflict, fresh=sub is None, **context
+        "tasks/task.html",
+        errors=errors or {},
+        conflict=conflict,
+        fresh=sub is None,
+        callback=callback or {"values": {}, "errors": {}},
+        **context,
     ), status
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from casemgmt.casework.queries import CaseworkBadge, case_badges
 from casemgmt.db import db
-from casemgmt.models import AuditEvent, CallbackAttempt, ExtensionRequest, Transfer
+from casemgmt.models import AuditEvent, CallbackAttempt, ExtensionRequest, LedgerEntry, Transfer
 from tests.regions.helpers import callback, casework, complete, do, run_timers, task
 
 PDF = b"%PDF-1.4 evidence"
@@ -110,7 +110,10 @@ def test_callback_attempts_are_logged_one_by_one_inside_the_callback_task(api, u
     assert "尚未记录回访" in page and f'href="/cases/{cid}/extension"' not in page  # no step to extend yet
     attempt = {"result": "not_reached", "attempted_at": "2025-09-26T10:30", "note": "无人接听"}
     assert officer.post(f"/tasks/{row['id']}/callbacks", attempt).status_code == 302
-    assert officer.post(f"/tasks/{row['id']}/callbacks", {**attempt, "result": "maybe"}).status_code == 400
+    refused = officer.post(f"/tasks/{row['id']}/callbacks", {**attempt, "result": "maybe", "note": "第二次打不通"})
+    assert refused.status_code == 400  # the task page again, with the error and what was typed
+    assert 'role="alert"' in refused.text and 'value="第二次打不通"' in refused.text
+    assert 'value="2025-09-26T10:30"' in refused.text and "尚未记录回访" not in refused.text
     page = officer.get(f"/tasks/{row['id']}").text
     assert "未联系上" in page and "无人接听" in page and "2025-09-26 10:30" in page
     assert [a.attempt_no for a in db.session.scalars(select(CallbackAttempt))] == [1]
@@ -169,3 +172,29 @@ def test_the_ledger_lists_the_units_entries_with_filters_and_as_xlsx(api, ui, cl
         cells = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xml"))
     assert case_no in cells and "2025-10-27" in cells and "13812341234" not in cells
     assert case_no not in ui("sm-officer").get("/ledger").text
+
+
+def test_a_ledger_entry_takes_progress_notes_from_its_units_officers(api, ui, clock):
+    cid = _ledger_case(api, clock, "2025-09-29T10:00:00+08:00")
+    entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.case_id == cid)).one()
+    officer = ui("ln-officer")
+    assert f'href="/ledger/{entry.id}"' in officer.get("/ledger").text
+    page = officer.get(f"/ledger/{entry.id}").text
+    assert "尚未记录进展" in page and 'name="note"' in page
+    refused = officer.post(f"/ledger/{entry.id}/notes", {"note": " ", "owner": "张科长", "measures": "增设窗口"})
+    assert refused.status_code == 400 and "进展说明不能为空" in refused.text
+    assert 'value="张科长"' in refused.text and "增设窗口" in refused.text  # what was typed comes back
+    long_owner = officer.post(f"/ledger/{entry.id}/notes", {"note": "已约谈", "owner": "长" * 129})
+    assert long_owner.status_code == 400 and "长" * 129 in long_owner.text
+    done = officer.post(
+        f"/ledger/{entry.id}/notes", {"note": "已增设两个窗口", "owner": "张科长", "measures": "增设窗口"}
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/ledger/{entry.id}#notes")
+    page = officer.get(f"/ledger/{entry.id}").text
+    assert "已增设两个窗口" in page and "张科长" in page and 'name="note"' in page
+    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == cid))]
+    assert kinds.count("ledger_note_added") == 1
+    auditor = ui("ln-auditor").get(f"/ledger/{entry.id}")
+    assert auditor.status_code == 200 and "已增设两个窗口" in auditor.text and 'name="note"' not in auditor.text
+    assert ui("ln-auditor").post(f"/ledger/{entry.id}/notes", {"note": "x"}).status_code == 403
+    assert ui("sm-officer").get(f"/ledger/{entry.id}").status_code == 404
