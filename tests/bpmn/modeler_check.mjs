@@ -91,6 +91,7 @@ async function main() {
   const files = {};
   const problems = [];
   const regions = {};
+  let checked = 0;
   for (const top of ['bpmn', 'forms']) {
     const dir = join(root, top);
     for (const path of walk(dir)) files[relative(root, path)] = readFileSync(path);
@@ -99,6 +100,7 @@ async function main() {
     if (!name.startsWith('bpmn/') || !name.endsWith('.bpmn')) continue;
     const text = bytes.toString('utf8');
     const result = await checkFile(moddle, name, text);
+    checked += 1;
     for (const problem of result.problems) problems.push(`${name}: ${problem}`);
     const region = name.split('/')[1];
     if (region === NATIONAL) continue;
@@ -122,7 +124,7 @@ async function main() {
     (sum, r) => ({ stored_lines: sum.stored_lines + r.stored_lines, formatted_lines: sum.formatted_lines + r.formatted_lines }),
     { stored_lines: 0, formatted_lines: 0 },
   );
-  const report = { regions, total, identical_files: identical.length, identical, problems };
+  const report = { files_checked: checked, regions, total, identical_files: identical.length, identical, problems };
   if (asJson) {
     process.stdout.write(JSON.stringify(report) + '\n');
   } else {
