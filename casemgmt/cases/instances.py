@@ -141,19 +141,22 @@ def _create_row(case: Case, instance: ProcessInstance, run: Run, task: ReadyTask
         row.due_at = datetime.fromisoformat(iso)
         row.due_date = due.due_date if due is not None else None
         row.is_provisional = bool(due is not None and due.provisional)
-    row.supervised_task_id = _supervised_row_id(instance, run, task)
+    row.supervised_task_id, title = _supervision(instance, run, task)
+    row.title = title or row.title
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def _supervised_row_id(instance: ProcessInstance, run: Run, task: ReadyTask) -> int | None:
-    """A task opened by a boundary timer (督办) names the task the timer is attached to: the late one."""
-    host = run.boundary_host(task.spiff_id)
-    if host is None:
-        return None
+def _supervision(instance: ProcessInstance, run: Run, task: ReadyTask) -> tuple[int | None, str | None]:
+    """A task opened by a boundary timer (督办) names the task the timer is attached to (the late one), and a 督办
+    of the called supervision process takes its title from the call activity that names the late step."""
+    found = run.boundary_host(task.spiff_id)
+    if found is None:
+        return None, None
+    host, title = found
     stmt = select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.spiff_task_id == host)
-    return db.session.scalar(stmt)
+    return db.session.scalar(stmt), title
 
 
 def _candidate_org(case: Case, run: Run, task: ReadyTask) -> Organization:

@@ -49,10 +49,11 @@ def diagram_marks(case: Case, tasks: list[HumanTask], events: list[AuditEvent]) 
 
 def _callers(case: Case) -> dict[str, set[str]]:
     """Map each element of a called process to the call activities of the main diagram that run it, so the
-    main diagram marks the step a case is in even when the task itself sits in a called process."""
+    main diagram marks the step a case is in even when the task itself sits in a called process. A process several
+    steps call (督办, supervision.bpmn) marks none of them: its late task, open beside it, marks its own step."""
     if not case.definition.files or case.instance is None:
         return {}
-    return bundle_of(case.definition).callers()
+    return {element: calls for element, calls in bundle_of(case.definition).callers().items() if len(calls) == 1}
 
 
 def _engine_path(case: Case) -> tuple[set[str], set[str]]:

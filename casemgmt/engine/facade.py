@@ -39,6 +39,7 @@ from casemgmt.engine.bundle import (
 from casemgmt.engine.clock import engine_clock
 from casemgmt.engine.sandbox import SandboxEnvironment
 from casemgmt.engine.serializer import dump_state, load_state
+from casemgmt.engine.supervised import supervised_host
 from casemgmt.engine.validate.limits import MAX_LOOP_CARDINALITY
 from casemgmt.errors import DomainError, EngineError, ExpressionRefused, TaskNotOpen
 
@@ -276,14 +277,11 @@ class Run:
             task.run()
         self.advance()
 
-    def boundary_host(self, spiff_id: str) -> str | None:
-        """Return the task a user task's boundary event is attached to (a 督办 opened by a deadline timer)."""
+    def boundary_host(self, spiff_id: str) -> tuple[str, str | None] | None:
+        """Return the task a 督办 supervises and, if it is not the task's own name, the 督办's title (see
+        `supervised_host`); None for a task no boundary event opened."""
         task = self._wf.get_task_from_id(UUID(spiff_id)) if self._has(spiff_id) else None
-        event = task.parent if task is not None else None
-        if event is None or not isinstance(event.task_spec, BoundaryEvent) or event.parent is None:
-            return None
-        hosts = [t for t in event.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
-        return str(hosts[0].id) if hosts else None
+        return supervised_host(self._wf, task) if task is not None else None
 
     def deliver(self, message: str, payload: dict, variable: str) -> bool:
         """Deliver a BPMN message (payload in task data as `variable`) and advance; False if nothing waits for it."""

@@ -165,8 +165,9 @@ def _save(
 ) -> None:
     instance.definition = target
     case.definition = target
-    for row in rows:
-        row.title = moved.bundle.user_tasks[row.element_id].title
+    for row in rows:  # a 督办 of the called supervision process is titled by its call activity
+        found = moved.boundary_host(row.spiff_task_id)
+        row.title = (found and found[1]) or moved.bundle.user_tasks[row.element_id].title
     kept = [{"element": r.element_id, "due_at": r.due_at.isoformat() if r.due_at else None} for r in rows]
     kept += [{"element": event.element_id, "timer_at": event.value} for event in moved.waiting_events()]
     audit.record(

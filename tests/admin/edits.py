@@ -85,7 +85,8 @@ def set_due(text: str, element_id: str, expression: str) -> str:
 def upgrade_national_feedback(app, tmp_path) -> None:
     """Upgrade the product in a copy of bpmn/ and forms/: the national feedback process renames its review step.
 
-    Liaoning inherits feedback.bpmn (a proposal for it); Sanming overrides it (none). Tracked files are untouched.
+    Liaoning inherits feedback.bpmn (a proposal for it); in the upgraded copy Sanming's pack overrides it (none: the
+    bundled packs change smaller called steps, such as Sanming's review_followup.bpmn). Tracked files are untouched.
     """
     import shutil
     from pathlib import Path
@@ -96,6 +97,8 @@ def upgrade_national_feedback(app, tmp_path) -> None:
     shutil.copytree(root / "forms", forms)
     path = bpmn / "national" / "feedback.bpmn"
     text = path.read_text("utf-8")
+    own = text.replace("告知评价人与满意度", "告知评价人与满意度（三明）", 1)
+    (bpmn / "sanming" / "feedback.bpmn").write_text(own, "utf-8")
     assert 'name="不满意复核"' in text
     path.write_text(text.replace('name="不满意复核"', 'name="不满意复核（监督部门）"', 1), "utf-8")
     app.config.update(BPMN_ROOT=bpmn, FORMS_ROOT=forms)

@@ -121,7 +121,7 @@ def test_the_old_timer_fires_at_its_old_instant_after_migration(api, clock):
     result = api.app.test_cli_runner().invoke(args=["timers", "run", "--once", "--now", "2025-10-01T00:00:01+08:00"])
     assert result.exit_code == 0, result.output
     db.session.remove()
-    supervision = only_task(api, case["case_id"], "ln-supervisor", "Task_SuperviseCallback")
+    supervision = only_task(api, case["case_id"], "ln-supervisor", "Task_Supervise")
     assert supervision["candidate_role"] == "supervisor"
 
 

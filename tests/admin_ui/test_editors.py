@@ -190,7 +190,7 @@ def test_validation_names_elements_by_their_chinese_name_with_the_id_in_brackets
     torn = text.replace("</bpmn:process>", "</bpmn:proces>", 1)
     body = post_json(admin, f"{BASE}/rules/validate", {"files": {CALLBACK: torn}, "base": 1}).get_json()
     [problem] = [p for p in body["problems"] if p["code"] == "xml_syntax"]
-    assert "XML 格式错误（第 38 行" in problem["message"] and "mismatch" not in problem["message"]
+    assert "XML 格式错误（第 32 行" in problem["message"] and "mismatch" not in problem["message"]
 
 
 def test_the_dry_run_and_the_calendar_page_show_names_not_codes(admin):

@@ -85,7 +85,7 @@ FUNCTIONS = {"workdays", "calendar_days", "hours", "len", "min", "max", "abs", "
 #: the user tasks other code and regional overrides refer to, by id
 USER_TASKS = {
     "Task_Callback": ("回访核实", "callback_verification", "officer", "${workdays(settings['callback_workdays'])}"),
-    "Task_SuperviseCallback": ("督办：回访核实逾期", "supervision", "supervisor", "${workdays(1)}"),
+    "Task_Supervise": ("督办", "supervision", "supervisor", "${workdays(1)}"),
     "Task_CallbackRetry": ("再次回访", "callback_attempt", "officer", "${workdays(1)}"),
     "Task_RevocationReview": (
         "撤销审核",
@@ -102,7 +102,6 @@ USER_TASKS = {
         "officer",
         "${workdays(settings['rectification_workdays'] or rectification_workdays)}",
     ),
-    "Task_SuperviseRectification": ("督办：整改逾期", "supervision", "supervisor", "${workdays(1)}"),
     "Task_ExtensionApproval": (
         "延期审批",
         "extension_approval",
@@ -123,7 +122,6 @@ USER_TASKS = {
         "officer",
         "${workdays(max(0, settings['consultation_workdays'] - consultation_elapsed_workdays))}",
     ),
-    "Task_SuperviseConsultation": ("督办：会商答复逾期", "supervision", "supervisor", "${workdays(1)}"),
     "Task_AppealReview": (
         "申诉复核（政务服务主管部门）",
         "appeal_review",

@@ -129,8 +129,8 @@ def test_an_overdue_callback_goes_to_the_supervisor_and_the_officer_keeps_the_ta
     case = new_case()
     fake_clock.now += timedelta(days=3, minutes=1)
     case.advance()
-    assert case.ready() == ["回访核实", "督办：回访核实逾期"]
-    case.complete("督办：回访核实逾期")
+    assert case.ready() == ["回访核实", "督办"]
+    case.complete("督办")
     assert case.reached("End_CallbackSupervised")
     assert case.ready() == ["回访核实"]
     assert not case.wf.is_completed()
@@ -146,7 +146,7 @@ def test_finishing_the_overdue_callback_ends_the_supervision_nobody_handled(new_
     case = new_case()
     fake_clock.now += timedelta(days=4)
     case.advance()
-    assert case.ready() == ["回访核实", "督办：回访核实逾期"]
+    assert case.ready() == ["回访核实", "督办"]
     case.complete("回访核实", outcome="immediate_fix")
     assert case.ready() == ["立行立改"]
     case.complete("立行立改")
@@ -172,8 +172,8 @@ def test_an_overdue_rectification_goes_to_the_supervisor(new_case, fake_clock):
     assert case.ready() == ["限期整改"]
     fake_clock.now += timedelta(days=2)
     case.advance()
-    assert case.ready() == ["督办：整改逾期", "限期整改"]
-    case.complete("督办：整改逾期", supervision_method="interview")
+    assert case.ready() == ["督办", "限期整改"]
+    case.complete("督办", supervision_method="interview")
     assert case.reached("End_RectificationSupervised")
     case.complete("限期整改")
     case.complete("反馈评价人", satisfied="yes")

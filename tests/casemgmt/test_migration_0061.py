@@ -26,7 +26,7 @@ def test_0061_backfills_phone_tails_and_the_late_task_of_existing_supervisions(a
     case = api.bad_review("sanming", evaluator={"name": "王五", "phone": "13800004321", "real_name": True})
     run_timers(api.app, "2025-10-01T00:00:01+08:00")
     late = task(api, case["case_id"], "sm-officer", "Task_Callback")["id"]
-    supervision = task(api, case["case_id"], "sm-supervisor", "Task_SuperviseCallback")["id"]
+    supervision = task(api, case["case_id"], "sm-supervisor", "Task_Supervise")["id"]
     db.session.remove()
 
     _migrate("0050", command.downgrade)

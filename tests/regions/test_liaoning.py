@@ -46,7 +46,7 @@ def test_the_unit_calls_back_within_1_working_day_per_article_11_across_spring_f
     cid = _open(api, clock, "2025-01-24T16:00:00+08:00")
     assert task(api, cid, "ln-officer", "Task_Callback")["due_date"] == "2025-01-26"
     run_timers(api.app, "2025-01-27T00:00:01+08:00")
-    supervision = task(api, cid, "ln-supervisor", "Task_SuperviseCallback")
+    supervision = task(api, cid, "ln-supervisor", "Task_Supervise")
     assert (supervision["candidate_org"], supervision["due_date"]) == ("ln-sy", "2025-02-05")
 
 
@@ -75,7 +75,7 @@ def test_a_complex_case_is_rectified_within_15_working_days_per_article_11(api, 
     assert task(api, cid, "ln-officer", "Task_Rectification")["due_date"] == "2025-10-27"
     assert casework(api, cid, "ln-auditor")["ledger"][0]["due_date"] == "2025-10-27"
     run_timers(api.app, "2025-10-28T00:00:01+08:00")
-    assert task(api, cid, "ln-supervisor", "Task_SuperviseRectification")
+    assert task(api, cid, "ln-supervisor", "Task_Supervise")
 
 
 def test_an_extension_beyond_15_working_days_is_refused_with_a_clear_message_per_article_11(api, clock):
@@ -123,7 +123,7 @@ def test_an_approved_extension_counts_from_the_current_due_date_and_the_evaluato
     run_timers(api.app, "2026-01-01T00:00:01+08:00")
     assert elements(api, cid, "ln-supervisor") == ["Task_Rectification"], "the old deadline no longer escalates"
     run_timers(api.app, "2026-01-09T00:00:01+08:00")
-    assert task(api, cid, "ln-supervisor", "Task_SuperviseRectification")
+    assert task(api, cid, "ln-supervisor", "Task_Supervise")
     kinds = [e["kind"] for e in history(api, cid, "ln-auditor")]
     assert kinds.count("extension_requested") == 1 and "decide_extension" in operations(history(api, cid, "ln-auditor"))
 
@@ -242,4 +242,4 @@ def test_a_calendar_change_after_an_approved_extension_keeps_the_extension(api, 
     run_timers(api.app, "2026-01-09T23:00:00+08:00")
     assert elements(api, cid, "ln-supervisor") == ["Task_Rectification"], "the timer moved with the extension"
     run_timers(api.app, "2026-01-10T00:00:01+08:00")
-    assert task(api, cid, "ln-supervisor", "Task_SuperviseRectification")
+    assert task(api, cid, "ln-supervisor", "Task_Supervise")

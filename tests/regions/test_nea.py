@@ -19,7 +19,7 @@ def test_a_designated_person_of_the_regional_office_calls_back_per_4_1(api, cloc
     callback_task = task(api, cid, "nea-officer", "Task_Callback")
     assert (callback_task["candidate_org"], callback_task["due_date"]) == ("nea-db-zz", "2026-10-10")
     run_timers(api.app, "2026-10-11T00:00:01+08:00")
-    assert task(api, cid, "nea-supervisor", "Task_SuperviseCallback")["candidate_org"] == "nea-db"
+    assert task(api, cid, "nea-supervisor", "Task_Supervise")["candidate_org"] == "nea-db"
     assert [m.recipient for m in outbox(cid) if m.channel == "internal"][0] == "nea-db-zz"
 
 
@@ -49,7 +49,7 @@ def test_the_office_sets_the_ledger_deadline_and_it_counts_working_days_across_s
     assert task(api, cid, "nea-officer", "Task_Rectification")["due_date"] == "2024-03-13"
     assert casework(api, cid, "nea-auditor")["ledger"][0]["due_date"] == "2024-03-13"
     run_timers(api.app, "2024-03-14T00:00:01+08:00")
-    assert task(api, cid, "nea-supervisor", "Task_SuperviseRectification")
+    assert task(api, cid, "nea-supervisor", "Task_Supervise")
 
 
 def test_the_result_is_told_to_the_evaluator_and_uploaded_to_the_qualification_system_per_4_1(api, clock):

@@ -36,7 +36,7 @@ def test_callback_is_due_in_3_working_days_per_article_2_3_1_and_escalates_to_th
     assert task(api, cid, "sm-officer", "Task_Callback")["due_date"] == "2024-10-08"
     assert "：0" in run_timers(api.app, "2024-10-08T23:59:00+08:00")
     run_timers(api.app, "2024-10-09T00:00:01+08:00")
-    supervision = task(api, cid, "sm-supervisor", "Task_SuperviseCallback")
+    supervision = task(api, cid, "sm-supervisor", "Task_Supervise")
     assert (supervision["candidate_org"], supervision["due_date"]) == ("sm", "2024-10-10")
     assert task(api, cid, "sm-officer", "Task_Callback")["escalated_at"] is not None
     kinds = [(e["kind"], e["actor"]) for e in history(api, cid, "sm-auditor")]
@@ -125,7 +125,7 @@ def test_a_revocation_check_left_past_3_working_days_escalates(api, clock):
     cid = _open(api, clock, "2025-09-26T10:00:00+08:00")
     do(api, cid, "sm-officer", "Task_Callback", callback("malicious"))
     run_timers(api.app, "2025-10-01T00:00:01+08:00")
-    supervision = task(api, cid, "sm-supervisor", "Task_SuperviseRevocation")
+    supervision = task(api, cid, "sm-supervisor", "Task_Supervise")
     assert supervision["due_date"] == "2025-10-09"  # 10-01..10-08 are National Day holidays
     do(api, cid, "sm-centre", "Task_RevocationReview", {"approved": False, "opinion": "证据不足，按属实办理"})
     assert "Task_HandlingChoice" in elements(api, cid, "sm-officer")
@@ -154,7 +154,7 @@ def test_a_complex_case_goes_on_the_ledger_with_10_working_days_per_2_3_1_across
     assert noted.status_code == 201
     assert api.post(f"/api/v1/ledger/{entry['id']}/notes", "sm-auditor", json={"note": "x"}).status_code == 403
     run_timers(api.app, "2025-10-21T00:00:01+08:00")
-    assert task(api, cid, "sm-supervisor", "Task_SuperviseRectification")["due_date"] == "2025-10-22"
+    assert task(api, cid, "sm-supervisor", "Task_Supervise")["due_date"] == "2025-10-22"
     clock.set("2025-10-21T10:00:00+08:00")
     do(
         api,
@@ -265,7 +265,7 @@ def test_the_lead_department_convenes_a_consultation_answered_within_10_working_
     [record] = casework(api, cid, "sm-auditor")["consultations"]
     assert sorted(r["org"] for r in record["replies"]) == ["sm-zjj", "sm-zrzy"] and record["merged_at"]
     run_timers(api.app, "2026-03-05T00:00:01+08:00")
-    assert task(api, cid, "sm-supervisor", "Task_SuperviseConsultation")["due_date"] == "2026-03-06"
+    assert task(api, cid, "sm-supervisor", "Task_Supervise")["due_date"] == "2026-03-06"
     complete(api, conclusion["id"], "sm-officer", {"consult_conclusion": "两部门共享材料，窗口一次受理"})
     assert "Task_Feedback" in elements(api, cid, "sm-officer")
 

@@ -72,9 +72,9 @@ def test_the_approval_bureau_convenes_a_consultation_answered_within_15_working_
     answer = task(api, cid, "xa-coordinator", "Task_ConsultationAnswer")
     assert answer["due_date"] == "2024-10-23"
     run_timers(api.app, "2024-10-23T23:00:00+08:00")
-    assert "Task_SuperviseConsultation" not in elements(api, cid, "xa-supervisor")
+    assert "Task_Supervise" not in elements(api, cid, "xa-supervisor")
     run_timers(api.app, "2024-10-24T00:00:01+08:00")
-    assert task(api, cid, "xa-supervisor", "Task_SuperviseConsultation")
+    assert task(api, cid, "xa-supervisor", "Task_Supervise")
     clock.set("2024-10-24T10:00:00+08:00")
     complete(
         api,

@@ -32,7 +32,7 @@ def test_an_overdue_callback_escalates_to_the_supervisor_after_national_day_rule
 
     assert "：1" in run_timers(api.app, "2025-10-01T00:00:01+08:00")
     tasks = {t["element_id"]: t for t in open_tasks(api, case["case_id"], "sm-supervisor")}
-    supervision = tasks["Task_SuperviseCallback"]
+    supervision = tasks["Task_Supervise"]
     assert (supervision["candidate_role"], supervision["candidate_org"]) == ("supervisor", "sm")
     # 10-01..10-08 are holidays; the first working day after 10-01 is Thu 10-09.
     assert supervision["due_date"] == "2025-10-09"
@@ -43,7 +43,7 @@ def test_an_overdue_callback_escalates_to_the_supervisor_after_national_day_rule
     assert "：0" in run_timers(api.app, "2025-10-02T00:00:00+08:00"), "a timer fires once"
     history = api.get(f"/api/v1/cases/{case['case_id']}/history", "sm-auditor").get_json()["events"]
     timer_events = [(e["kind"], e["payload"].get("element")) for e in history if e["actor"] == "timer"]
-    assert timer_events == [("task_created", "Task_SuperviseCallback"), ("task_overdue", "Task_Callback")]
+    assert timer_events == [("task_created", "Task_Supervise"), ("task_overdue", "Task_Callback")]
 
 
 def test_the_officer_can_still_finish_an_escalated_callback_and_the_case_goes_on(api, clock):
@@ -66,7 +66,7 @@ def test_spring_festival_make_up_days_count_and_the_holiday_does_not(api, clock)
     run_timers(api.app, "2025-02-05T23:00:00+08:00")
     assert len(open_tasks(api, case["case_id"], "sm-officer")) == 1
     run_timers(api.app, "2025-02-06T00:00:01+08:00")
-    supervision = only_task(api, case["case_id"], "sm-supervisor", "Task_SuperviseCallback")
+    supervision = only_task(api, case["case_id"], "sm-supervisor", "Task_Supervise")
     assert supervision["due_date"] == "2025-02-07"
     clock.set("2025-02-07T10:00:00+08:00")
     assert complete(api, supervision["id"], "sm-supervisor", FORMS["supervision"]).status_code == 200
@@ -98,4 +98,4 @@ def test_a_deadline_reaching_a_year_without_data_is_provisional_until_that_year_
     run_timers(api.app, "2027-01-08T23:00:00+08:00")
     assert only_task(api, case["case_id"], "sm-officer")["element_id"] == "Task_Rectification"
     run_timers(api.app, "2027-01-09T00:00:01+08:00")
-    assert only_task(api, case["case_id"], "sm-supervisor", "Task_SuperviseRectification")
+    assert only_task(api, case["case_id"], "sm-supervisor", "Task_Supervise")

@@ -34,7 +34,7 @@ def test_two_workers_share_the_due_instances_and_each_timer_fires_once(api, cloc
     db.session.remove()
     assert errors == []
     assert sum(counts) == 6
-    supervision = select(func.count()).select_from(HumanTask).where(HumanTask.element_id == "Task_SuperviseCallback")
+    supervision = select(func.count()).select_from(HumanTask).where(HumanTask.element_id == "Task_Supervise")
     assert db.session.scalar(supervision) == 6
     overdue = select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "task_overdue")
     assert db.session.scalar(overdue) == 6
@@ -89,7 +89,7 @@ def test_a_worker_fires_due_instances_in_batches_and_one_lost_race_skips_only_th
     assert run_timers_once(now) == 5
     assert batches == [4, 2, 0]  # four (one lost its race), the two left, then nothing
     db.session.remove()
-    supervised = select(HumanTask.case_id).where(HumanTask.element_id == "Task_SuperviseCallback")
+    supervised = select(HumanTask.case_id).where(HumanTask.element_id == "Task_Supervise")
     assert sorted(db.session.scalars(supervised)) == sorted(c for c in cases if c != cases[2])
     monkeypatch.setattr(timers, "fire_due_timers", fire)
     assert run_timers_once(now) == 1  # the next sweep takes the one the lost race left

@@ -62,7 +62,7 @@ def test_a_timer_that_fired_marks_the_timed_out_path(api, clock, seeded_app):
     row = db.session.get(Case, case["case_id"])
     marks = diagram_marks(row, list_case_tasks(row.id), list_case_events(row.id))
     assert {"Timer_CallbackOverdue", "Task_Callback", "Call_Callback"} <= set(marks.timed_out)
-    assert set(marks.current) == {"Call_Callback", "Task_Callback", "Task_SuperviseCallback"}
+    assert set(marks.current) == {"Call_Callback", "Task_Callback", "Task_Supervise"}
 
 
 def test_the_evaluator_is_masked_and_unmasking_needs_the_permission_and_a_reason_and_is_audited(api, ui):

@@ -20,7 +20,7 @@ def _late_callback(api, clock) -> tuple[dict, dict, dict]:
     run_timers(api.app, "2025-10-01T00:00:01+08:00")
     clock.set("2025-10-10T10:00:00+08:00")  # 10-01..10-08 holidays: 10-09 and 10-10 are the late working days
     late = task(api, case["case_id"], "sm-officer", "Task_Callback")
-    supervision = task(api, case["case_id"], "sm-supervisor", "Task_SuperviseCallback")
+    supervision = task(api, case["case_id"], "sm-supervisor", "Task_Supervise")
     return case, late, supervision
 
 
@@ -88,7 +88,7 @@ def test_a_supervision_closes_itself_audited_when_the_late_rectification_is_comp
     rectification = task(api, case["case_id"], "sm-officer", "Task_Rectification")
     run_timers(api.app, f"{rectification['due_date']}T23:59:59+08:00")
     run_timers(api.app, "2025-10-23T00:00:01+08:00")  # one second past the due day's end
-    supervision = task(api, case["case_id"], "sm-supervisor", "Task_SuperviseRectification")
+    supervision = task(api, case["case_id"], "sm-supervisor", "Task_Supervise")
     assert db.session.get(HumanTask, supervision["id"]).supervised_task_id == rectification["id"]
     clock.set("2025-10-24T10:00:00+08:00")
     complete(api, rectification["id"], "sm-officer", FORMS["rectification"])
@@ -109,7 +109,7 @@ def test_a_supervision_completed_first_stays_as_its_supervisor_left_it(api, cloc
     complete(api, task(api, case["case_id"], "sm-officer", "Task_Callback")["id"], "sm-officer", callback("ledger"))
     rectification = task(api, case["case_id"], "sm-officer", "Task_Rectification")
     run_timers(api.app, "2025-10-23T00:00:01+08:00")
-    supervision = task(api, case["case_id"], "sm-supervisor", "Task_SuperviseRectification")
+    supervision = task(api, case["case_id"], "sm-supervisor", "Task_Supervise")
     clock.set("2025-10-24T10:00:00+08:00")
     complete(api, supervision["id"], "sm-supervisor", FORMS["supervision"])
     complete(api, rectification["id"], "sm-officer", FORMS["rectification"])
