@@ -245,7 +245,7 @@ class Run:
         ctx = replace(self.ctx, now=as_of, dues={})
         task = self._wf.get_task_from_id(UUID(spiff_id))
         with engine_errors(as_of):
-            iso = ZgScriptEngine(ctx).evaluate(task, expression)
+            iso = ZgScriptEngine(ctx, self.bundle.compiled).evaluate(task, expression)
         return iso, ctx.dues.get(iso)
 
     def retime_timers(self, only_provisional: bool) -> list[tuple[str, str, str]]:
