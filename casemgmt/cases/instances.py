@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from casemgmt import audit, refcache, topics
@@ -14,7 +16,7 @@ from casemgmt.casework import ledger
 from casemgmt.db import db
 from casemgmt.engine.facade import ReadyTask, Run, RunContext, engine
 from casemgmt.errors import ConcurrentUpdate
-from casemgmt.models import Case, CaseStatus, HumanTask, Organization, ProcessInstance, TaskStatus
+from casemgmt.models import Case, CaseStatus, Evaluation, HumanTask, Organization, ProcessInstance, TaskStatus
 from casemgmt.rules.bundles import bundle_of
 from casemgmt.stats import rollups
 
@@ -39,14 +41,32 @@ def lock_instance(instance_id: int) -> ProcessInstance:
     return instance
 
 
-def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
-    """Lock the instance a task row belongs to (None if there is no such task), by the task's id."""
-    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
-    stmt = select(ProcessInstance).where(ProcessInstance.id == owner).with_for_update(of=ProcessInstance)
-    instance = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
-    if instance is not None:
-        refcache.definition(instance.definition_id)
-    return instance
+def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance] | None:
+    """Lock a task's instance, then the task, its case and evaluation, and read them, in one statement.
+
+    The instance is locked first, as every action on a case does, so no lock order is reversed; each row is then
+    locked too, which makes PostgreSQL return its latest committed version even after waiting for another
+    action on the case (a row only joined would be read as of the statement's start). FOR NO KEY UPDATE: rows
+    referring to them (audit events, attempts) may still be inserted meanwhile. None if there is no such task.
+    """
+    stmt = (
+        select(HumanTask, ProcessInstance)
+        .select_from(ProcessInstance)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .join(HumanTask.case)
+        .join(Case.evaluation)
+        .options(contains_eager(HumanTask.case).contains_eager(Case.evaluation))
+        .where(HumanTask.id == task_id)
+        .with_for_update(of=[ProcessInstance, HumanTask, Case, Evaluation], key_share=True)
+    )
+    found = db.session.execute(stmt.execution_options(populate_existing=True)).one_or_none()
+    if found is None:
+        return None
+    row, instance = found
+    set_committed_value(row.case, "instance", instance)
+    set_committed_value(instance, "case", row.case)
+    refcache.definition(instance.definition_id)
+    return row, instance
 
 
 def load_run(case: Case, instance: ProcessInstance, actor: Actor, now: datetime) -> Run:
@@ -55,13 +75,22 @@ def load_run(case: Case, instance: ProcessInstance, actor: Actor, now: datetime)
 
 
 def save_run(
-    case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime, *, fresh: bool = False
-) -> None:
-    """Store state, next timer and task rows; a concurrent save of the same version is a conflict.
+    case: Case,
+    instance: ProcessInstance,
+    run: Run,
+    actor: Actor,
+    now: datetime,
+    *,
+    fresh: bool = False,
+    rows: list[HumanTask] | None = None,
+) -> list[HumanTask]:
+    """Store state, next timer and task rows; return the open task rows; a concurrent save is a conflict.
 
     `fresh`: the instance was just inserted with this run's state, so it has no task rows and nothing to update.
+    `rows`: the instance's task rows that were open, when the caller has read them already (else they are read).
     """
-    ledger.adopt_deadlines(case, sync_tasks(case, instance, run, actor, now, fresh=fresh))
+    kept, created = sync_tasks(case, instance, run, actor, now, fresh=fresh, rows=rows)
+    ledger.adopt_deadlines(case, created, run.bundle)
     if not fresh:
         instance.state = run.dump()
         instance.next_timer_at = run.next_timer_at()
@@ -75,6 +104,7 @@ def save_run(
         db.session.flush()
     except StaleDataError as err:
         raise ConcurrentUpdate("该工单刚被他人更新，请刷新后重试") from err
+    return kept + created
 
 
 def deliver(case: Case, message: str, payload: dict, variable: str, actor: Actor, now: datetime) -> bool:
@@ -94,17 +124,34 @@ def open_rows(instance_id: int) -> list[HumanTask]:
 
 
 def sync_tasks(
-    case: Case, instance: ProcessInstance, run: Run, actor: Actor, now: datetime, *, fresh: bool = False
-) -> list[HumanTask]:
-    """Create rows for new READY user tasks and cancel rows whose task left READY; return new rows."""
+    case: Case,
+    instance: ProcessInstance,
+    run: Run,
+    actor: Actor,
+    now: datetime,
+    *,
+    fresh: bool = False,
+    rows: list[HumanTask] | None = None,
+) -> tuple[list[HumanTask], list[HumanTask]]:
+    """Create rows for new READY user tasks and cancel rows whose task left READY; return kept and new rows.
+
+    `rows`: the open rows as the caller read them (those it closed meanwhile are skipped); None reads them.
+    """
     ready = {t.spiff_id: t for t in run.ready_user_tasks()}
-    for row in [] if fresh else open_rows(instance.id):
+    known = [] if fresh else open_rows(instance.id) if rows is None else rows
+    kept = []
+    for row in known:
+        if row.status != TaskStatus.OPEN:
+            continue
         if row.spiff_task_id not in ready:
             row.status = TaskStatus.CANCELLED
             _task_event("task_cancelled", row, case, actor, now, {})
         else:
             ready.pop(row.spiff_task_id)
-    created = [_create_row(case, instance, run, task, now) for task in ready.values()]
+            kept.append(row)
+    created = [_create_row(case, instance, run, task, now, known) for task in ready.values()]
+    if created:
+        db.session.flush()  # one multi-row INSERT; the events name the new rows' ids
     for row in created:
         payload = {
             "due_at": _iso(row.due_at),
@@ -114,10 +161,12 @@ def sync_tasks(
             "org": row.candidate_org.code,
         }
         _task_event("task_created", row, case, actor, now, payload)
-    return created
+    return kept, created
 
 
-def _create_row(case: Case, instance: ProcessInstance, run: Run, task: ReadyTask, now: datetime) -> HumanTask:
+def _create_row(
+    case: Case, instance: ProcessInstance, run: Run, task: ReadyTask, now: datetime, known: list[HumanTask]
+) -> HumanTask:
     info = task.info
     org = _candidate_org(case, run, task)
     row = HumanTask(
@@ -141,20 +190,29 @@ def _create_row(case: Case, instance: ProcessInstance, run: Run, task: ReadyTask
         row.due_at = datetime.fromisoformat(iso)
         row.due_date = due.due_date if due is not None else None
         row.is_provisional = bool(due is not None and due.provisional)
-    row.supervised_task_id, title = _supervision(instance, run, task)
+    host, title = _supervised_row(instance, run, task, known)
+    if isinstance(host, HumanTask):
+        row.supervised_task = host
+    else:
+        row.supervised_task_id = host
     row.title = title or row.title
     db.session.add(row)
-    db.session.flush()
     return row
 
 
-def _supervision(instance: ProcessInstance, run: Run, task: ReadyTask) -> tuple[int | None, str | None]:
+def _supervised_row(
+    instance: ProcessInstance, run: Run, task: ReadyTask, known: list[HumanTask]
+) -> tuple[HumanTask | int | None, str | None]:
     """A task opened by a boundary timer (督办) names the task the timer is attached to (the late one), and a 督办
     of the called supervision process takes its title from the call activity that names the late step."""
     found = run.boundary_host(task.spiff_id)
     if found is None:
         return None, None
     host, title = found
+    pending = [r for r in (*known, *db.session.new) if isinstance(r, HumanTask) and r.instance_id == instance.id]
+    for row in pending:
+        if row.spiff_task_id == host:
+            return row, title
     stmt = select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.spiff_task_id == host)
     return db.session.scalar(stmt), title
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casemgmt import audit
@@ -13,7 +13,7 @@ from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candi
 from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
 from casemgmt.cases.attachments import validate_case_form
-from casemgmt.cases.instances import load_run, lock_instance, lock_instance_of_task, run_context, save_run
+from casemgmt.cases.instances import load_run, lock_instance, lock_task, open_rows, run_context, save_run
 from casemgmt.casework import callbacks
 from casemgmt.db import db
 from casemgmt.engine.facade import engine
@@ -50,11 +50,10 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
         definition=definition,
         status=TaskStatus.OPEN,
         opened_at=now,
-        case_no=f"tmp-{evaluation.id}",
+        case_no=case_number(evaluation, now),
     )
     db.session.add(case)
-    db.session.flush()
-    case.case_no = f"ZG{now:%Y%m%d}{case.id:07d}"
+    db.session.flush()  # inserted complete: its number is known before the insert
     set_committed_value(case, "instance", None)  # a new case has no instance yet: nothing to look up
     audit.start_chain(f"case:{case.id}")
     audit.record(
@@ -79,6 +78,11 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
     db.session.flush()  # inserted complete: save_run only adds the task rows
     save_run(case, instance, run, actor, now, fresh=True)
     return case
+
+
+def case_number(evaluation: Evaluation, now: datetime) -> str:
+    """Number a case ZG + opening date + 7 digits: its evaluation's id (one case per evaluation), known at once."""
+    return f"ZG{now:%Y%m%d}{evaluation.id:07d}"
 
 
 def _initial_data(case: Case, r) -> dict:
@@ -123,12 +127,11 @@ def _opening_payload(case: Case, r, definition) -> dict:
 
 
 def _locked_open_task(task_id: int, user: User, action: Action) -> tuple[HumanTask, ProcessInstance]:
-    # lock first, then read the task (and its case) once: what it holds now, after any concurrent action
-    instance = lock_instance_of_task(task_id)
-    options = [joinedload(HumanTask.case)]
-    row = db.session.get(HumanTask, task_id, options=options, populate_existing=True) if instance else None
-    if row is None or instance is None:
+    # one statement locks the instance, then the task, case and evaluation: what they hold now
+    found = lock_task(task_id)
+    if found is None:
         raise NotFound("没有找到该任务")
+    row, instance = found
     authorize(user, action, task=row)
     if row.status != TaskStatus.OPEN:
         raise TaskNotOpen("该任务已办结或已取消")
@@ -193,8 +196,21 @@ def _apply_reassignment(row: HumanTask, user: User, assignee: User | None, org: 
         row.assignee_id = assignee.id
 
 
+@dataclass(frozen=True)
+class Completion:
+    """A completed task and the case's task rows open after it (new ones included)."""
+
+    task: HumanTask
+    open_rows: list[HumanTask]
+
+
 def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanTask:
     """Validate the form, complete the task in the engine, and save everything in one transaction."""
+    return complete(task_id, data, user, now).task
+
+
+def complete(task_id: int, data: dict, user: User, now: datetime) -> Completion:
+    """Complete a task (as complete_task) and tell which task rows of its case are open afterwards."""
     row, instance = _locked_open_task(task_id, user, Action.TASK_COMPLETE)
     if row.assignee_id not in (None, user.id):
         raise TaskNotOpen("该任务已被他人认领")
@@ -205,21 +221,24 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
     clean = validate_case_form(definition, data, row.case_id)
     actor = Actor.of(user, row.candidate_role)
     run = load_run(case, instance, actor, now)
+    # task rows are kept in step with the engine's READY user tasks at every save: when the stored workflow had
+    # no other READY user task, the case has no other open row, and nothing needs reading
+    others = open_rows(instance.id) if run.ready_at_load - {row.spiff_task_id} else []
     row.status, row.completed_at, row.completed_by_id = TaskStatus.COMPLETED, now, user.id
     row.data, row.draft = clean, None
     row.assignee_id = row.assignee_id or user.id
     _audit(row, "task_completed", actor, now, {"data": clean})
     run.complete(row.spiff_task_id, clean)
-    _close_supervisions(row, run, now)
-    save_run(case, instance, run, actor, now)
-    return row
+    _close_supervisions(row, others, run, now)
+    rows = save_run(case, instance, run, actor, now, rows=[r for r in others if r.id != row.id])
+    return Completion(row, rows)
 
 
-def _close_supervisions(late: HumanTask, run, now: datetime) -> None:
+def _close_supervisions(late: HumanTask, rows: list[HumanTask], run, now: datetime) -> None:
     """The late task is done: every 督办 still open on it closes itself, audited (the system closes it)."""
-    stmt = select(HumanTask).where(HumanTask.supervised_task_id == late.id, HumanTask.status == TaskStatus.OPEN)
-    ready = {t.spiff_id for t in run.ready_user_tasks()}
-    for row in db.session.scalars(stmt):
+    supervisions = [r for r in rows if r.supervised_task_id == late.id and r.status == TaskStatus.OPEN]
+    ready = {t.spiff_id for t in run.ready_user_tasks()} if supervisions else set()
+    for row in supervisions:
         data = {"closed_automatically": True, "supervised_task_id": late.id}
         row.status, row.completed_at, row.data, row.draft = TaskStatus.COMPLETED, now, data, None
         _audit(row, "supervision_closed", SUPERVISION_ACTOR, now, {"supervised_task_id": late.id})
@@ -241,14 +260,17 @@ def _audit(row: HumanTask, kind: str, actor: Actor, now: datetime, extra: dict) 
     )
 
 
-def next_task_for(user: User, case_id: int) -> HumanTask | None:
-    """Return the user's next open task on the same case, if any (opened right after completing)."""
-    stmt = (
-        select(HumanTask)
-        .where(HumanTask.case_id == case_id, HumanTask.status == TaskStatus.OPEN)
-        .order_by(HumanTask.id)
-    )
-    for row in db.session.scalars(stmt):
+def next_task_for(user: User, case_id: int, rows: list[HumanTask] | None = None) -> HumanTask | None:
+    """Return the user's next open task on the same case, if any (opened right after completing).
+
+    `rows`: the case's open task rows when the caller has them (a Completion's), else they are read.
+    """
+    if rows is None:
+        stmt = select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == TaskStatus.OPEN)
+        rows = list(db.session.scalars(stmt))
+    for row in sorted(rows, key=lambda r: r.id):
+        if row.status != TaskStatus.OPEN:
+            continue
         if allowed(user, Action.TASK_COMPLETE, task=row) and row.assignee_id in (None, user.id):
             return row
     return None

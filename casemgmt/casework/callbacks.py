@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
@@ -28,20 +28,20 @@ def add_attempt(
     """Record one callback attempt with the next attempt number."""
     if result not in list(CallbackResult):
         raise InvalidInput("回访结果不正确", details={"result": ["可选：" + "、".join(CallbackResult)]})
-    count = db.session.scalar(select(func.count()).where(CallbackAttempt.case_id == case.id)) or 0
-    attempt = CallbackAttempt(
-        case_id=case.id,
-        region_id=case.region_id,
-        attempt_no=count + 1,
-        result=CallbackResult(result),
-        attempted_at=attempted_at,
-        recorded_at=now,
-        recorded_by=actor.username,
-        note=note[:2000],
-        source=source,
-    )
-    db.session.add(attempt)
-    db.session.flush()
+    # numbered by the INSERT itself (a subquery) and read back with it: one statement
+    numbered = select(func.count() + 1).where(CallbackAttempt.case_id == case.id).scalar_subquery()
+    values = {
+        "case_id": case.id,
+        "region_id": case.region_id,
+        "attempt_no": numbered,
+        "result": CallbackResult(result),
+        "attempted_at": attempted_at,
+        "recorded_at": now,
+        "recorded_by": actor.username,
+        "note": note[:2000],
+        "source": source,
+    }
+    attempt = db.session.scalars(insert(CallbackAttempt).values(values).returning(CallbackAttempt)).one()
     rollups.on_callback(case, attempt.attempted_at, attempt.attempt_no)
     return attempt
 

@@ -11,6 +11,7 @@ from casemgmt.access.policy import Action, authorize, unit_limit
 from casemgmt.actor import Actor
 from casemgmt.calendar import Due
 from casemgmt.db import db
+from casemgmt.engine.facade import Bundle
 from casemgmt.errors import InvalidInput, NotFound, TaskNotOpen
 from casemgmt.models import Case, HumanTask, LedgerEntry, LedgerNote, LedgerStatus, Organization, User
 from casemgmt.topics import TopicContext, topic
@@ -50,8 +51,19 @@ def open_entry_of(case: Case) -> LedgerEntry | None:
     return db.session.scalar(stmt.order_by(LedgerEntry.id.desc()).limit(1))
 
 
-def adopt_deadlines(case: Case, rows: list[HumanTask]) -> None:
-    """Copy the due date of a newly created task into the open entry that tracks that task."""
+#: the task an entry follows when the diagram's open_ledger step names none
+DEFAULT_TASK = "Task_Rectification"
+
+
+def adopt_deadlines(case: Case, rows: list[HumanTask], bundle: Bundle | None = None) -> None:
+    """Copy the due date of a newly created task into the open entry that tracks that task.
+
+    With the bundle, the entry is read only when a new task is one its open_ledger steps may name: an entry
+    follows the task its opening step names (or DEFAULT_TASK), so no other task can be tracked.
+    """
+    tracked = bundle.params_of("open_ledger", "task") | {DEFAULT_TASK} if bundle is not None else None
+    if tracked is not None:
+        rows = [row for row in rows if row.element_id in tracked]
     entry = open_entry_of(case) if rows else None
     for row in rows:
         if entry is not None and row.element_id == entry.task_element:
@@ -133,7 +145,7 @@ def add_note(
 
 @topic("open_ledger", "登记整改台账：整改期限取参数 task 所指任务的期限")
 def open_ledger_topic(ctx: TopicContext, data: dict, params: dict) -> dict:
-    entry = open_entry(ctx.case, params.get("task") or "Task_Rectification", ctx.now)
+    entry = open_entry(ctx.case, params.get("task") or DEFAULT_TASK, ctx.now)
     return {"ledger_opened_at": ctx.now.isoformat(), "ledger_id": entry.id}
 
 

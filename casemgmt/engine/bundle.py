@@ -11,7 +11,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from casemgmt.engine.parser import ZgParser
+from casemgmt.engine.parser import OperationTask, ZgParser
 
 MAIN_PROCESS = "bad_review"
 
@@ -45,6 +45,12 @@ class Bundle:
     user_tasks: dict[str, UserTaskInfo]
     #: compiled expressions of this version, shared by every run of it (see SandboxEnvironment)
     compiled: dict = field(default_factory=dict, repr=False, compare=False)
+    #: topic -> the params of each service task calling it (what a use case may need to know ahead of a run)
+    topic_params: dict[str, list[dict]] = field(default_factory=dict, repr=False, compare=False)
+
+    def params_of(self, topic: str, name: str) -> set[str]:
+        """Return the values a param takes in the bundle's service tasks of a topic (missing values left out)."""
+        return {str(p[name]) for p in self.topic_params.get(topic, []) if p.get(name)}
 
     def task_property(self, element_id: str, name: str) -> str | None:
         """Return a camunda:property of a task in the bundle's diagrams (None if the task or property is absent)."""
@@ -124,11 +130,14 @@ def parse_bundle(key: str, files: dict[str, str]) -> Bundle:
     spec = parser.get_spec(MAIN_PROCESS)
     subprocess_specs = parser.get_subprocess_specs(MAIN_PROCESS)
     user_tasks = {}
+    topic_params: dict[str, list[dict]] = {}
     for s in [spec, *subprocess_specs.values()]:
         for ts in s.task_specs.values():
             if isinstance(ts, UserTask):
                 user_tasks[ts.bpmn_id] = _task_info(ts)
-    return Bundle(key, spec, subprocess_specs, user_tasks)
+            elif isinstance(ts, OperationTask):
+                topic_params.setdefault(ts.topic, []).append(dict(ts.params))
+    return Bundle(key, spec, subprocess_specs, user_tasks, topic_params=topic_params)
 
 
 class SpecCache:

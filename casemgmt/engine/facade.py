@@ -199,6 +199,7 @@ class Run:
         self._wf = workflow
         self._script_engine = ZgScriptEngine(ctx, bundle.compiled)
         self._wf.script_engine = self._script_engine
+        self.ready_at_load: frozenset[str] = frozenset()  # READY user tasks as stored, before any step ran
 
     def advance(self) -> None:
         """Fire due timers and run engine steps up to the next wait state."""
@@ -245,7 +246,7 @@ class Run:
         ctx = replace(self.ctx, now=as_of, dues={})
         task = self._wf.get_task_from_id(UUID(spiff_id))
         with engine_errors(as_of):
-            iso = ZgScriptEngine(ctx).evaluate(task, expression)
+            iso = ZgScriptEngine(ctx, self.bundle.compiled).evaluate(task, expression)
         return iso, ctx.dues.get(iso)
 
     def retime_timers(self, only_provisional: bool) -> list[tuple[str, str, str]]:
@@ -385,6 +386,7 @@ class Engine:
     def load(self, bundle: Bundle, state: str, ctx: RunContext) -> Run:
         """Restore a stored workflow and bring it up to `ctx.now` (timers refreshed first)."""
         run = Run(bundle, load_state(state, bundle._spec, bundle._subprocess_specs), ctx)
+        run.ready_at_load = frozenset(t.spiff_id for t in run.ready_user_tasks())
         run.advance()
         return run
 

@@ -18,9 +18,14 @@ from casemgmt.db import db
 #: any regression fails. i16 alone reached 15, 16, 6 and 3; one rating per record and the flag rules (i13: the
 #: record, earlier ratings, four flag reads) and the statistics rollups (i14: one multi-row upsert per event) and
 #: the callback attempt a completion logs (i11) brought them to these. What remains: token+user, the external-id
-#: and service-record lookups, the case insert and its case_no update, one head insert/update per chain.
-BAD_REVIEW_MAX = 20
-COMPLETION_MAX = 19
+#: and service-record lookups, the flag reads, one head insert/update per chain and one insert per audit event.
+#: A completion (12) is: the token; one statement locking and reading instance, task, case and evaluation; the
+#: task's UPDATE; the callback attempt (numbered by its INSERT); the rollup upsert; the new task rows (one
+#: multi-row INSERT); the instance's versioned UPDATE; the audit chain (head lock, three event inserts, head
+#: update: five of the twelve). Other open task rows are read only when the stored workflow had other READY
+#: tasks; the ledger entry only when a new task is one an open_ledger step names.
+BAD_REVIEW_MAX = 18
+COMPLETION_MAX = 12
 GOOD_EVALUATION_MAX = 11
 INBOX_PAGE_MAX = 3
 

@@ -179,10 +179,10 @@ def _org(code: str) -> Organization:
 @token_required
 def complete(task_id: int):
     data = load_json(CompleteTaskSchema())
-    row = case_ops.complete_task(task_id, data["data"], g.user, now())
+    done = case_ops.complete(task_id, data["data"], g.user, now())
     # read the answer in the transaction (it sees its own writes): the commit expires every row it would reload
-    following = case_ops.next_task_for(g.user, row.case_id)
-    body = {"task": task_json(row), "next_task_id": following.id if following else None}
+    following = case_ops.next_task_for(g.user, done.task.case_id, done.open_rows)
+    body = {"task": task_json(done.task), "next_task_id": following.id if following else None}
     db.session.commit()
     return jsonify(body)
 
