@@ -20,7 +20,9 @@ RESERVED_NAMES = frozenset(
     }
 )  # fmt: skip
 FORM_KEYS = frozenset({"key", "title", "description", "fields"})
-COMMON_KEYS = frozenset({"name", "label", "type", "required", "required_if", "help", "placeholder", "default"})
+COMMON_KEYS = frozenset(
+    {"name", "label", "type", "required", "required_if", "only_without_setting", "help", "placeholder", "default"}
+)
 TYPE_KEYS = {
     "string": {"max_length"},
     "text": {"max_length"},
@@ -35,8 +37,9 @@ TYPE_KEYS = {
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-def check_definition(definition: dict) -> list[str]:
-    """Return the problems of a form definition, in Chinese; an empty list means it is usable."""
+def check_definition(definition: dict, settings: dict | None = None) -> list[str]:
+    """Return the problems of a form definition, in Chinese; an empty list means it is usable. With the
+    bundle's settings, a field's `only_without_setting` must name one of them."""
     if not isinstance(definition, dict):
         return ["表单定义必须是一个 JSON 对象"]
     problems = [f"未知的表单属性：{k}" for k in definition if k not in FORM_KEYS]
@@ -63,9 +66,21 @@ def check_definition(definition: dict) -> list[str]:
                 problems.append(f"字段名重复：{name}")
             by_name.setdefault(name, spec)
         problems += [f"{where}：{p}" for p in _check_field(spec)]
+        problems += [f"{where}：{p}" for p in _check_setting_condition(spec, settings)]
     for name, spec in by_name.items():
         problems += [f"字段 {name}：{p}" for p in _check_required_if(spec, by_name)]
     return problems
+
+
+def _check_setting_condition(spec: dict, settings: dict | None) -> list[str]:
+    if "only_without_setting" not in spec:
+        return []
+    name = spec["only_without_setting"]
+    if not isinstance(name, str) or not name:
+        return ["only_without_setting 必须是一个设置项的名称"]
+    if settings is not None and name not in settings:
+        return [f"only_without_setting 引用的设置项不存在：{name!r}"]
+    return []
 
 
 def _check_field(spec: dict) -> list[str]:

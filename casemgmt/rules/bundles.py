@@ -108,8 +108,9 @@ def validate_files(files: dict[str, str]) -> None:
             problem = {"file": name, "element": None, "message": f"文件 {name}：不是有效的 JSON（{err}）"}
             raise DiagramInvalid("表单文件不是有效的 JSON", details=[problem]) from err
     definitions = form_definitions(files)
+    known_settings = settings_of(files) if SETTINGS_FILE in files else None
     for key, definition in definitions.items():
-        for message in forms.check_definition(definition):
+        for message in forms.check_definition(definition, known_settings):
             problems.append({"file": f"{FORM_PREFIX}{key}.json", "element": None, "message": message})
     diagrams = {k: v.encode("utf-8") for k, v in files.items() if not k.startswith(FORM_PREFIX) and k != SETTINGS_FILE}
     try:
@@ -182,11 +183,31 @@ def bundle_of(definition: ProcessDefinition) -> Bundle:
 _FORMS: dict[str, dict[str, dict]] = {}
 
 
-def forms_of(definition: ProcessDefinition) -> dict[str, dict]:
-    """Return a deployed version's form definitions by key, read from its files once per process."""
-    forms_by_key = _FORMS.get(definition.sha256)
+def forms_of(definition: ProcessDefinition, *, as_written: bool = False) -> dict[str, dict]:
+    """Return a deployed version's form definitions by key, read from its files once per process: as its
+    settings make them (a field marked `only_without_setting` is left out where that setting has a value), or
+    `as_written` in the files (what an editor shows and saves)."""
+    key = definition.sha256 if as_written else f"{definition.sha256}:settings"
+    forms_by_key = _FORMS.get(key)
     if forms_by_key is None:
         if len(_FORMS) >= 64:
             _FORMS.pop(next(iter(_FORMS)))
-        forms_by_key = _FORMS[definition.sha256] = form_definitions(definition.files)
+        forms_by_key = form_definitions(definition.files)
+        if not as_written:
+            forms_by_key = for_settings(forms_by_key, settings_of(definition.files))
+        _FORMS[key] = forms_by_key
     return forms_by_key
+
+
+def for_settings(definitions: dict[str, dict], settings: dict) -> dict[str, dict]:
+    """Return the forms as a version's settings make them: a field marked `"only_without_setting": name` is
+    asked only where that setting is null (e.g. the unit sets the ledger deadline where the region fixes none)."""
+
+    def kept(spec: object) -> bool:
+        name = spec.get("only_without_setting") if isinstance(spec, dict) else None
+        return name is None or settings.get(name) is None
+
+    return {
+        key: {**d, "fields": [f for f in d["fields"] if kept(f)]} if isinstance(d.get("fields"), list) else d
+        for key, d in definitions.items()
+    }

@@ -54,6 +54,7 @@ def _open_sample(region: Region, files: dict[str, str], user: User, now: datetim
     if case is None:
         raise InvalidInput("试运行需要一条差评", details={"sample": ["level 必须是 dissatisfied 或 very_dissatisfied"]})
     run = load_run(case, case.instance, Actor.of(user, Role.ADMIN), now)
+    forms = bundles.for_settings(bundles.form_definitions(files), bundles.settings_of(files))
     return {
         "case": {
             "handling_org": case.handling_org.code,
@@ -61,7 +62,7 @@ def _open_sample(region: Region, files: dict[str, str], user: User, now: datetim
             "status": case.status,
             "data": _start_data(run),
         },
-        "tasks": [_task(row, bundles.form_definitions(files)) for row in open_rows(case.instance.id)],
+        "tasks": [_task(row, forms) for row in open_rows(case.instance.id)],
         "timers": _timers(run),
         "operations": _operations(case),
         "deadlines": _deadlines(run, now),

@@ -9,11 +9,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.camunda.parser import CamundaParser
 
 from casemgmt.forms import list_form_keys, load_form
+from casemgmt.rules.bundles import for_settings
 from tests.bpmn.national import (
     CAMUNDA,
     FILES,
     FORMS,
     NS,
+    SETTINGS,
     Case,
     FakeClock,
     _process,
@@ -36,7 +38,9 @@ def topics_by_id() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def national_forms() -> dict[str, dict]:
-    return {key: load_form(key, "national", FORMS) for key in list_form_keys("national", FORMS)}
+    """The national forms as the national settings make them (as a deployed version's are)."""
+    forms = {key: load_form(key, "national", FORMS) for key in list_form_keys("national", FORMS)}
+    return for_settings(forms, SETTINGS)
 
 
 @pytest.fixture

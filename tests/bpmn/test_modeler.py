@@ -50,10 +50,5 @@ def test_no_region_diagram_is_a_copy_of_a_national_or_another_regions_file(repor
     assert [pair for pair in report["identical"] if pair[0].startswith("bpmn/")] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forms/nea and forms/xian handling_choice.json are one regional variant (the unit sets the ledger deadline "
-    "where settings.rectification_workdays is null); a national form cannot depend on a setting yet",
-)
 def test_no_region_form_is_a_copy_of_a_national_or_another_regions_file(report):
     assert [pair for pair in report["identical"] if pair[0].startswith("forms/")] == []

@@ -109,3 +109,31 @@ def test_the_seed_command_refuses_the_broken_region_and_names_file_and_element(a
     assert result.exit_code != 0
     assert "Task_RuleAppeal" in result.output and "delete_everything" in result.output
     assert "appeal.bpmn" in result.output
+
+
+def test_a_field_asked_only_where_a_setting_is_null_follows_each_regions_settings():
+    """One national handling_choice form: NEA and Xi'an fix no rectification period, so their units set it there;
+    Liaoning (15) and Sanming fix it, so their officers are not asked."""
+    from casemgmt.rules.bundles import for_settings, form_definitions, settings_of
+
+    def fields(region: str) -> list[str]:
+        files = collect_files(ROOT / "bpmn", ROOT / "forms", region)
+        forms = for_settings(form_definitions(files), settings_of(files))
+        return [f["name"] for f in forms["handling_choice"]["fields"]]
+
+    assert "rectification_workdays" in fields("nea") and "rectification_workdays" in fields("xian")
+    assert "rectification_workdays" not in fields("liaoning") and "rectification_workdays" not in fields("sanming")
+    files = collect_files(ROOT / "bpmn", ROOT / "forms", "nea")
+    assert "rectification_workdays" in [f["name"] for f in form_definitions(files)["handling_choice"]["fields"]]
+
+
+def test_a_field_conditioned_on_a_setting_that_does_not_exist_is_refused():
+    from casemgmt.rules.bundles import validate_files
+
+    files = collect_files(ROOT / "bpmn", ROOT / "forms", "nea")
+    form = json.loads(files["forms/handling_choice.json"])
+    form["fields"][-1]["only_without_setting"] = "rectification_days"
+    files["forms/handling_choice.json"] = json.dumps(form, ensure_ascii=False)
+    with pytest.raises(DiagramInvalid) as refused:
+        validate_files(files)
+    assert any("rectification_days" in p["message"] for p in refused.value.details)

@@ -88,7 +88,10 @@ def form_list(place: Region):
         return redirect(url_for("admin.editors.form_editor", region=place.code, key=request.args["key"].strip()))
     definition = bundles.get_active(place.id)
     return render_template(
-        "admin/forms.html", place=place, active=definition, forms=sorted(bundles.forms_of(definition).items())
+        "admin/forms.html",
+        place=place,
+        active=definition,
+        forms=sorted(bundles.forms_of(definition, as_written=True).items()),
     )
 
 
