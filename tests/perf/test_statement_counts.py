@@ -17,12 +17,26 @@ from casemgmt.db import db
 #: the issue's targets are 8, 8, 3 and 3; the bounds are the counts reached so far (from 36, 33, 14 and 4), so
 #: any regression fails. i16 alone reached 15, 16, 6 and 3; one rating per record and the flag rules (i13: the
 #: record, earlier ratings, four flag reads) and the statistics rollups (i14: one multi-row upsert per event) and
-#: the callback attempt a completion logs (i11) brought them to these. What remains: token+user, the external-id
-#: and service-record lookups, the case insert and its case_no update, one head insert/update per chain.
-BAD_REVIEW_MAX = 20
+#: the callback attempt a completion logs (i11) brought them to 20, 19, 11 and 3.
+#: Intake (issue 16, hot-intake) reads token and user with one statement, and the external id, the service
+#: record, earlier ratings, the flag rules' counts and staff phones (and on PostgreSQL the new evaluation's id)
+#: with one more; audit events, chain heads and rollups are held to the commit and sent as one statement
+#: (casemgmt/writes.py), with the evaluation itself for a good one. So a good evaluation is: token, reads, one
+#: write. What remains of a bad review on PostgreSQL (10): the intake's token, reads, evaluation insert and the
+#: held writes at the commit (4), and the case half's case insert and case_no update, outbox message, instance,
+#: task and ledger read (6: casemgmt/cases, casemgmt/engine, casework).
+BAD_REVIEW_MAX = 10
 COMPLETION_MAX = 19
-GOOD_EVALUATION_MAX = 11
+GOOD_EVALUATION_MAX = 3
 INBOX_PAGE_MAX = 3
+#: SQLite has no data-modifying WITH: the held writes go one statement per table (events, heads, rollups), and
+#: a good evaluation's insert goes alone (its id comes back from it)
+SQLITE_EXTRA = {"bad_review": 2, "completion": 0, "good_evaluation": 3}
+
+
+def _bound(pg_max: int, kind: str) -> int:
+    return pg_max + (SQLITE_EXTRA[kind] if db.engine.dialect.name == "sqlite" else 0)
+
 
 COMPLETE_DATA = {
     "callback_result": "reached",
@@ -65,7 +79,7 @@ def test_bad_review_statement_count(api) -> None:
     _bad_review(api, 1)
     with counted() as counter:
         _bad_review(api, 2)
-    assert len(counter) <= BAD_REVIEW_MAX, counter.shown()
+    assert len(counter) <= _bound(BAD_REVIEW_MAX, "bad_review"), counter.shown()
 
 
 def test_good_evaluation_statement_count(api) -> None:
@@ -77,7 +91,7 @@ def test_good_evaluation_statement_count(api) -> None:
     post(1)
     with counted() as counter:
         post(2)
-    assert len(counter) <= GOOD_EVALUATION_MAX, counter.shown()
+    assert len(counter) <= _bound(GOOD_EVALUATION_MAX, "good_evaluation"), counter.shown()
 
 
 def _first_task(api, case_id: int) -> int:
