@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -51,7 +52,7 @@ def cached(key: Hashable, load: Callable[[], T]) -> T:
     """Return the value cached under key for the current database, loading (and keeping) it when missing."""
     if _state["writing"]:
         return load()
-    full = (str(db.engine.url), key)
+    full = (_url_of(db.engine), key)
     now = time.monotonic()
     hit = _entries.get(full)
     if hit is not None and now - hit[0] < TTL_SECONDS:
@@ -64,6 +65,17 @@ def cached(key: Hashable, load: Callable[[], T]) -> T:
                 _entries.pop(next(iter(_entries)))
             _entries[full] = (now, value)
     return value
+
+
+def _url_of(engine: Engine) -> str:
+    """Return the engine's URL as text, rendered once per engine (rendering it costs more than the lookup)."""
+    url = _urls.get(engine)
+    if url is None:
+        url = _urls[engine] = str(engine.url)
+    return url
+
+
+_urls: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def detached(obj: M) -> M:

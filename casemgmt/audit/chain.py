@@ -21,8 +21,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from casemgmt import writes
 from casemgmt.actor import Actor
-from casemgmt.db import BEFORE_SAVEPOINT, db
+from casemgmt.audit import held
+from casemgmt.audit.held import plain_json
+from casemgmt.db import db
 from casemgmt.models import AuditChainHead, AuditCheckpoint, AuditEvent, Case
 
 GENESIS = "0" * 64
@@ -62,57 +65,39 @@ def record(
 ) -> AuditEvent:
     """Append an event to its chain (the case's, or the region's when there is no case).
 
-    The chain's head row is locked first, so concurrent appends to one chain wait for each other instead of
-    reading the same tail and colliding on (chain, seq).
+    The event is hashed now and written with the transaction's other held rows (casemgmt.writes), its chain's
+    head row with it. A chain that starts in this transaction (`start_chain`) reads nothing; an existing
+    chain's head row is locked first, so concurrent appends to one chain wait for each other instead of
+    reading the same tail and colliding on (chain, seq). Returns the event, unsaved.
     """
     chain = chain or (f"case:{case_id}" if case_id is not None else f"region:{region_id}")
-    fields = {
-        "chain": chain,
-        "case_id": case_id,
-        "region_id": region_id,
-        "kind": kind,
-        "actor": actor.username,
-        "actor_role": actor.role,
-        "at": at,
-        "definition_id": definition_id,
-        "payload": json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str)),
-    }
-    fresh = db.session.info.get(_FRESH, set())
-    if chain in fresh:
+    fresh = db.session.info.get(_FRESH)
+    if fresh and chain in fresh:
         fresh.discard(chain)
-        event = AuditEvent(**fields, seq=1, prev_hash=GENESIS)
-        event.hash = _digest(event)
-        if _insert_head(chain, region_id, event.seq, event.hash):
-            return _appended(event)
-    last = _tail(chain, region_id)
-    event = AuditEvent(**fields, seq=last.seq + 1, prev_hash=last.hash)
+        last = _Tail(0, GENESIS)
+    else:
+        last = _tail(chain, region_id)
+    event = AuditEvent(
+        chain=chain,
+        seq=last.seq + 1,
+        case_id=case_id,
+        region_id=region_id,
+        kind=kind,
+        actor=actor.username,
+        actor_role=actor.role,
+        at=at,
+        definition_id=definition_id,
+        payload=plain_json(payload or {}),
+        prev_hash=last.hash,
+    )
     event.hash = _digest(event)
-    return _appended(event, moved_head=True)
-
-
-def _appended(event: AuditEvent, moved_head: bool = False) -> AuditEvent:
-    db.session.add(event)
-    db.session.info.setdefault(_TAILS, {})[event.chain] = _Tail(event.seq, event.hash)
-    if moved_head:  # the locked head row is written once, before the commit or savepoint (`write_heads`)
-        db.session.info.setdefault(_PENDING, {})[event.chain] = _Tail(event.seq, event.hash)
+    held.hold(event)
+    db.session.info.setdefault(_TAILS, {})[chain] = _Tail(event.seq, event.hash)
     return event
-
-
-def write_heads(session: Session | None = None) -> None:
-    """Write the head rows this transaction's appends moved: one UPDATE per chain, not one per event.
-
-    Runs before every commit and before a savepoint starts or is kept (casemgmt.db), and before the heads
-    are read here; the rows were locked by the first append of each chain, so nobody else moved them.
-    """
-    session = session or db.session()
-    pending = session.info.pop(_PENDING, None) or {}
-    for chain, head in pending.items():
-        session.execute(_HEADS.update().where(_HEADS.c.chain == chain).values(seq=head.seq, hash=head.hash))
 
 
 _TAILS = "zhenggai_audit_tails"
 _FRESH = "zhenggai_audit_fresh_chains"
-_PENDING = "zhenggai_audit_pending_heads"
 
 
 @dataclass(frozen=True)
@@ -137,19 +122,11 @@ def _tail(chain: str, region_id: int) -> _Tail:
 def start_chain(chain: str) -> None:
     """Say that a chain starts in this transaction (its case or evaluation row was just inserted).
 
-    Its first append then reads nothing: it inserts the head row with the first event's seq and hash in one
-    statement. Should a head row exist after all, that insert does nothing and the append reads it as usual.
+    Its first append then reads nothing: it is seq 1 after the genesis hash, and the head row is written with
+    the held events (should one exist after all, so do events, and the insert of seq 1 fails).
     """
     if chain not in db.session.info.get(_TAILS, {}):
         db.session.info.setdefault(_FRESH, set()).add(chain)
-
-
-def _insert_head(chain: str, region_id: int, seq: int, hash_: str) -> bool:
-    """Insert a chain's head row unless one exists; tell whether it was inserted."""
-    values = {"chain": chain, "region_id": region_id, "seq": seq, "hash": hash_}
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(_HEADS).values(**values).on_conflict_do_nothing(index_elements=["chain"]).returning(_HEADS.c.chain)
-    return db.session.execute(stmt).first() is not None
 
 
 def _lock_head(chain: str, region_id: int) -> _Tail:
@@ -177,15 +154,6 @@ def _forget_tails(session: Session, transaction) -> None:
     if transaction.parent is None or transaction.nested:
         session.info.pop(_TAILS, None)
         session.info.pop(_FRESH, None)
-        session.info.pop(_PENDING, None)  # written before any commit or kept savepoint; else rolled back
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _write_heads_on_commit(session: Session) -> None:
-    write_heads(session)
-
-
-BEFORE_SAVEPOINT.append(write_heads)
 
 
 # --- Checkpoints ---------------------------------------------------------------------------
@@ -203,7 +171,7 @@ def sign_heads(key: bytes, at: datetime, heads: dict) -> str:
 
 def write_checkpoint(key: bytes, now: datetime) -> AuditCheckpoint:
     """Record every chain's current head, signed with key."""
-    write_heads()
+    writes.flush()
     heads = {
         row.chain: [row.seq, row.hash]
         for row in db.session.execute(select(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.hash))
@@ -277,7 +245,7 @@ def verify_chains(chains: Iterable[str], key: bytes | None = None) -> Iterator[t
 def _verify_batch(
     chains: list[str], signed: dict, signature_break: list[ChainBreak]
 ) -> Iterator[tuple[str, list[ChainBreak]]]:
-    write_heads()
+    writes.flush()
     events: dict[str, list[AuditEvent]] = {chain: [] for chain in chains}
     stmt = select(AuditEvent).where(AuditEvent.chain.in_(chains)).order_by(AuditEvent.chain, AuditEvent.seq)
     for event in db.session.scalars(stmt):
@@ -352,7 +320,7 @@ def _verify_signed(chain: str, events: list[AuditEvent], entry) -> list[ChainBre
 
 def all_chains(region_id: int | None = None, prefixes: tuple[str, ...] = ()) -> list[str]:
     """Return every chain that exists or should: events, head rows, cases, the latest checkpoint's chains."""
-    write_heads()
+    writes.flush()
     found: set[str] = set()
     events = select(AuditEvent.chain).distinct()
     heads = select(_HEADS.c.chain)

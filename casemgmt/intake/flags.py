@@ -8,9 +8,11 @@ Each rule and its threshold is a region setting ("rating_flags"); a rule set to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select
 
 from casemgmt import audit
 from casemgmt.access.policy import Action, allowed, authorize
@@ -51,12 +53,18 @@ def rules_of(region: Region) -> dict[str, dict]:
     return {name: rule for name, rule in merged.items() if rule is not None and name in DEFAULT_RULES}
 
 
-def flag_rating(evaluation: Evaluation, actor: Actor, now: datetime) -> list[dict]:
-    """Run the region's rules on a new rating; when any fires, mark it pending and audit it. Return the flags."""
+def flag_rating(evaluation: Evaluation, actor: Actor, now: datetime, known: dict | None = None) -> list[dict]:
+    """Run the region's rules on a new rating; when any fires, mark it pending and audit it. Return the flags.
+
+    `known`: what `reads` found before the rating was stored (rule -> count or staff member), read no more.
+    """
     region = db.session.get_one(Region, evaluation.region_id)
     found = []
     for name, rule in rules_of(region).items():
-        detail = CHECKS[name](evaluation, rule, now)
+        if known is not None and name in known:
+            detail = VERDICTS[name](evaluation, rule, known[name])
+        else:
+            detail = CHECKS[name](evaluation, rule, now)
         if detail:
             found.append({"rule": name, "label": RULE_LABELS[name], "detail": detail})
     if found:
@@ -70,6 +78,26 @@ def flag_rating(evaluation: Evaluation, actor: Actor, now: datetime) -> list[dic
             chain=f"evaluation:{evaluation.id}",
             payload={"evaluation_id": evaluation.id, "rules": [f["rule"] for f in found]},
         )
+    return found
+
+
+def reads(region: Region, rating: Any, now: datetime) -> dict[str, ScalarSelect]:
+    """Return, per rule that applies to a rating not stored yet, the read it needs, to be sent with others.
+
+    `rating` has the new evaluation's attributes (region_id, org_id, record_no, level, evaluator_phone,
+    staff_no, device_key); a count read does not see the rating itself, so its verdict adds one.
+    """
+    found: dict[str, ScalarSelect] = {}
+    for name, rule in rules_of(region).items():
+        if name == "self_rating":
+            staff = _staff(rating)
+            if staff is not None:
+                found[name] = staff.limit(1).scalar_subquery()
+        elif name in CONDITIONS:
+            conditions = CONDITIONS[name](rating, rule, now)
+            if conditions is not None:
+                stmt = select(func.count(Evaluation.id)).where(Evaluation.region_id == rating.region_id, *conditions)
+                found[name] = stmt.scalar_subquery()
     return found
 
 
@@ -115,57 +143,77 @@ def _may_decide(user: User, org: Organization) -> bool:
     return allowed(user, Action.RATING_FLAG_DECIDE, org=org)
 
 
-def _count(evaluation: Evaluation, *conditions) -> int:
+def _count(evaluation: Evaluation, conditions: list | None) -> int | None:
+    if conditions is None:
+        return None
     stmt = select(func.count(Evaluation.id)).where(Evaluation.region_id == evaluation.region_id, *conditions)
     return db.session.scalar(stmt) or 0
 
 
-def _self_rating(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+def _staff(evaluation: Any) -> Select | None:
     """Staff rating their own service: the evaluator's phone is a staff member's of the unit or the served staff."""
-    if not evaluation.evaluator_phone:
+    if not evaluation.evaluator_phone or evaluation.org_id is None:
         return None
     match = User.org_id == evaluation.org_id
     if evaluation.staff_no:
         match = or_(match, User.username == evaluation.staff_no)
-    staff = db.session.scalar(
-        select(User.username).where(
-            User.region_id == evaluation.region_id, User.phone == evaluation.evaluator_phone, match
-        )
+    return select(User.username).where(
+        User.region_id == evaluation.region_id, User.phone == evaluation.evaluator_phone, match
     )
+
+
+def _self_rating(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+    stmt = _staff(evaluation)
+    return _self_rating_verdict(evaluation, rule, db.session.scalar(stmt) if stmt is not None else None)
+
+
+def _self_rating_verdict(evaluation: Evaluation, rule: dict, staff: str | None) -> str | None:
     return f"评价人电话与工作人员 {staff} 的电话相同" if staff else None
 
 
-def _phone_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+def _since(rule: dict, now: datetime) -> datetime:
+    return now - timedelta(minutes=int(rule["minutes"]))
+
+
+def _phone_conditions(evaluation: Any, rule: dict, now: datetime) -> list | None:
     if not evaluation.evaluator_phone:
         return None
-    since = now - timedelta(minutes=int(rule["minutes"]))
-    n = _count(evaluation, Evaluation.evaluator_phone == evaluation.evaluator_phone, Evaluation.received_at > since)
+    return [Evaluation.evaluator_phone == evaluation.evaluator_phone, Evaluation.received_at > _since(rule, now)]
+
+
+def _device_conditions(evaluation: Any, rule: dict, now: datetime) -> list | None:
+    if not evaluation.device_key:
+        return None
+    return [Evaluation.device_key == evaluation.device_key, Evaluation.received_at > _since(rule, now)]
+
+
+def _record_conditions(evaluation: Any, rule: dict, now: datetime) -> list | None:
+    return [Evaluation.record_no == evaluation.record_no]
+
+
+def _praise_conditions(evaluation: Any, rule: dict, now: datetime) -> list | None:
+    if evaluation.level != "very_satisfied":
+        return None
+    return [
+        Evaluation.org_id == evaluation.org_id,
+        Evaluation.level == "very_satisfied",
+        Evaluation.received_at > _since(rule, now),
+    ]
+
+
+def _phone_verdict(evaluation: Evaluation, rule: dict, n: int) -> str | None:
     return f"{rule['minutes']} 分钟内同一电话评价 {n} 次" if n >= int(rule["count"]) else None
 
 
-def _device_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
-    if not evaluation.device_key:
-        return None
-    since = now - timedelta(minutes=int(rule["minutes"]))
-    n = _count(evaluation, Evaluation.device_key == evaluation.device_key, Evaluation.received_at > since)
+def _device_verdict(evaluation: Evaluation, rule: dict, n: int) -> str | None:
     return f"{rule['minutes']} 分钟内同一设备评价 {n} 次" if n >= int(rule["count"]) else None
 
 
-def _record_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
-    n = _count(evaluation, Evaluation.record_no == evaluation.record_no)
+def _record_verdict(evaluation: Evaluation, rule: dict, n: int) -> str | None:
     return f"办件 {evaluation.record_no} 已被评价 {n} 次" if n >= int(rule["count"]) else None
 
 
-def _praise_burst(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
-    if evaluation.level != "very_satisfied":
-        return None
-    since = now - timedelta(minutes=int(rule["minutes"]))
-    n = _count(
-        evaluation,
-        Evaluation.org_id == evaluation.org_id,
-        Evaluation.level == "very_satisfied",
-        Evaluation.received_at > since,
-    )
+def _praise_verdict(evaluation: Evaluation, rule: dict, n: int) -> str | None:
     return f"{rule['minutes']} 分钟内该窗口收到 {n} 条非常满意" if n >= int(rule["count"]) else None
 
 
@@ -175,11 +223,40 @@ def _forced_complaint(evaluation: Evaluation, rule: dict, now: datetime) -> str 
     return f"评价内容提及：{'、'.join(words)}" if words else None
 
 
-CHECKS = {
+#: the count rules: which evaluations they count (None: the rule does not apply), and what a count means
+CONDITIONS: dict[str, Callable[[Any, dict, datetime], list | None]] = {
+    "phone_burst": _phone_conditions,
+    "device_burst": _device_conditions,
+    "record_burst": _record_conditions,
+    "praise_burst": _praise_conditions,
+}
+_COUNT_VERDICTS = {
+    "phone_burst": _phone_verdict,
+    "device_burst": _device_verdict,
+    "record_burst": _record_verdict,
+    "praise_burst": _praise_verdict,
+}
+
+
+def _counted(name: str) -> Callable[[Evaluation, dict, datetime], str | None]:
+    def check(evaluation: Evaluation, rule: dict, now: datetime) -> str | None:
+        n = _count(evaluation, CONDITIONS[name](evaluation, rule, now))
+        return _COUNT_VERDICTS[name](evaluation, rule, n) if n is not None else None
+
+    return check
+
+
+def _plus_one(verdict: Callable[[Evaluation, dict, int], str | None]) -> Callable[[Evaluation, dict, Any], str | None]:
+    return lambda evaluation, rule, n: verdict(evaluation, rule, n + 1)
+
+
+CHECKS: dict[str, Callable[[Evaluation, dict, datetime], str | None]] = {
     "self_rating": _self_rating,
-    "phone_burst": _phone_burst,
-    "device_burst": _device_burst,
-    "record_burst": _record_burst,
-    "praise_burst": _praise_burst,
+    **{name: _counted(name) for name in CONDITIONS},
     "forced_complaint": _forced_complaint,
+}
+#: a rule's verdict on what `reads` found before the rating was stored (a count then misses the rating itself)
+VERDICTS: dict[str, Callable[[Evaluation, dict, Any], str | None]] = {
+    "self_rating": _self_rating_verdict,
+    **{name: _plus_one(verdict) for name, verdict in _COUNT_VERDICTS.items()},
 }

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import InstanceState, make_transient_to_detached
 
-from casemgmt import audit, refcache
+from casemgmt import audit, refcache, writes
 from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
 from casemgmt.cases.operations import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
-from casemgmt.intake import content, flags, ratings
+from casemgmt.intake import content, flags, prefetch, ratings
 from casemgmt.models import BAD_LEVELS, Case, Evaluation, Organization, Region, User
 from casemgmt.stats import rollups
 
@@ -23,33 +24,45 @@ class IntakeResult:
     evaluation: Evaluation
     case: Case | None
     created: bool
+    #: what the flag rules' reads found before the evaluation was stored (flags.flag_rating's `known`)
+    flag_values: dict | None = field(default=None, compare=False)
 
 
 def submit_evaluation(payload: dict, submitter: User, now: datetime) -> IntakeResult:
     """Store a validated evaluation from a channel account (idempotent on external_id); a bad review opens a case."""
     authorize(submitter, Action.EVALUATION_SUBMIT)
-    result = receive_evaluation(payload, submitter, now)
+    result = receive_evaluation(payload, submitter, now, with_flags=True)
     if result.created:
-        flags.flag_rating(result.evaluation, Actor.of(submitter, Role.CHANNEL), now)
+        flags.flag_rating(result.evaluation, Actor.of(submitter, Role.CHANNEL), now, known=result.flag_values)
     return result
 
 
 def receive_evaluation(
-    payload: dict, submitter: User | None, now: datetime, actor: Actor | None = None
+    payload: dict, submitter: User | None, now: datetime, actor: Actor | None = None, with_flags: bool = False
 ) -> IntakeResult:
-    """Store an evaluation as submitted by `submitter` (None: the public rating page, as `actor`), unchecked."""
+    """Store an evaluation as submitted by `submitter` (None: the public rating page, as `actor`), unchecked.
+
+    `with_flags`: also read what the flag rules count (the caller runs them next), with the other reads.
+    """
     region = _region(payload["region"], submitter)
-    existing = _existing(region, payload.get("external_id"))
-    if existing is not None:
+    key = ratings.evaluator_key(payload.get("evaluator", {}).get("phone", ""))
+    found = prefetch.read(region, payload, key, now, with_flags)
+    if found.existing_id is not None:
+        existing = db.session.get_one(Evaluation, found.existing_id)
         return IntakeResult(existing, _case_of(existing), created=False)
-    plan = ratings.plan_rating(region, payload, now)
+    plan = ratings.plan_rating(region, payload, now, known=found)
     payload = {**payload, **plan.overrides}  # a group's rating lands on its lead record
     org, is_bad = check_payload(region, payload)
-    evaluation = _new_evaluation(region, org, payload, is_bad, submitter, now, ratings.columns_of(plan))
-    rollups.on_evaluation(evaluation)
-    ratings.mark_records(plan, evaluation)
+    evaluation = build_evaluation(region, org, payload, is_bad, submitter, now, ratings.columns_of(plan))
+    evaluation.region, evaluation.org_id = region, org.id
+    flag_values = prefetch.flag_values_for(found, evaluation)
     actor = actor or Actor.of(submitter, Role.CHANNEL)
     earlier = _case_of(plan.follow_up_of) if plan.follow_up_of else None
+    if found.next_id is None:  # SQLite: the id comes back from the insert
+        insert_evaluation(evaluation)
+    else:
+        evaluation.id = found.next_id
+    rollups.on_evaluation(evaluation)
     if not is_bad or earlier is not None:
         audit.start_chain(f"evaluation:{evaluation.id}")
         audit.record(
@@ -60,9 +73,41 @@ def receive_evaluation(
             chain=f"evaluation:{evaluation.id}",
             payload=_summary(evaluation),
         )
-        return IntakeResult(evaluation, earlier, created=True)
+        if found.next_id is not None:  # PostgreSQL: the evaluation, its rollups and audit rows in one statement
+            insert_evaluation(evaluation, with_held=True)
+        ratings.mark_records(plan, evaluation)
+        return IntakeResult(evaluation, earlier, created=True, flag_values=flag_values)
+    if found.next_id is not None:
+        insert_evaluation(evaluation)
+    ratings.mark_records(plan, evaluation)
     case = open_case(evaluation, actor, now)
-    return IntakeResult(evaluation, case, created=True)
+    return IntakeResult(evaluation, case, created=True, flag_values=flag_values)
+
+
+def insert_evaluation(evaluation: Evaluation, with_held: bool = False) -> None:
+    """Insert a new evaluation row with one Core statement (its id given, or returned) and keep it in the session
+    as loaded, without the ORM's unit of work; `with_held`: send the transaction's held writes with it."""
+    values: dict[str, object] = {}
+    state: InstanceState = inspect(evaluation)
+    for attr in _MAPPER.column_attrs:
+        if attr.key not in state.dict:
+            default = attr.columns[0].default
+            value = None if default is None else default.arg(None) if default.is_callable else default.arg
+            setattr(evaluation, attr.key, value)
+        values[attr.key] = state.dict[attr.key]
+    table = Evaluation.__table__
+    if values["id"] is None:
+        del values["id"]
+        evaluation.id = db.session.execute(table.insert().values(values).returning(table.c.id)).scalar_one()
+    elif with_held:
+        writes.flush(leading=[writes.Rows(table, [values])])
+    else:
+        db.session.execute(table.insert().values(values))
+    make_transient_to_detached(evaluation)
+    db.session.add(evaluation)
+
+
+_MAPPER = inspect(Evaluation)
 
 
 def check_payload(region: Region, payload: dict) -> tuple[Organization, bool]:
@@ -91,13 +136,6 @@ def _region(code: str, submitter: User | None) -> Region:
     return region
 
 
-def _existing(region: Region, external_id: str | None) -> Evaluation | None:
-    if not external_id:
-        return None
-    stmt = select(Evaluation).where(Evaluation.region_id == region.id, Evaluation.external_id == external_id)
-    return db.session.scalar(stmt)
-
-
 def _case_of(evaluation: Evaluation) -> Case | None:
     return db.session.scalar(select(Case).where(Case.evaluation_id == evaluation.id))
 
@@ -115,15 +153,6 @@ def _check_item(region: Region, code: str) -> None:
     item = refcache.item(region.id, code)
     if item is None or not item.is_active:
         raise InvalidInput("未知的事项", details={"item_code": [f"本地区事项目录中没有 {code}"]})
-
-
-def _new_evaluation(
-    region: Region, org: Organization, p: dict, is_bad: bool, submitter: User | None, now: datetime, extra: dict
-) -> Evaluation:
-    evaluation = build_evaluation(region, org, p, is_bad, submitter, now, extra)
-    db.session.add(evaluation)
-    db.session.flush()
-    return evaluation
 
 
 def build_evaluation(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, or_, select
 
@@ -52,16 +53,27 @@ def evaluator_key(phone: str) -> str:
     return digits or ANONYMOUS
 
 
-def plan_rating(region: Region, payload: dict, now: datetime) -> Plan:
-    """Check a rating against the service it rates and return its plan; refuse it with the reason in Chinese."""
-    record = _record(region, payload["record_no"])
+def plan_rating(region: Region, payload: dict, now: datetime, known: Known | None = None) -> Plan:
+    """Check a rating against the service it rates and return its plan; refuse it with the reason in Chinese.
+
+    `known`: the record and whether the evaluator rated it before, already read (intake/prefetch.py).
+    """
+    record = known.record if known is not None else _record(region, payload["record_no"])
     plan = Plan(evaluator_key(payload.get("evaluator", {}).get("phone", "")))
     if record is not None:
         _check_window(region, record, now)
         _check_finished(region, record, now)
     _group(region, record, payload.get("scope") or RECORD, plan)
-    _check_prior(region, payload["record_no"], plan, now)
+    _check_prior(region, payload["record_no"], plan, now, known)
     return plan
+
+
+class Known(Protocol):
+    """What intake/prefetch.py read for a rating of record_no by one evaluator."""
+
+    record: ServiceRecord | None
+    record_no: str
+    has_prior: bool
 
 
 def columns_of(plan: Plan) -> dict:
@@ -147,10 +159,12 @@ def _members(region: Region, group_no: str) -> list[ServiceRecord]:
     return list(db.session.scalars(stmt.order_by(ServiceRecord.id)))
 
 
-def _check_prior(region: Region, record_no: str, plan: Plan, now: datetime) -> None:
+def _check_prior(region: Region, record_no: str, plan: Plan, now: datetime, known: Known | None = None) -> None:
     """One rating per record and evaluator; a second one is a follow-up within the region's period, or refused."""
     numbers = {r.record_no for r in plan.records} | {record_no}
     groups = {r.group_no for r in plan.records if r.group_no}
+    if known is not None and not known.has_prior and not groups and numbers == {known.record_no}:
+        return  # the read found no earlier rating of this record by this evaluator
     match: ColumnElement[bool] = Evaluation.record_no.in_(numbers)
     if groups:
         match = or_(match, Evaluation.group_no.in_(groups))

@@ -4,8 +4,9 @@ on_evaluation (intake, default ratings), on_callback (a first callback attempt),
 closed_at is set), on_revoked (before revoked_at is set), on_unrated (a service record settled as 未评),
 on_flag_raised / on_flag_dismissed (a rating suspected of gaming leaves every counter until a supervisor
 dismisses the flag; an upheld flag keeps it out).
-Each adds deltas to the rows of every dimension the evaluation falls in (definitions.DIMENSIONS); the upsert
-is one statement per row (INSERT ... ON CONFLICT DO UPDATE), so concurrent events add up without a lost update.
+Each adds deltas to the rows of every dimension the evaluation falls in (definitions.DIMENSIONS); the rows are
+held to the transaction's end and written by one INSERT ... ON CONFLICT DO UPDATE, so concurrent events add up
+without a lost update.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from casemgmt import writes
 from casemgmt.db import db
-from casemgmt.models import CallbackAttempt, Case, Evaluation, FlagStatus, ServiceRecord, StatRollup
+from casemgmt.models import COUNTER_COLUMNS, CallbackAttempt, Case, Evaluation, FlagStatus, ServiceRecord, StatRollup
 from casemgmt.rules import regions
 from casemgmt.stats import definitions as d
 
@@ -195,24 +196,27 @@ def _upsert(region_id: int, day: date, dim: str, key: str, org_id: int, deltas: 
 
 
 def _upsert_rows(rows: dict[tuple[int, date, str, str, int], dict[str, int]]) -> None:
-    """Add each row's deltas with one multi-row INSERT ... ON CONFLICT DO UPDATE (the rows' keys are distinct)."""
-    merged: dict[tuple, dict[str, int]] = {}
+    """Add each row's deltas to the transaction's held rollup rows (casemgmt.writes): all of them are written
+    by one multi-row INSERT ... ON CONFLICT DO UPDATE before the commit, in key order (no deadlock between
+    two writers), so a row is locked from then to the commit rather than for the whole request."""
+    held: dict[tuple, dict[str, int]] = writes.pending(_HELD, dict)
     for (region_id, day, dim, key, org_id), deltas in rows.items():
-        target = merged.setdefault((region_id, d.bucket(dim, day), dim, key[:128], org_id), {})
+        target = held.setdefault((region_id, d.bucket(dim, day), dim, key[:128], org_id), {})
         for name, value in deltas.items():
             target[name] = target.get(name, 0) + value
-    names = sorted({name for deltas in merged.values() for name in deltas})
+
+
+def _statements(held: dict[tuple, dict[str, int]]) -> list[writes.Rows]:
+    names = tuple(sorted({name for deltas in held.values() for name in deltas}))
     if not names:
-        return
+        return []
+    # every counter given: held rows may be sent inside another statement, where no column default is filled in
     values = [
-        {**dict(zip(KEY_COLUMNS, (r, day, dim, key, o), strict=True)), **{n: deltas.get(n, 0) for n in names}}
-        for (r, day, dim, key, o), deltas in merged.items()
+        {**dict(zip(KEY_COLUMNS, row, strict=True)), **{n: held[row].get(n, 0) for n in COUNTER_COLUMNS}}
+        for row in sorted(held)
     ]
-    table = StatRollup.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    stmt = insert.values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS), set_={n: table.c[n] + stmt.excluded[n] for n in names}
-    )
-    db.session.execute(stmt)
+    return [writes.Rows(StatRollup.__table__, values, KEY_COLUMNS, add=names)]
+
+
+_HELD = "stat_rollups"
+writes.register(_HELD, (StatRollup.__tablename__,), _statements)

@@ -17,17 +17,28 @@ from casemgmt.db import db
 #: the issue's targets are 8, 8, 3 and 3; the bounds are the counts reached so far (from 36, 33, 14 and 4), so
 #: any regression fails. i16 alone reached 15, 16, 6 and 3; one rating per record and the flag rules (i13: the
 #: record, earlier ratings, four flag reads) and the statistics rollups (i14: one multi-row upsert per event) and
-#: the callback attempt a completion logs (i11) brought them to these. What remains: token+user, the external-id
-#: and service-record lookups, the flag reads, one head insert/update per chain and one insert per audit event.
-#: A completion (12) is: the token; one statement locking and reading instance, task, case and evaluation; the
-#: task's UPDATE; the callback attempt (numbered by its INSERT); the rollup upsert; the new task rows (one
-#: multi-row INSERT); the instance's versioned UPDATE; the audit chain (head lock, three event inserts, head
-#: update: five of the twelve). Other open task rows are read only when the stored workflow had other READY
-#: tasks; the ledger entry only when a new task is one an open_ledger step names.
-BAD_REVIEW_MAX = 18
-COMPLETION_MAX = 12
-GOOD_EVALUATION_MAX = 11
+#: the callback attempt a completion logs (i11) brought them to 20, 19, 11 and 3. The second pass reaches the
+#: targets on PostgreSQL. Intake reads token and user with one statement, and the external id, the service record,
+#: earlier ratings, the flag rules' counts and staff phones (and the new evaluation's id) with one more; audit
+#: events, chain heads and rollups are held to the commit and sent as one statement (casemgmt/writes.py), with
+#: the evaluation itself for a good one. A bad review (8): token, reads, evaluation, the case inserted complete
+#: (its number from the evaluation's id), the evaluator's notice, the instance, its task rows, the held writes.
+#: A completion (8): token; one statement locking and reading instance, task, case and evaluation; the task's
+#: UPDATE; the first append's head lock; the callback attempt (numbered by its INSERT); the new task rows; the
+#: instance's versioned UPDATE; the held writes. Other open task rows are read only when the stored workflow
+#: had other READY tasks; the ledger entry only when a new task is one an open_ledger step names.
+BAD_REVIEW_MAX = 8
+COMPLETION_MAX = 8
+GOOD_EVALUATION_MAX = 3
 INBOX_PAGE_MAX = 3
+#: SQLite has no data-modifying WITH: the held writes go one statement per table (events, heads, rollups), and
+#: a good evaluation's insert goes alone (its id comes back from it)
+SQLITE_EXTRA = {"bad_review": 2, "completion": 2, "good_evaluation": 3}
+
+
+def _bound(pg_max: int, kind: str) -> int:
+    return pg_max + (SQLITE_EXTRA[kind] if db.engine.dialect.name == "sqlite" else 0)
+
 
 COMPLETE_DATA = {
     "callback_result": "reached",
@@ -70,7 +81,7 @@ def test_bad_review_statement_count(api) -> None:
     _bad_review(api, 1)
     with counted() as counter:
         _bad_review(api, 2)
-    assert len(counter) <= BAD_REVIEW_MAX, counter.shown()
+    assert len(counter) <= _bound(BAD_REVIEW_MAX, "bad_review"), counter.shown()
 
 
 def test_good_evaluation_statement_count(api) -> None:
@@ -82,7 +93,7 @@ def test_good_evaluation_statement_count(api) -> None:
     post(1)
     with counted() as counter:
         post(2)
-    assert len(counter) <= GOOD_EVALUATION_MAX, counter.shown()
+    assert len(counter) <= _bound(GOOD_EVALUATION_MAX, "good_evaluation"), counter.shown()
 
 
 def _first_task(api, case_id: int) -> int:
@@ -98,7 +109,7 @@ def test_completion_statement_count(api) -> None:
     with counted() as counter:
         response = api.post(f"/api/v1/tasks/{tasks[1]}/complete", "ln-officer", json={"data": COMPLETE_DATA})
     assert response.status_code == 200, response.get_json()
-    assert len(counter) <= COMPLETION_MAX, counter.shown()
+    assert len(counter) <= _bound(COMPLETION_MAX, "completion"), counter.shown()
 
 
 @pytest.mark.parametrize("view", ["my_roles", "mine"])
