@@ -1,4 +1,11 @@
-"""Instance state without the spec: the spec comes from the cache of deployed versions."""
+"""Instance state without the spec: the spec comes from the cache of deployed versions.
+
+Format zhenggai/2 (written since migration 0097) keeps what SpiffWorkflow's own dict holds, less what it can be
+rebuilt from: each workflow's tasks are a list in the mapping's order, a task names its children by their place in
+that list and not its parent (rebuilt from the children; kept when it cannot be), and a task's type name, `triggered`,
+`internal_data`, `data` and `delta` are left out when they hold the usual value. zhenggai/1 (the dict as
+SpiffWorkflow writes it) still loads.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-STATE_FORMAT = "zhenggai/1"
+STATE_FORMAT = "zhenggai/2"
+FORMATS = ("zhenggai/1", STATE_FORMAT)
 
 
 class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
@@ -44,20 +52,104 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 
 _SERIALIZER = _make_serializer()
 
+#: a task's fields in zhenggai/2 and the value each has when it is left out (None: never left out)
+_FIELDS: tuple[tuple[str, str, object], ...] = (
+    ("id", "i", None),
+    ("task_spec", "n", None),
+    ("state", "s", None),
+    ("last_state_change", "t", None),
+    ("typename", "y", "Task"),
+    ("triggered", "g", False),
+    ("internal_data", "x", {}),
+    ("data", "d", {}),
+    ("delta", "e", {"updates": {}, "deletions": []}),
+)
+
+
+def pack_tasks(tasks: dict) -> list[dict]:
+    """A workflow's task mapping as zhenggai/2's list (see the module's docstring)."""
+    place = {key: n for n, key in enumerate(tasks)}
+    parents: dict[str, str] = {}
+    for key, task in tasks.items():
+        for child in task["children"]:
+            parents.setdefault(child, key)
+    packed = []
+    for key, task in tasks.items():
+        entry = {short: task[name] for name, short, usual in _FIELDS if usual is None or task[name] != usual}
+        entry["c"] = [place.get(child, child) for child in task["children"]]
+        if task["parent"] != parents.get(key) or key != task["id"]:
+            entry["p"] = task["parent"]
+            entry["k"] = key
+        packed.append(entry)
+    return packed
+
+
+def unpack_tasks(packed: list[dict]) -> dict:
+    """zhenggai/2's task list back to the mapping SpiffWorkflow reads."""
+    keys = [entry.get("k", entry["i"]) for entry in packed]
+    parents: dict[str, str] = {}
+    tasks = {}
+    for key, entry in zip(keys, packed, strict=True):
+        task = {name: entry[short] if short in entry else _fresh(usual) for name, short, usual in _FIELDS}
+        task["children"] = [keys[child] if isinstance(child, int) else child for child in entry["c"]]
+        for child in task["children"]:
+            parents.setdefault(child, key)
+        tasks[key] = task
+    for key, entry in zip(keys, packed, strict=True):
+        tasks[key]["parent"] = entry["p"] if "p" in entry else parents.get(key)
+    return tasks
+
+
+def _fresh(usual):
+    """A new copy of a left-out field's usual value (SpiffWorkflow may change what it restores)."""
+    if isinstance(usual, dict):
+        return {key: _fresh(value) for key, value in usual.items()}
+    return [] if isinstance(usual, list) else usual
+
+
+def _map_workflows(dct: dict, convert) -> dict:
+    dct = dict(dct, tasks=convert(dct["tasks"]))
+    if "subprocesses" in dct:
+        dct["subprocesses"] = {key: dict(sub, tasks=convert(sub["tasks"])) for key, sub in dct["subprocesses"].items()}
+    return dct
+
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    """Serialize a workflow's state (no spec) to compact JSON."""
-    dct = _SERIALIZER.to_dict(workflow)
+    """Serialize a workflow's state (no spec) to compact JSON, format zhenggai/2."""
+    dct = _map_workflows(_SERIALIZER.to_dict(workflow), pack_tasks)
     dct["format"] = STATE_FORMAT
     return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
 
 
 def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
-    """Rebuild a workflow from stored state and the cached specs of its version."""
+    """Rebuild a workflow from stored state (zhenggai/1 or /2) and the cached specs of its version."""
     dct = json.loads(state)
-    if dct.pop("format", None) != STATE_FORMAT:
+    form = dct.pop("format", None)
+    if form not in FORMATS:
         raise ValueError("unknown instance state format")
+    if form == STATE_FORMAT:
+        dct = _map_workflows(dct, unpack_tasks)
     dct["spec"] = spec
     dct["subprocess_specs"] = subprocess_specs
     dct["typename"] = "BpmnWorkflow"
     return _SERIALIZER.from_dict(dct)
+
+
+def to_current_format(state: str) -> str:
+    """A stored state's JSON in zhenggai/2 (a zhenggai/1 state repacked; anything else as it is): migration 0097."""
+    dct = json.loads(state) if state else None
+    if not isinstance(dct, dict) or dct.get("format") != "zhenggai/1":
+        return state
+    dct = _map_workflows(dct, pack_tasks)
+    dct["format"] = STATE_FORMAT
+    return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+
+
+def to_format_1(state: str) -> str:
+    """A stored state's JSON back in zhenggai/1, which releases before migration 0097 read (its downgrade)."""
+    dct = json.loads(state) if state else None
+    if not isinstance(dct, dict) or dct.get("format") != STATE_FORMAT:
+        return state
+    dct = _map_workflows(dct, unpack_tasks)
+    dct["format"] = "zhenggai/1"
+    return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
