@@ -17,7 +17,7 @@ from casemgmt.rules.bundles import bundle_sha256, collect_files, settings_of
 from config import ROOT
 from tests.web.flows import FORMS, callback
 
-UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+UUID = re.compile(rb"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 OUT = ROOT / "casemgmt" / "models" / "state_zdict_1.bin"
 
 
