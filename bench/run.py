@@ -1,7 +1,14 @@
-"""Measure Zhenggai on SQLite and PostgreSQL through real HTTP (gunicorn, 2 workers, loopback).
+"""Issue 16's figures on SQLite and PostgreSQL: `python -m bench.run [--pg-url URL] [counts]` (`make bench`).
 
-Prints: bad reviews opened per second, task completion median/p95, inbox p95 with 10,000 open tasks,
-bytes per open case; then PostgreSQL/SQLite ratios. Bounded in count and time; stops by itself.
+Each backend gets its own database (a temp SQLite file; PostgreSQL: zhenggai_bench_<pid> beside --pg-url, dropped at
+the end), migrated and seeded, served by gunicorn (2 workers, loopback HTTP). In order: the bare-engine ceiling;
+bad reviews opened by single POSTs at 4 clients; completions; SQL statements per request; bad reviews through the
+bulk path; bytes per open case (growth of every table and its indexes since the seed, divided by the open cases);
+good evaluations through the bulk path; timers with 1 then 2 workers (each checked exactly once); the inbox over
+HTTP. Then bench.inbox generates 1k, 100k
+and 1M open tasks by SQL in its own databases and times the inbox at each (--inbox-sizes; "" skips it). Prints every
+figure with its fraction of the bare engine and the issue's target, then a summary of the targets. Bounded: the
+default counts take about 10-15 minutes on a 2-core machine, most of it the 1M inbox generation.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import extra
+from bench.report import report
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -119,6 +127,7 @@ def bench_backend(name: str, url: str, opened: int, completions: int, inbox_task
     flask(env, "migrate")
     flask(env, "seed", "--demo")
     channel, officer = flask(env, "tokens", "create", "ln-channel"), flask(env, "tokens", "create", "ln-officer")
+    baseline = table_sizes(env)
     port = free_port()
     server = start_server(env, port)
     try:
@@ -127,9 +136,11 @@ def bench_backend(name: str, url: str, opened: int, completions: int, inbox_task
         result.update(extra.measure_bare_engine())
         result.update(measure_intake(http, channel, opened))
         result.update(measure_completion(http, officer, result.pop("_case_ids"), completions))
-        result.update(measure_bytes(env, url))
         result.update(extra.measure_statements(env))
-        result.update(extra.measure_bulk(http, channel, *bulk))
+        # bad reviews, then (after bytes per case: good evaluations are no cases) good evaluations
+        result.update(extra.measure_bulk(http, channel, bulk[0], 0))
+        result.update(measure_bytes(env, baseline))
+        result.update(extra.measure_bulk(http, channel, 0, bulk[1], prefix="good"))
         result.update(extra.measure_timers(env, 1, TIMER_DAYS))
         extra.measure_bulk(http, channel, bulk[0], 0, prefix="again")
         result.update(extra.measure_timers(env, 2, TIMER_DAYS))
@@ -173,30 +184,87 @@ def measure_completion(http: Http, token: str, case_ids: list[int], n: int) -> d
     return {"complete_median_ms": statistics.median(times), "complete_p95_ms": pct(times, 95)}
 
 
-def measure_bytes(env: dict, url: str) -> dict:
-    code = """
-from sqlalchemy import func, select
+SIZES = """
+import json
+from sqlalchemy import text
 from web import create_app
 from casemgmt.db import db
-from casemgmt.models import ProcessInstance, HumanTask, AuditEvent, Case, Evaluation
 app = create_app()
 with app.app_context():
-    n = db.session.scalar(select(func.count()).select_from(Case))
-    state = db.session.scalar(select(func.sum(func.length(ProcessInstance.state))))
-    total = 0
+    sizes = {}
     if db.engine.dialect.name == "postgresql":
-        for t in ("cases", "process_instances", "human_tasks", "audit_events", "evaluations", "outbox_messages"):
-            total += db.session.scalar(db.text(f"select pg_total_relation_size('{t}')"))
-    print(n, state, total)
+        # heap + TOAST (+ free-space and visibility maps) and every index of each table of the schema, as on disk
+        rows = db.session.execute(text(
+            "SELECT c.relname, pg_table_size(c.oid), pg_indexes_size(c.oid) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"))
+    else:
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        # every page of each table (its overflow pages too) and of each of its indexes, by dbstat
+        rows = db.session.execute(text(
+            "SELECT m.tbl_name, SUM(CASE WHEN m.type = 'table' THEN s.pgsize ELSE 0 END),"
+            " SUM(CASE WHEN m.type = 'index' THEN s.pgsize ELSE 0 END)"
+            " FROM dbstat s JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name"))
+    for table, data, index in rows:
+        sizes[table] = [int(data or 0), int(index or 0)]
+    counts = {}
+    for name, sql in (("cases", "SELECT count(*) FROM cases"),
+                      ("open_cases", "SELECT count(*) FROM cases WHERE status = 'open'"),
+                      ("state_stored", "SELECT coalesce(sum(%s), 0) FROM process_instances")):
+        if name == "state_stored":
+            sql = sql % ("pg_column_size(state)" if db.engine.dialect.name == "postgresql" else "length(state)")
+        counts[name] = int(db.session.scalar(text(sql)))
+    print(json.dumps({"sizes": sizes, "counts": counts}))
 """
-    out = subprocess.run([PY, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
-    n, state, total = (int(x) for x in out.stdout.split())
-    result = {"state_bytes_per_case": state / n}
-    if total:
-        result["db_bytes_per_case"] = total / n
-    elif url.startswith("sqlite:///"):
-        result["db_bytes_per_case"] = Path(url[len("sqlite:///") :]).stat().st_size / n
+
+
+def table_sizes(env: dict) -> dict:
+    """Bytes of every table of the database: [data, indexes] by table, and the case counts."""
+    out = subprocess.run([PY, "-c", SIZES], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_bytes(env: dict, baseline: dict) -> dict:
+    """Bytes per open case: what every table and its indexes grew by since the seeded database (reference data,
+    users, calendars, the bench's tokens) until after the single-POST intake, the completions and the bulk bad
+    reviews, divided by the cases open then (good evaluations come after: they are no cases).
+
+    PostgreSQL: pg_table_size (heap, TOAST, maps) + pg_indexes_size of each table; SQLite: dbstat pages of each
+    table and index. Dead row versions left by updates count (no VACUUM), and so do free-space maps and half-empty
+    pages. `state` is the engine state as stored, per case: pg_column_size on PostgreSQL, length on SQLite.
+    """
+    now = table_sizes(env)
+    before, counts = baseline["sizes"], now["counts"]
+    open_cases = counts["open_cases"] or 1
+    result: dict = {"bytes_open_cases": counts["open_cases"], "bytes_cases": counts["cases"]}
+    tables = {}
+    for table, (data, index) in now["sizes"].items():
+        was = before.get(table, [0, 0])
+        grown = (data - was[0], index - was[1])
+        if grown != (0, 0):
+            tables[table] = (grown[0] / open_cases, grown[1] / open_cases)
+    result["_bytes_tables"] = tables
+    result["db_bytes_per_case"] = sum(d + i for d, i in tables.values())
+    result["index_bytes_per_case"] = sum(i for _, i in tables.values())
+    result["state_bytes_per_case"] = counts["state_stored"] / max(counts["cases"], 1)
     return result
+
+
+def bytes_lines(results: list[dict]) -> list[str]:
+    """Bytes per open case by table (data + indexes), each backend side by side."""
+    names = sorted({t for r in results for t in r.get("_bytes_tables", {})})
+    names.sort(key=lambda t: -max(sum(r.get("_bytes_tables", {}).get(t, (0, 0))) for r in results))
+    head = "bytes per open case, by table: data + indexes".ljust(48)
+    lines = ["", head + "".join(f"{r['backend']:>22s}" for r in results)]
+    for table in names:
+        cells = []
+        for r in results:
+            data, index = r.get("_bytes_tables", {}).get(table, (0, 0))
+            cells.append(
+                f"{data:8.0f} + {index:6.0f} = {data + index:5.0f}".rjust(22) if data or index else "-".rjust(22)
+            )
+        lines.append(f"  {table}".ljust(48) + "".join(cells))
+    lines.append("  open cases measured".ljust(48) + "".join(f"{r.get('bytes_open_cases', 0):>22d}" for r in results))
+    return lines
 
 
 def measure_inbox(env: dict, http: Http, token: str, total: int) -> dict:
@@ -235,14 +303,23 @@ with app.app_context():
         times.append(ms)
         # walk the first 20 pages, then start over
         cursor = body["next_cursor"] if (i + 1) % 20 else None
-    return {"inbox_open_tasks": open_tasks, "inbox_median_ms": statistics.median(times), "inbox_p95_ms": pct(times, 95)}
+    return {
+        "inbox_open_tasks": open_tasks,
+        "inbox_http_median_ms": statistics.median(times),
+        "inbox_http_p95_ms": pct(times, 95),
+    }
+
+
+def maintenance(url: str) -> str:
+    """The server's `postgres` database: databases are created and dropped from it, never from one in use."""
+    return url.rsplit("/", 1)[0] + "/postgres"
 
 
 def pg_database(admin_url: str, name: str) -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(maintenance(admin_url), autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as err:  # noqa: BLE001 - reported, the PostgreSQL half is skipped
@@ -258,50 +335,22 @@ TIMER_DAYS = 20
 def drop_database(admin_url: str, name: str) -> None:
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+    with psycopg.connect(maintenance(admin_url), autocommit=True, connect_timeout=3) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-LABELS = [
-    ("bare_starts_per_s", "CEILING: bare engine starts/s (no database)", "{:.1f}"),
-    ("bare_start_ms", "CEILING: bare engine start+dump median ms", "{:.2f}"),
-    ("opened_per_s", "bad reviews opened per second (HTTP, gunicorn -w 2)", "{:.1f}"),
-    ("bulk_bad_per_s", "bad reviews/s through the bulk path", "{:.1f}"),
-    ("bulk_good_per_s", "good evaluations/s through the bulk path", "{:.0f}"),
-    ("bulk_retry_ok", "bulk retry: nothing lost or doubled (1=yes)", "{:.0f}"),
-    ("timers_1w_per_s", "timers/s, 1 worker", "{:.1f}"),
-    ("timers_1w_fired", "  instances fired", "{:.0f}"),
-    ("timers_1w_exactly_once", "  each exactly once (1=yes)", "{:.0f}"),
-    ("timers_2w_per_s", "timers/s, 2 workers", "{:.1f}"),
-    ("timers_2w_fired", "  instances fired", "{:.0f}"),
-    ("timers_2w_exactly_once", "  each exactly once (1=yes)", "{:.0f}"),
-    ("stmts_bad_review", "SQL statements: bad review", "{:.0f}"),
-    ("stmts_completion", "SQL statements: completion", "{:.0f}"),
-    ("stmts_good_evaluation", "SQL statements: good evaluation", "{:.0f}"),
-    ("stmts_inbox_page", "SQL statements: inbox page", "{:.0f}"),
-    ("intake_p95_ms", "intake p95 ms", "{:.1f}"),
-    ("complete_median_ms", "complete task median ms", "{:.1f}"),
-    ("complete_p95_ms", "complete task p95 ms", "{:.1f}"),
-    ("inbox_open_tasks", "open tasks in the inbox table", "{:.0f}"),
-    ("inbox_median_ms", "inbox page median ms", "{:.1f}"),
-    ("inbox_p95_ms", "inbox page p95 ms", "{:.1f}"),
-    ("state_bytes_per_case", "engine state bytes per case", "{:.0f}"),
-    ("db_bytes_per_case", "database bytes per case (all case tables)", "{:.0f}"),
-]
-
-
-def report(results: list[dict]) -> None:
-    names = [r["backend"] for r in results]
-    ratio = "  pg/sqlite" if len(results) == 2 else ""
-    print("\n" + "figure".ljust(48) + "".join(n.rjust(14) for n in names) + ratio)
-    for key, label, fmt in LABELS:
-        values = [r.get(key) for r in results]
-        line = label.ljust(48) + "".join((fmt.format(v) if v is not None else "-").rjust(14) for v in values)
-        if len(values) == 2 and all(values):
-            line += f"  {values[1] / values[0]:8.2f}"
-        print(line)
-    for line in extra.ratio_lines(results):
-        print(line)
+def measure_inbox_at_scale(pg_url: str, sizes: str, rounds: int) -> list[dict]:
+    """bench.inbox on both databases (its own ones), its output shown as it runs; its figures."""
+    if not sizes:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "inbox.json"
+        args = ["--sizes", sizes, "--rounds", str(rounds), "--sqlite", "--explain", "--json", str(out)]
+        if pg_url:
+            args += ["--pg-url", pg_url]
+        print(f"== inbox at {sizes} open tasks (bench.inbox) ==", flush=True)
+        subprocess.run([PY, "-m", "bench.inbox", *args], cwd=ROOT, check=True)
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 def main() -> None:
@@ -312,7 +361,12 @@ def main() -> None:
     parser.add_argument("--inbox-tasks", type=int, default=10_000)
     parser.add_argument("--bulk-bad", type=int, default=1_000)
     parser.add_argument("--bulk-good", type=int, default=10_000)
+    parser.add_argument(
+        "--inbox-sizes", default="1000,100000,1000000", help='open tasks bench.inbox generates; "" skips'
+    )
+    parser.add_argument("--inbox-rounds", type=int, default=20)
     args = parser.parse_args()
+    started = time.perf_counter()
     results = []
     bulk = (args.bulk_bad, args.bulk_good)
     with tempfile.TemporaryDirectory() as tmp:
@@ -331,7 +385,9 @@ def main() -> None:
             results.append(bench_backend("postgresql", pg, args.opened, args.completions, args.inbox_tasks, bulk))
         finally:
             drop_database(args.pg_url, name)
-    report(results)
+    inbox = measure_inbox_at_scale(args.pg_url if pg else "", args.inbox_sizes, args.inbox_rounds)
+    report(results, inbox, bytes_lines(results))
+    print(f"\nbench.run took {(time.perf_counter() - started) / 60:.1f} minutes")
 
 
 if __name__ == "__main__":

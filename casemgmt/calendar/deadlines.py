@@ -13,7 +13,7 @@ from casemgmt.cases.instances import load_run, lock_instance, open_rows, save_ru
 from casemgmt.db import db, discarded_savepoint
 from casemgmt.models import Case, HumanTask, ProcessInstance, Region, TaskStatus
 from casemgmt.models.ledger import ExtensionRequest, ExtensionStatus
-from casemgmt.models.types import PROVISIONAL_MARK, PROVISIONAL_TEXT
+from casemgmt.models.types import provisional_state
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,7 @@ def _candidate_instances(region: Region | None, only_provisional: bool) -> list[
             HumanTask.status == TaskStatus.OPEN,
             HumanTask.is_provisional.is_(True),
         )
-        state = ProcessInstance.state  # stored compressed behind a marker that tells (raw in earlier releases)
-        stmt = stmt.where(
-            has_provisional.exists() | state.startswith(PROVISIONAL_MARK) | state.contains(PROVISIONAL_TEXT)
-        )
+        stmt = stmt.where(has_provisional.exists() | provisional_state(ProcessInstance.state))
     return list(db.session.scalars(stmt.order_by(ProcessInstance.id)))
 
 

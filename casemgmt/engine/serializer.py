@@ -1,4 +1,13 @@
-"""Instance state without the spec: the spec comes from the cache of deployed versions."""
+"""Instance state without the spec: the spec comes from the cache of deployed versions.
+
+Format zhenggai/2 (written since migration 0097) keeps what SpiffWorkflow's own dict holds, less what it can be
+rebuilt from: each workflow's tasks are a list in the mapping's order, a task names its children by their place in
+that list and not its parent (rebuilt from the children; kept when it cannot be), and a task's type name, `triggered`,
+`internal_data`, `data` and `delta` are left out when they hold the usual value. Task ids are written without
+their dashes, and `last_state_change` as exact 1e-7 s ticks after the previous task's (an int; a list holds a
+value that cannot be). zhenggai/1 (the dict as
+SpiffWorkflow writes it) still loads.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +22,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-STATE_FORMAT = "zhenggai/1"
+STATE_FORMAT = "zhenggai/2"
+FORMATS = ("zhenggai/1", STATE_FORMAT)
 
 
 class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
@@ -44,20 +54,166 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 
 _SERIALIZER = _make_serializer()
 
+#: a task's fields in zhenggai/2 and the value each has when it is left out (None: never left out)
+_FIELDS: tuple[tuple[str, str, object], ...] = (
+    ("id", "i", None),
+    ("task_spec", "n", None),
+    ("state", "s", None),
+    ("last_state_change", "t", None),
+    ("typename", "y", "Task"),
+    ("triggered", "g", False),
+    ("internal_data", "x", {}),
+    ("data", "d", {}),
+    ("delta", "e", {"updates": {}, "deletions": []}),
+)
+
+
+def _short_id(value):
+    """A task id (a canonical UUID string) without its dashes; anything else as it is."""
+    if isinstance(value, str) and len(value) == 36:
+        try:
+            if str(UUID(value)) == value:
+                return value.replace("-", "")
+        except ValueError:
+            pass
+    return value
+
+
+def _long_id(value):
+    """A task id back with its dashes (ids without them are 32 characters: _short_id wrote them)."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return value
+
+
+_TICKS = 10**7  # last_state_change to the 7th decimal (time.time() needs no more at today's magnitude)
+
+
+def _ticks(value) -> int | None:
+    """A timestamp float as an exact integer of 1e-7 s, or None when its shortest decimal has more digits."""
+    if not isinstance(value, float) or value < 0:
+        return None
+    text = repr(value)
+    whole, _, frac = text.partition(".")
+    if "e" in text or not frac or len(frac) > 7 or not whole.isdigit():
+        return None
+    return int(whole) * _TICKS + int(frac.ljust(7, "0"))
+
+
+def _from_ticks(ticks: int) -> float:
+    return float(f"{ticks // _TICKS}.{ticks % _TICKS:07d}")
+
+
+def pack_tasks(tasks: dict) -> list[dict]:
+    """A workflow's task mapping as zhenggai/2's list (see the module's docstring)."""
+    place = {key: n for n, key in enumerate(tasks)}
+    parents: dict[str, str] = {}
+    for key, task in tasks.items():
+        for child in task["children"]:
+            parents.setdefault(child, key)
+    packed = []
+    last = 0
+    for key, task in tasks.items():
+        entry = {short: task[name] for name, short, usual in _FIELDS if usual is None or task[name] != usual}
+        entry["i"] = _short_id(task["id"])
+        ticks = _ticks(task["last_state_change"])
+        # an exact timestamp as ticks after the previous task's (an int); any other value in a list
+        entry["t"] = [task["last_state_change"]] if ticks is None else ticks - last
+        last = last if ticks is None else ticks
+        entry["c"] = [place.get(child, child) for child in task["children"]]
+        if task["parent"] != parents.get(key) or key != task["id"]:
+            entry["p"] = task["parent"]
+            entry["k"] = key
+        packed.append(entry)
+    return packed
+
+
+def unpack_tasks(packed: list[dict]) -> dict:
+    """zhenggai/2's task list back to the mapping SpiffWorkflow reads."""
+    keys = [entry.get("k", _long_id(entry["i"])) for entry in packed]
+    parents: dict[str, str] = {}
+    tasks = {}
+    last = 0
+    for key, entry in zip(keys, packed, strict=True):
+        task = {name: entry[short] if short in entry else _fresh(usual) for name, short, usual in _FIELDS}
+        task["id"] = _long_id(entry["i"])
+        if isinstance(entry["t"], list):
+            task["last_state_change"] = entry["t"][0]
+        else:
+            last += entry["t"]
+            task["last_state_change"] = _from_ticks(last)
+        task["children"] = [keys[child] if isinstance(child, int) else child for child in entry["c"]]
+        for child in task["children"]:
+            parents.setdefault(child, key)
+        tasks[key] = task
+    for key, entry in zip(keys, packed, strict=True):
+        tasks[key]["parent"] = entry["p"] if "p" in entry else parents.get(key)
+    return tasks
+
+
+#: a workflow's fields holding a task id, written without dashes like the tasks' own
+_ID_FIELDS = ("root", "last_task", "parent_task_id")
+
+
+def _fresh(usual):
+    """A new copy of a left-out field's usual value (SpiffWorkflow may change what it restores)."""
+    if isinstance(usual, dict):
+        return {key: _fresh(value) for key, value in usual.items()}
+    return [] if isinstance(usual, list) else usual
+
+
+def _map_workflows(dct: dict, convert, ids) -> dict:
+    """Convert the tasks (`convert`) and the task ids (`ids`) of a workflow and of each of its subprocesses."""
+
+    def one(wf: dict) -> dict:
+        wf = dict(wf, tasks=convert(wf["tasks"]))
+        for name in _ID_FIELDS:
+            if name in wf:
+                wf[name] = ids(wf[name])
+        return wf
+
+    dct = one(dct)
+    if "subprocesses" in dct:
+        dct["subprocesses"] = {ids(key): one(sub) for key, sub in dct["subprocesses"].items()}
+    return dct
+
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    """Serialize a workflow's state (no spec) to compact JSON."""
-    dct = _SERIALIZER.to_dict(workflow)
+    """Serialize a workflow's state (no spec) to compact JSON, format zhenggai/2."""
+    dct = _map_workflows(_SERIALIZER.to_dict(workflow), pack_tasks, _short_id)
     dct["format"] = STATE_FORMAT
     return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
 
 
 def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
-    """Rebuild a workflow from stored state and the cached specs of its version."""
+    """Rebuild a workflow from stored state (zhenggai/1 or /2) and the cached specs of its version."""
     dct = json.loads(state)
-    if dct.pop("format", None) != STATE_FORMAT:
+    form = dct.pop("format", None)
+    if form not in FORMATS:
         raise ValueError("unknown instance state format")
+    if form == STATE_FORMAT:
+        dct = _map_workflows(dct, unpack_tasks, _long_id)
     dct["spec"] = spec
     dct["subprocess_specs"] = subprocess_specs
     dct["typename"] = "BpmnWorkflow"
     return _SERIALIZER.from_dict(dct)
+
+
+def to_current_format(state: str) -> str:
+    """A stored state's JSON in zhenggai/2 (a zhenggai/1 state repacked; anything else as it is): migration 0097."""
+    dct = json.loads(state) if state else None
+    if not isinstance(dct, dict) or dct.get("format") != "zhenggai/1":
+        return state
+    dct = _map_workflows(dct, pack_tasks, _short_id)
+    dct["format"] = STATE_FORMAT
+    return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+
+
+def to_format_1(state: str) -> str:
+    """A stored state's JSON back in zhenggai/1, which releases before migration 0097 read (its downgrade)."""
+    dct = json.loads(state) if state else None
+    if not isinstance(dct, dict) or dct.get("format") != STATE_FORMAT:
+        return state
+    dct = _map_workflows(dct, unpack_tasks, _long_id)
+    dct["format"] = "zhenggai/1"
+    return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)

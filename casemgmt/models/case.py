@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casemgmt.db import db
 from casemgmt.models.evaluation import Evaluation
 from casemgmt.models.org import Organization, Region
-from casemgmt.models.types import CompactText, EnumText, JSONType, UTCDateTime, one_of
+from casemgmt.models.types import CompactState, EnumText, JSONType, UTCDateTime, one_of
 from casemgmt.models.user import User
 
 
@@ -98,7 +98,7 @@ class ProcessInstance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
-    state: Mapped[str] = mapped_column(CompactText)
+    state: Mapped[str] = mapped_column(CompactState)
     #: earliest waiting timer; the timer worker polls this index
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     is_completed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,7 +6,6 @@ from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemgmt.db import db
-from casemgmt.models.case import HumanTask
 from casemgmt.models.types import UTCDateTime
 from casemgmt.models.user import User
 
@@ -22,7 +21,3 @@ class CaseComment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship()
-
-
-#: the "done by me" inbox view walks this index newest first
-Index("ix_human_tasks_completed_by", HumanTask.completed_by_id, HumanTask.status, HumanTask.completed_at)

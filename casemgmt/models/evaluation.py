@@ -45,7 +45,8 @@ class Evaluation(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(128))
     record_no: Mapped[str] = mapped_column(String(64), index=True)
     item_code: Mapped[str] = mapped_column(String(64))
-    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    #: indexed by ix_evaluations_org_level_received, which it leads
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     staff_no: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(24))

@@ -4,8 +4,9 @@ import base64
 import zlib
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, LargeBinary, String, func, literal
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -34,45 +35,64 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-#: a stored engine state compressed with zlib (base64 text); PROVISIONAL_MARK when it holds a provisional due
-COMPRESSED_MARK = "Z1:"
-PROVISIONAL_MARK = "Z1P:"
+#: stored engine states, newest first: zlib with the preset dictionary below, behind a marker (binary, since
+#: migration 0097); PROVISIONAL_MARK when the state holds a provisional due, which a query finds without decompressing
+COMPRESSED_MARK = b"Z2:"
+PROVISIONAL_MARK = b"Z2P:"
 PROVISIONAL_TEXT = '"zg_provisional":true'
+#: earlier releases: base64 text of plain zlib behind these markers (SQLite only), or the raw JSON
+BASE64_MARKS = ("Z1P:", "Z1:")
+#: the preset dictionary of Z2 states: part of the format, never changed (scripts/build_state_zdict.py)
+STATE_ZDICT = (Path(__file__).with_name("state_zdict_1.bin")).read_bytes()
 
 
-class CompactText(TypeDecorator):
-    """Engine state as text: on SQLite written zlib-compressed behind a marker; raw rows (earlier releases) still read.
-
-    SQLite stores text as written; PostgreSQL's TOAST compresses a raw state better than it could store the base64
-    of a compressed one (measured by `make bench`), so there the state stays raw. The marker tells whether the
-    state holds a provisional deadline, which a query looks for without decompressing. Comparisons (LIKE
-    patterns) bind plain text. Either database reads both forms.
-    """
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: str | None, dialect) -> str | None:
-        if not value or value.startswith((COMPRESSED_MARK, PROVISIONAL_MARK)) or dialect.name != "sqlite":
-            return value
-        mark = PROVISIONAL_MARK if PROVISIONAL_TEXT in value else COMPRESSED_MARK
-        return mark + base64.b64encode(zlib.compress(value.encode("utf-8"), 6)).decode("ascii")
-
-    def process_result_value(self, value: str | None, dialect) -> str | None:
-        return unpack_state(value)
-
-    def coerce_compared_value(self, op, value):  # noqa: ANN001 - SQLAlchemy's signature
-        return Text()
+def pack_state(value: str) -> bytes:
+    """A state's JSON as stored: marker, then zlib (level 9, the preset dictionary)."""
+    mark = PROVISIONAL_MARK if PROVISIONAL_TEXT in value else COMPRESSED_MARK
+    packer = zlib.compressobj(9, zdict=STATE_ZDICT)
+    return mark + packer.compress(value.encode("utf-8")) + packer.flush()
 
 
-def unpack_state(value: str | None) -> str | None:
-    """Return a stored state as JSON text, whether it was stored compressed or raw."""
+def unpack_state(value: bytes | str | None) -> str | None:
+    """Return a stored state as JSON text, whichever release stored it (Z2, Z1 base64 text, or raw JSON)."""
     if value is None:
         return None
-    for mark in (PROVISIONAL_MARK, COMPRESSED_MARK):
-        if value.startswith(mark):
-            return zlib.decompress(base64.b64decode(value[len(mark) :])).decode("utf-8")
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value)
+        for mark in (PROVISIONAL_MARK, COMPRESSED_MARK):
+            if value.startswith(mark):
+                unpacker = zlib.decompressobj(zdict=STATE_ZDICT)
+                return (unpacker.decompress(value[len(mark) :]) + unpacker.flush()).decode("utf-8")
+        value = value.decode("utf-8")
+    for text_mark in BASE64_MARKS:
+        if value.startswith(text_mark):
+            return zlib.decompress(base64.b64decode(value[len(text_mark) :])).decode("utf-8")
     return value
+
+
+class CompactState(TypeDecorator):
+    """Engine state: JSON text in Python, stored zlib-compressed (with a preset dictionary) as bytes on both databases.
+
+    A BLOB on SQLite, a bytea on PostgreSQL (TOAST leaves it as it is: it does not compress further). States stored
+    by earlier releases (base64 text behind Z1:, or raw JSON) still read. `provisional_state()` is the query for a
+    state holding a provisional due.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | bytes | None, dialect) -> bytes | None:
+        if value is None or isinstance(value, bytes):
+            return value
+        return pack_state(value) if value else b""
+
+    def process_result_value(self, value: bytes | str | None, dialect) -> str | None:
+        return unpack_state(value)
+
+
+def provisional_state(column):  # noqa: ANN001, ANN201 - a column expression in, a condition out
+    """The condition that a stored state (column `column`) holds a provisional due: its marker tells."""
+    return func.substr(column, 1, len(PROVISIONAL_MARK)) == literal(PROVISIONAL_MARK, LargeBinary)
 
 
 class EnumText(TypeDecorator):
