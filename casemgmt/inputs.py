@@ -60,26 +60,34 @@ def instant_problem(value: datetime) -> str | None:
     return None
 
 
+#: a JSON string (to its end, if unterminated: a backslash escapes any byte), skipped when counting brackets
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
 def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """Tell whether a JSON text nests deeper than the limit, reading brackets outside strings (no parsing)."""
-    depth, in_string, escaped = 0, False, False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        if byte in (0x5B, 0x7B):
             depth += 1
             if depth > limit:
                 return True
-        elif byte in (0x5D, 0x7D):
+        else:
             depth -= 1
     return False
+
+
+#: what a JSON text must hold for a parsed value of it to break check_tree: a \u escape (a control character
+#: or a lone surrogate), DEL, an encoded surrogate, a NUL byte (not UTF-8), 19 digits (an integer past 64 bits),
+#: NaN, Infinity or a three-digit exponent (a float that is not finite)
+_MAYBE_UNSTORABLE = re.compile(rb"\\u|\x7f|\xed[\xa0-\xbf]|\x00|[0-9]{19}|NaN|Infinity|[eE][+-]?[0-9]{3}")
+
+
+def plain_json(raw: bytes) -> bool:
+    """Tell, from the text alone, that a JSON body parsed from it passes check_json (so the walk can be skipped);
+    False says nothing (walk it)."""
+    return _MAYBE_UNSTORABLE.search(raw) is None
 
 
 def check_tree(value: Any, path: str = "_body") -> dict[str, list[str]]:

@@ -1,47 +1,49 @@
-"""Many new chains at once: the first event of each, and its head row, written with one statement per table."""
+"""Many new chains at once: their events, and their head rows, written with one statement per table."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from types import SimpleNamespace
+from typing import cast
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
+from casemgmt import bulk
 from casemgmt.actor import Actor
 from casemgmt.audit.chain import _HEADS, GENESIS, _digest
-from casemgmt.db import db
 from casemgmt.models import AuditEvent
 
 
-def start_chains(kind: str, *, actor: Actor, at: datetime, region_id: int, chains: dict[str, dict]) -> None:
-    """Record `kind` as the first event of each new chain (chain name -> payload), batched.
+def write_new_chains(
+    events: list[tuple[str, str, dict]], *, actor: Actor, at: datetime, region_id: int, case_ids: dict | None = None
+) -> None:
+    """Record events (chain, kind, payload), in order, on chains that start in this transaction.
 
-    The chains start in this transaction (their evaluations were just inserted), so no event precedes them:
-    each event is seq 1 after the genesis hash, and the head rows are inserted rather than locked and read.
+    Their evaluations or cases were just inserted, so no event precedes them: each chain's first event is seq 1
+    after the genesis hash, the next ones follow it, and the head rows are inserted rather than locked and read
+    (a head that exists after all is left as it is, as `audit.record` would find it). Payloads hold JSON values
+    only (ids, codes, text). `case_ids` gives the case of a chain's events, where it has one.
     """
-    if not chains:
+    if not events:
         return
-    events = []
-    for chain, payload in chains.items():
-        event = AuditEvent(
-            chain=chain,
-            seq=1,
-            case_id=None,
-            region_id=region_id,
-            kind=kind,
-            actor=actor.username,
-            actor_role=actor.role,
-            at=at,
-            definition_id=None,
-            payload=json.loads(json.dumps(payload, ensure_ascii=False, default=str)),
-            prev_hash=GENESIS,
-        )
-        event.hash = _digest(event)
-        events.append(event)
-    table = AuditEvent.__table__
-    columns = [c.key for c in table.columns if c.key != "id"]
-    db.session.execute(table.insert(), [{key: getattr(e, key) for key in columns} for e in events])
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    heads = [{"chain": e.chain, "region_id": region_id, "seq": e.seq, "hash": e.hash} for e in events]
-    db.session.execute(insert(_HEADS).on_conflict_do_nothing(index_elements=["chain"]), heads)
+    tails: dict[str, tuple[int, str]] = {}
+    rows = []
+    for chain, kind, payload in events:
+        seq, prev = tails.get(chain, (0, GENESIS))
+        row = {
+            "chain": chain,
+            "seq": seq + 1,
+            "case_id": (case_ids or {}).get(chain),
+            "region_id": region_id,
+            "kind": kind,
+            "actor": actor.username,
+            "actor_role": actor.role,
+            "at": at,
+            "definition_id": None,
+            "payload": payload,
+            "prev_hash": prev,
+        }
+        digest = row["hash"] = _digest(cast(AuditEvent, SimpleNamespace(**row)))
+        tails[chain] = (seq + 1, digest)
+        rows.append(row)
+    bulk.insert_rows(AuditEvent.__table__, rows)
+    heads = [{"chain": c, "region_id": region_id, "seq": s, "hash": h} for c, (s, h) in tails.items()]
+    bulk.insert_rows(_HEADS, heads, on_conflict_nothing=["chain"])

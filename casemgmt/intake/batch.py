@@ -1,48 +1,50 @@
-"""Bulk intake: up to 1,000 evaluations in one transaction, one result per item.
+"""Bulk intake: up to 1,000 evaluations in one transaction, one result per item, as if posted one by one in order.
 
 Each item is checked as a single POST would check it (its shape, region, unit, item, rating content, its service
-record's window and earlier ratings, the flag rules); a known external id answers `duplicate` with the first
-evaluation, so a retried batch neither loses nor doubles an item. The accepted evaluations are inserted together
-(one multi-row INSERT), counted in the statistics with one multi-row upsert, the good ones' audit events and chain
-heads written with one statement each, and each bad review opens its case in the same transaction. Follow-ups,
-group ratings and a record rated twice in one batch take the single path after the rest.
+record's window and earlier ratings, the flag rules), but set-based: a plainly valid item skips marshmallow
+(intake/fastload.py); reference rows are resolved once per batch; duplicates by external id, the service records
+and the earlier ratings of the batch's records are each read with one query; the flag rules count with one
+aggregate query per rule and count the batch's own ratings in order (flags.BatchRules). A known external id
+answers `duplicate` with the first evaluation, so a retried batch neither loses nor doubles an item.
+
+The items are taken in segments: a segment ends before an item whose record an earlier item of the segment rates
+(it must see that rating) and at an item that takes the single path (a follow-up, a group rating, a record rated
+before by the same evaluator), which runs in order after the segment is stored. A segment's evaluations go in
+with one multi-row INSERT, its statistics with one upsert, the good ones' audit chains with one statement per
+table (batch_store.py); each bad review opens its case in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import select
 
 from casemgmt import refcache
 from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
-from casemgmt.audit.batch import start_chains
-from casemgmt.cases.operations import open_case
+from casemgmt.bulk import matches
 from casemgmt.db import db, savepoint
 from casemgmt.errors import InvalidInput
-from casemgmt.intake import flags, ratings
-from casemgmt.intake.operations import build_evaluation, check_payload, receive_evaluation, summary
-from casemgmt.intake.ratings import Plan
+from casemgmt.intake import batch_store, content, flags, operations, ratings
+from casemgmt.intake.fastload import fast_load
 from casemgmt.intake.schemas import EvaluationSchema
-from casemgmt.models import Case, Evaluation, Region, User
-from casemgmt.stats import rollups
+from casemgmt.models import BAD_LEVELS, Case, Evaluation, Region, ServiceRecord, User
 
 CREATED, DUPLICATE, INVALID = "created", "duplicate", "invalid"
 
 
 @dataclass
 class ItemResult:
-    """What became of one item of a batch."""
+    """What became of one item of a batch: its evaluation and case (ids), or its errors."""
 
     index: int
     status: str
-    evaluation: Evaluation | None = None
-    case: Case | None = None
+    evaluation_id: int | None = None
+    case_id: int | None = None
+    case_no: str | None = None
     errors: dict = field(default_factory=dict)
 
 
@@ -50,67 +52,132 @@ def submit_batch(items: list[dict], submitter: User, now: datetime) -> list[Item
     """Take a batch of raw evaluation payloads from a channel account; answer one result per item, in order."""
     authorize(submitter, Action.EVALUATION_SUBMIT)
     results: list[ItemResult | None] = [None] * len(items)
-    loaded: list[tuple[int, dict, Region]] = []
-    schema = EvaluationSchema()
+    loaded: list[tuple[int, dict]] = []
+    regions: dict[str, Region | InvalidInput] = {}
+    schema = None
     for index, raw in enumerate(items):
-        try:
-            payload = schema.load(raw if isinstance(raw, dict) else {})
-            loaded.append((index, payload, _region(payload["region"], submitter)))
-        except ValidationError as err:
-            results[index] = ItemResult(index, INVALID, errors=_messages(err.messages))
-        except InvalidInput as err:
-            results[index] = ItemResult(index, INVALID, errors=_details(err))
-    fresh = _mark_duplicates(loaded, results)
-    accepted: list[tuple[int, Plan, Evaluation]] = []
-    # follow-ups, group ratings and a record rated twice in this batch take the single path after the rest, so
-    # each sees what the batch stored before it (one rating per record and evaluator, intake/ratings.py)
-    deferred: list[tuple[int, dict]] = []
-    planned: set[tuple[int, str]] = set()
-    for index, payload, region in fresh:
-        if (region.id, payload["record_no"]) in planned:
-            deferred.append((index, payload))
-            continue
-        try:
-            plan = ratings.plan_rating(region, payload, now)
-            if plan.follow_up_of is not None or plan.group_no:
-                deferred.append((index, payload))
+        payload = fast_load(raw)
+        if payload is None:
+            schema = schema or EvaluationSchema()
+            try:
+                payload = schema.load(raw if isinstance(raw, dict) else {})
+            except ValidationError as err:
+                results[index] = ItemResult(index, INVALID, errors=_messages(err.messages))
                 continue
-            org, is_bad = check_payload(region, payload)
-        except InvalidInput as err:
-            results[index] = ItemResult(index, INVALID, errors=_details(err))
+        code = payload["region"]
+        if code not in regions:
+            regions[code] = _region(code, submitter)
+        region = regions[code]
+        if isinstance(region, InvalidInput):
+            results[index] = ItemResult(index, INVALID, errors=_details(region))
             continue
-        planned.add((region.id, payload["record_no"]))
-        extra = ratings.columns_of(plan)
-        accepted.append((index, plan, build_evaluation(region, org, payload, is_bad, submitter, now, extra)))
-    _insert(accepted, submitter, now)
-    actor = Actor.of(submitter, Role.CHANNEL)
-    for index, _, evaluation in accepted:
-        case = open_case(evaluation, actor, now) if evaluation.is_bad else None
-        results[index] = ItemResult(index, CREATED, evaluation, case)
-    for index, payload in deferred:
-        results[index] = _single(index, payload, submitter, now)
-    for result in results:
-        if result is not None and result.status == CREATED and result.evaluation is not None:
-            flags.flag_rating(result.evaluation, actor, now)
+        loaded.append((index, payload))
+    pending = _mark_duplicates(submitter.region_id, loaded, results) if loaded else []
+    if pending:
+        batch = _Batch(refcache.region(submitter.region_id), submitter, now, results)  # type: ignore[arg-type]
+        while pending:
+            pending = batch.segment(pending)
     return [r for r in results if r is not None]
 
 
-def _single(index: int, payload: dict, submitter: User, now: datetime) -> ItemResult:
-    """Take one item through the single intake path, in a savepoint so that a refusal leaves the batch whole."""
-    try:
-        with savepoint():
-            made = receive_evaluation(payload, submitter, now)
-    except InvalidInput as err:
-        return ItemResult(index, INVALID, errors=_details(err))
-    return ItemResult(index, CREATED if made.created else DUPLICATE, made.evaluation, made.case)
+class _Batch:
+    """One batch's region, submitter and caches across its segments."""
+
+    def __init__(self, region: Region, submitter: User, now: datetime, results: list[ItemResult | None]) -> None:
+        self.region, self.submitter, self.now, self.results = region, submitter, now, results
+        self.actor = Actor.of(submitter, Role.CHANNEL)
+        self.directory: dict[tuple[str, str], int | InvalidInput] = {}
+
+    def segment(self, pending: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+        """Check and store items in order up to the first that must wait for them; return the rest."""
+        region, now = self.region, self.now
+        numbers = list({p["record_no"] for _, p in pending})
+        stmt = select(ServiceRecord).where(
+            ServiceRecord.region_id == region.id, matches(ServiceRecord.record_no, numbers)
+        )
+        records = {r.record_no: r for r in db.session.scalars(stmt)}
+        rated: dict[str, list[str | None]] = {}
+        stmt_rated = select(Evaluation.record_no, Evaluation.evaluator_key).where(
+            Evaluation.region_id == region.id, matches(Evaluation.record_no, numbers)
+        )
+        for number, key in db.session.execute(stmt_rated):
+            rated.setdefault(number, []).append(key)
+        store = batch_store.Segment(region, self.submitter, self.actor, now)
+        for position, (index, payload) in enumerate(pending):
+            number = payload["record_no"]
+            if number in store.numbers:
+                self._store(store)
+                return pending[position:]
+            try:
+                plan = _plan(region, payload, records.get(number), rated.get(number, []), now)
+                if plan is None:
+                    self._store(store)
+                    self.results[index] = self._single(index, payload)
+                    return pending[position + 1 :]
+                org_id, is_bad = self._check(payload)
+            except InvalidInput as err:
+                self.results[index] = ItemResult(index, INVALID, errors=_details(err))
+                continue
+            store.add(index, payload, plan, org_id, is_bad, stored=len(rated.get(number, [])))
+        self._store(store)
+        return []
+
+    def _check(self, payload: dict) -> tuple[int, bool]:
+        """operations.check_payload, with each unit and item looked up once per batch; return the unit's id."""
+        key = (payload["org_code"], payload["item_code"])
+        found = self.directory.get(key)
+        if found is None:
+            try:
+                org = operations._org(self.region, payload["org_code"])
+                operations._check_item(self.region, payload["item_code"])
+                found = self.directory[key] = org.id
+            except InvalidInput as err:
+                found = self.directory[key] = err
+        if isinstance(found, InvalidInput):
+            raise found
+        is_bad = payload["level"] in BAD_LEVELS
+        content.check_content(self.region, payload, is_bad)
+        return found, is_bad
+
+    def _store(self, store: batch_store.Segment) -> None:
+        for index, evaluation_id, case in store.write():
+            self.results[index] = ItemResult(
+                index, CREATED, evaluation_id, case.id if case else None, case.case_no if case else None
+            )
+
+    def _single(self, index: int, payload: dict) -> ItemResult:
+        """Take one item through the single intake path, in a savepoint so that a refusal leaves the batch whole."""
+        try:
+            with savepoint():
+                made = operations.receive_evaluation(payload, self.submitter, self.now)
+                if made.created:
+                    flags.flag_rating(made.evaluation, self.actor, self.now)
+        except InvalidInput as err:
+            return ItemResult(index, INVALID, errors=_details(err))
+        case = made.case
+        status = CREATED if made.created else DUPLICATE
+        return ItemResult(index, status, made.evaluation.id, case.id if case else None, case.case_no if case else None)
 
 
-def _region(code: str, submitter: User) -> Region:
+def _plan(region: Region, payload: dict, record, rated: list[str | None], now: datetime) -> ratings.Plan | None:  # noqa: ANN001
+    """ratings.plan_rating from the rows read for the batch; None when the item takes the single path (its
+    record belongs to a group, or its evaluator rated the record before: a follow-up or a refusal)."""
+    plan = ratings.Plan(ratings.evaluator_key(payload.get("evaluator", {}).get("phone", "")))
+    if record is not None:
+        ratings._check_window(region, record, now)
+        ratings._check_finished(region, record, now)
+        if record.group_no and record.group_kind is not None:
+            return None
+    ratings._group(region, record, payload.get("scope") or ratings.RECORD, plan)
+    return None if plan.evaluator_key in rated else plan
+
+
+def _region(code: str, submitter: User) -> Region | InvalidInput:
     region = refcache.region_by_code(code)
     if region is None:
-        raise InvalidInput("未知的地区", details={"region": [f"未知的地区编码 {code}"]})
+        return InvalidInput("未知的地区", details={"region": [f"未知的地区编码 {code}"]})
     if region.id != submitter.region_id:
-        raise InvalidInput("不能为其他地区提交评价", details={"region": ["不能为其他地区提交评价"]})
+        return InvalidInput("不能为其他地区提交评价", details={"region": ["不能为其他地区提交评价"]})
     return region
 
 
@@ -123,87 +190,29 @@ def _messages(messages: dict | list) -> dict:
 
 
 def _mark_duplicates(
-    loaded: list[tuple[int, dict, Region]], results: list[ItemResult | None]
-) -> list[tuple[int, dict, Region]]:
+    region_id: int, loaded: list[tuple[int, dict]], results: list[ItemResult | None]
+) -> list[tuple[int, dict]]:
     """Answer items whose external id is known (stored, or earlier in this batch); return the others."""
-    ids = {p["external_id"] for _, p, _ in loaded if p.get("external_id")}
-    region_ids = {r.id for _, _, r in loaded}
-    stored: dict[tuple[int, str], Evaluation] = {}
+    ids = list({p["external_id"] for _, p in loaded if p.get("external_id")})
+    stored: dict[str, tuple[int, int | None, str | None]] = {}
     if ids:
-        stmt = select(Evaluation).where(Evaluation.region_id.in_(region_ids), Evaluation.external_id.in_(ids))
-        stored = {(e.region_id, e.external_id or ""): e for e in db.session.scalars(stmt)}
-    cases: dict[int, Case] = {}
-    if stored:
-        stmt_cases = select(Case).where(Case.evaluation_id.in_([e.id for e in stored.values()]))
-        cases = {c.evaluation_id: c for c in db.session.scalars(stmt_cases)}
-    fresh: list[tuple[int, dict, Region]] = []
-    first_in_batch: dict[tuple[int, str], int] = {}
-    for index, payload, region in loaded:
-        key = (region.id, payload.get("external_id") or "")
-        if key[1] and key in stored:
-            found = stored[key]
-            results[index] = ItemResult(index, DUPLICATE, found, cases.get(found.id))
-        elif key[1] and key in first_in_batch:
-            results[index] = ItemResult(
-                index, DUPLICATE, errors={"external_id": [f"与第 {first_in_batch[key]} 条重复"]}
-            )
+        stmt = (
+            select(Evaluation.external_id, Evaluation.id, Case.id, Case.case_no)
+            .outerjoin(Case, Case.evaluation_id == Evaluation.id)
+            .where(Evaluation.region_id == region_id, matches(Evaluation.external_id, ids))
+        )
+        stored = {str(external_id): (e, c, n) for external_id, e, c, n in db.session.execute(stmt)}
+    fresh: list[tuple[int, dict]] = []
+    first_in_batch: dict[str, int] = {}
+    for index, payload in loaded:
+        key = payload.get("external_id") or ""
+        if key and key in stored:
+            results[index] = ItemResult(index, DUPLICATE, *stored[key])
+        elif key and key in first_in_batch:
+            errors = {"external_id": [f"与第 {first_in_batch[key]} 条重复"]}
+            results[index] = ItemResult(index, DUPLICATE, errors=errors)
         else:
-            if key[1]:
+            if key:
                 first_in_batch[key] = index
-            fresh.append((index, payload, region))
+            fresh.append((index, payload))
     return fresh
-
-
-def _insert(accepted: list[tuple[int, Plan, Evaluation]], submitter: User, now: datetime) -> None:
-    """Insert the evaluations together, mark the services they rate, count them, and audit the good ones."""
-    if not accepted:
-        return
-    good = [evaluation for _, _, evaluation in accepted if not evaluation.is_bad]
-    _insert_good(good)
-    for evaluation in good:  # stored rows from now on: a flag or a record's mark is an UPDATE, as for any row
-        make_transient_to_detached(evaluation)
-        db.session.add(evaluation)
-    db.session.add_all([evaluation for _, _, evaluation in accepted if evaluation.is_bad])
-    db.session.flush()  # the bad reviews as rows of the session: open_case builds on them
-    for _, plan, evaluation in accepted:
-        ratings.mark_records(plan, evaluation)
-    rollups.on_evaluations([evaluation for _, _, evaluation in accepted])
-    actor = Actor.of(submitter, Role.CHANNEL)
-    by_region: dict[int, dict[str, dict]] = {}
-    for _, _, evaluation in accepted:
-        if not evaluation.is_bad:
-            by_region.setdefault(evaluation.region_id, {})[f"evaluation:{evaluation.id}"] = summary(evaluation)
-    for region_id, chains in by_region.items():
-        start_chains("evaluation_received", actor=actor, at=now, region_id=region_id, chains=chains)
-
-
-def _insert_good(evaluations: list[Evaluation]) -> None:
-    """Insert good evaluations with one multi-row INSERT and give each its id (they stay out of the session)."""
-    if not evaluations:
-        return
-    table = Evaluation.__table__
-    rows = [_row(evaluation) for evaluation in evaluations]
-    # a column nobody set and the database fills (server default) is left out, as the ORM would leave it
-    unset = [
-        c.key for c in table.columns if c.server_default is not None and all(row.get(c.key) is None for row in rows)
-    ]
-    rows = [{k: v for k, v in row.items() if k not in unset} for row in rows]
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-        ids: Sequence[int] = db.session.scalars(stmt, rows).all()
-    else:
-        # SQLite: one writer, so the rows just inserted hold the highest ids, given in the order inserted
-        db.session.execute(table.insert(), rows)
-        last = db.session.scalar(select(func.max(table.c.id))) or 0
-        ids = range(last - len(rows) + 1, last + 1)
-    for evaluation, evaluation_id in zip(evaluations, ids, strict=True):
-        evaluation.id = evaluation_id
-
-
-def _row(evaluation: Evaluation) -> dict:
-    row = {c.key: getattr(evaluation, c.key) for c in Evaluation.__table__.columns if c.key != "id"}
-    row["org_id"] = evaluation.org.id
-    for key, column in Evaluation.__table__.columns.items():
-        if row.get(key) is None and column.default is not None:
-            row[key] = column.default.arg if not callable(column.default.arg) else column.default.arg(None)
-    return row

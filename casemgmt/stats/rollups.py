@@ -11,13 +11,23 @@ without a lost update.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from casemgmt import writes
 from casemgmt.db import db
-from casemgmt.models import COUNTER_COLUMNS, CallbackAttempt, Case, Evaluation, FlagStatus, ServiceRecord, StatRollup
+from casemgmt.models import (
+    COUNTER_COLUMNS,
+    CallbackAttempt,
+    Case,
+    Evaluation,
+    FlagStatus,
+    Region,
+    ServiceRecord,
+    StatRollup,
+)
 from casemgmt.rules import regions
 from casemgmt.stats import definitions as d
 
@@ -220,3 +230,54 @@ def _statements(held: dict[tuple, dict[str, int]]) -> list[writes.Rows]:
 
 _HELD = "stat_rollups"
 writes.register(_HELD, (StatRollup.__tablename__,), _statements)
+
+
+def on_new_rows(region: Region, rows: list[dict]) -> None:
+    """Many new evaluations of a region given as column dicts (the bulk intake, before or as they are inserted):
+    what `on_evaluation` adds for each, summed per rollup row and written with one upsert. A flagged row (flag
+    status pending) adds nothing but its rows, as `on_evaluation` then `on_flag_raised` leave them."""
+    alike: Counter[tuple] = Counter()
+    for row in rows:
+        is_bad = row["is_bad"]
+        alike[
+            (
+                row["level"],
+                is_bad,
+                row["is_real_name"],
+                row["channel"],
+                row["flag_status"] not in (None, FlagStatus.DISMISSED),
+                row["evaluated_at"],
+                row["item_code"],
+                row["staff_no"],
+                tuple(dict.fromkeys(row["reasons"] or [])) if is_bad else (),
+                row["org_id"],
+            )
+        ] += 1
+    out: dict[tuple[int, date, str, str, int], dict[str, int]] = {}
+    for (level, is_bad, real_name, channel, flagged, at, item, staff, reasons, org_id), n in alike.items():
+        deltas = _row_deltas(region, level, is_bad, real_name, channel)
+        deltas = dict.fromkeys(deltas, 0) if flagged else {name: value * n for name, value in deltas.items()}
+        day = d.local_day(at)
+        dims = [("unit", ""), ("month", ""), ("item", item), ("channel", channel)]
+        if staff:
+            dims.append(("staff", staff))
+        dims.extend(("reason", str(code)) for code in reasons)
+        for dim, key in dims:
+            target = out.setdefault((region.id, d.bucket(dim, day), dim, key, org_id), {})
+            for name, value in deltas.items():
+                target[name] = target.get(name, 0) + value
+    _upsert_rows(dict(sorted(out.items())))  # rows locked in key order: concurrent batches cannot deadlock here
+
+
+def _row_deltas(region: Region, level: str, is_bad: bool, is_real_name: bool, channel: str) -> dict[str, int]:
+    """`_evaluation_deltas` of a row with these columns (only its non-zero counters)."""
+    deltas = {"evaluations": 1, **d.level_counters(level)}
+    if is_bad:
+        deltas["bad"] = 1
+        deltas["real_name_bad"] = 1 if is_real_name else 0
+    if channel == d.DEFAULT_CHANNEL:
+        deltas["defaulted"] = 1
+    score = regions.score_of(region, level)
+    if score is not None:
+        deltas["scored"], deltas["score_sum"] = 1, score
+    return {name: value for name, value in deltas.items() if value}

@@ -59,9 +59,9 @@ def _batch_body(results: list[ItemResult]) -> dict:
         {
             "index": r.index,
             "status": r.status,
-            "id": r.evaluation.id if r.evaluation else None,
-            "case_id": r.case.id if r.case else None,
-            "case_no": r.case.case_no if r.case else None,
+            "id": r.evaluation_id,
+            "case_id": r.case_id,
+            "case_no": r.case_no,
             "errors": r.errors or None,
         }
         for r in results
