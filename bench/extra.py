@@ -107,16 +107,20 @@ def measure_bulk(http, token: str, bad: int, good: int, prefix: str = "bulk") ->
 
 
 TIMERS = """
-import json, time
+import json, resource, sys, time
 from datetime import timedelta
 from web import create_app
 from web.worker import run_timers_once
 app = create_app()
 with app.app_context():
     now = app.config["CLOCK"]() + timedelta(days=DAYS)
-    start = time.time()
+    print("ready", flush=True)
+    sys.stdin.readline()  # every worker starts at once: the wall time is the firing's, not the imports'
+    start, cpu = time.time(), resource.getrusage(resource.RUSAGE_SELF)
     n = run_timers_once(now)
-    print(json.dumps({"n": n, "start": start, "end": time.time()}))
+    end, used = time.time(), resource.getrusage(resource.RUSAGE_SELF)
+    seconds = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
+    print(json.dumps({"n": n, "start": start, "end": end, "cpu": seconds}))
 """
 
 CHECK = """
@@ -125,37 +129,59 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from web import create_app
 from casemgmt.db import db
-from casemgmt.models import AuditEvent, ProcessInstance
+from casemgmt.models import AuditEvent, HumanTask, ProcessInstance
 app = create_app()
 with app.app_context():
     now = app.config["CLOCK"]() + timedelta(days=DAYS)
     due = db.session.scalar(select(func.count()).select_from(ProcessInstance)
                             .where(ProcessInstance.next_timer_at < now, ProcessInstance.is_completed.is_(False)))
-    overdue = select(AuditEvent.chain, AuditEvent.payload).where(AuditEvent.kind == "task_overdue")
-    rows = db.session.execute(overdue).all()
-    keys = [(chain, (payload or {}).get("task_id")) for chain, payload in rows]
-    print(json.dumps({"due_left": due, "overdue_events": len(keys), "distinct": len(set(keys))}))
+    events = db.session.execute(select(AuditEvent.kind, AuditEvent.chain, AuditEvent.payload)
+                                .where(AuditEvent.actor == "timer")).all()
+    keys = [(kind, chain, (payload or {}).get("task_id")) for kind, chain, payload in events]
+    # a 督办 opened twice for one late task would be two rows naming the same supervised task
+    rows = func.count(HumanTask.id)
+    tasks = func.count(HumanTask.supervised_task_id.distinct())
+    supervised = db.session.execute(select(rows, tasks).where(HumanTask.supervised_task_id.is_not(None))).one()
+    print(json.dumps({"due_left": due, "events": len(keys), "distinct_events": len(set(keys)),
+                      "supervision_rows": supervised[0], "supervised_tasks": supervised[1]}))
 """
 
 
 def measure_timers(env: dict, workers: int, days: int) -> dict:
-    """Fire every timer due `days` ahead with 1 or 2 worker processes; check each fired exactly once."""
+    """Fire every timer due `days` ahead with 1 or 2 worker processes started together; then check that every due
+    instance was fired (none left due) and each timer once (no task event of the timer's twice for one task, no
+    late task given two 督办). Also the workers' CPU per fired instance."""
+    check = [PY, "-c", CHECK.replace("DAYS", str(days))]
+    before = json.loads(subprocess.run(check, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
     code = TIMERS.replace("DAYS", str(days))
     procs = [
-        subprocess.Popen([PY, "-c", code], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(workers)
+        subprocess.Popen([PY, "-c", code], env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(workers)
     ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
     outs = [json.loads(p.communicate(timeout=900)[0].strip().splitlines()[-1]) for p in procs]
     total = sum(o["n"] for o in outs)
     wall = max(o["end"] for o in outs) - min(o["start"] for o in outs)
-    check = subprocess.run(
-        [PY, "-c", CHECK.replace("DAYS", str(days))], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    state = json.loads(subprocess.run(check, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    new_events = state["events"] - before["events"]
+    once = (
+        state["due_left"] == 0
+        and state["events"] == state["distinct_events"]
+        and state["supervision_rows"] == state["supervised_tasks"]
+        and total >= before["due_left"]
+        and new_events > 0
     )
-    state = json.loads(check.stdout.strip().splitlines()[-1])
-    once = state["due_left"] == 0 and state["overdue_events"] == state["distinct"]
     return {
         f"timers_{workers}w_per_s": total / wall if wall else 0.0,
         f"timers_{workers}w_fired": total,
+        f"timers_{workers}w_left": state["due_left"],
         f"timers_{workers}w_exactly_once": float(once),
+        f"timers_{workers}w_cpu_ms": 1000 * sum(o["cpu"] for o in outs) / total if total else 0.0,
     }
 
 

@@ -17,9 +17,13 @@ FIGURES = [
     ("bulk_retry_ok", "bulk retry: nothing lost or doubled (1 = yes)", "{:.0f}", None, ("==", 1)),
     ("timers_1w_per_s", "timers fired/s, 1 worker", "{:.1f}", "rate", None),
     ("timers_1w_exactly_once", "timers, 1 worker: each exactly once (1 = yes)", "{:.0f}", None, ("==", 1)),
+    ("timers_1w_left", "timers, 1 worker: due instances left unfired", "{:.0f}", None, ("==", 0)),
+    ("timers_1w_cpu_ms", "timers, 1 worker: worker CPU ms per fired timer", "{:.2f}", None, None),
     ("timers_2w_per_s", "timers fired/s, 2 workers", "{:.1f}", "rate", (">=", 500)),
     ("timers_2w_exactly_once", "timers, 2 workers: each exactly once (1 = yes)", "{:.0f}", None, ("==", 1)),
     ("timers_2w_fired", "timers, 2 workers: instances fired", "{:.0f}", None, None),
+    ("timers_2w_left", "timers, 2 workers: due instances left unfired", "{:.0f}", None, ("==", 0)),
+    ("timers_2w_cpu_ms", "timers, 2 workers: worker CPU ms per fired timer", "{:.2f}", None, None),
     ("stmts_bad_review", "SQL statements: bad review", "{:.0f}", None, ("<=", 8)),
     ("stmts_completion", "SQL statements: completion", "{:.0f}", None, ("<=", 8)),
     ("stmts_good_evaluation", "SQL statements: good evaluation", "{:.0f}", None, ("<=", 3)),
@@ -31,7 +35,14 @@ FIGURES = [
 #: issue 16's inbox target: p95 of the first page and of page 20, at each size, in both ownership shapes
 INBOX_TARGET = ("<=", 15)
 #: targets that hold on both databases (the others are the issue's PostgreSQL targets)
-BOTH = {"db_bytes_per_case", "bulk_retry_ok", "timers_1w_exactly_once", "timers_2w_exactly_once"}
+BOTH = {
+    "db_bytes_per_case",
+    "bulk_retry_ok",
+    "timers_1w_exactly_once",
+    "timers_2w_exactly_once",
+    "timers_1w_left",
+    "timers_2w_left",
+}
 OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq}
 
 

@@ -132,8 +132,12 @@ def org(org_id: int | None) -> Organization | None:
 
 def org_by_code(region_id: int, code: str) -> Organization | None:
     """Return a region's organization by code, with its ancestors in the session."""
-    stmt = select(Organization.id).where(Organization.region_id == region_id, Organization.code == code)
-    org_id = cached(("org_code", region_id, code), lambda: db.session.scalar(stmt))
+    org_id = cached(
+        ("org_code", region_id, code),
+        lambda: db.session.scalar(
+            select(Organization.id).where(Organization.region_id == region_id, Organization.code == code)
+        ),
+    )
     return org(org_id)
 
 

@@ -1,4 +1,6 @@
-"""Many new chains at once: their events, and their head rows, written with one statement per table."""
+"""Many chains at once: the events of chains that start in this transaction, and their head rows, written with
+one statement per table (the bulk intake); the heads of many existing chains locked and read with one statement
+(the timer worker's batches), their moves then written with the transaction's held writes (audit/held.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import cast
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
 from casemgmt import bulk
 from casemgmt.actor import Actor
-from casemgmt.audit.chain import _HEADS, GENESIS, _digest
+from casemgmt.audit.chain import _HEADS, _TAILS, GENESIS, _digest, _Tail
+from casemgmt.db import db
 from casemgmt.models import AuditEvent
 
 
@@ -47,3 +53,21 @@ def write_new_chains(
     bulk.insert_rows(AuditEvent.__table__, rows)
     heads = [{"chain": c, "region_id": region_id, "seq": s, "hash": h} for c, (s, h) in tails.items()]
     bulk.insert_rows(_HEADS, heads, on_conflict_nothing=["chain"])
+
+
+def lock_heads(chains: dict[str, int]) -> None:
+    """Lock and read the head rows of many chains (chain name -> region id) in one statement, as the first
+    append to each would (chain._lock_head), so this transaction's appends to them (audit.record) read nothing.
+
+    Chains go in name order, so two batches that share chains lock them in the same order. A chain with no head
+    row yet, or a lost one (seq 0), is left to record(), which reads its events.
+    """
+    if not chains:
+        return
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = [{"chain": c, "region_id": chains[c], "seq": 0, "hash": GENESIS} for c in sorted(chains)]
+    stmt = insert(_HEADS).values(values).on_conflict_do_update(index_elements=["chain"], set_={"seq": _HEADS.c.seq})
+    tails = db.session.info.setdefault(_TAILS, {})
+    for row in db.session.execute(stmt.returning(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.hash)):
+        if row.seq:
+            tails.setdefault(row.chain, _Tail(row.seq, row.hash))

@@ -29,12 +29,7 @@ _cache: dict[CacheKey, WorkCalendar] = {}
 def load_calendar(region_code: str, org_code: str | None = None) -> WorkCalendar:
     """Return the working calendar of a region, with a hall's own days when `org_code` is given."""
     scopes = _scopes(region_code, org_code)
-    stmt = (
-        select(CalendarYear.id, CalendarYear.scope, CalendarYear.year, CalendarYear.version)
-        .where(CalendarYear.is_current, CalendarYear.scope.in_(scopes))
-        .order_by(CalendarYear.id)
-    )
-    rows = refcache.cached(("calendar", scopes), lambda: db.session.execute(stmt).all())
+    rows = refcache.cached(("calendar", scopes), lambda: _current_years(scopes))
     if not any(row.scope == NATIONAL for row in rows):
         raise CalendarMissing("尚未导入全国节假日数据，请先导入", details={"scope": NATIONAL})
     key: CacheKey = tuple((row.id, row.scope, row.year, row.version) for row in rows)
@@ -42,6 +37,17 @@ def load_calendar(region_code: str, org_code: str | None = None) -> WorkCalendar
     if calendar is None:
         calendar = _remember(key, _build(rows, scopes))
     return calendar
+
+
+def _current_years(scopes: tuple[str, ...]) -> list[Row]:
+    """Read the current versions of the scopes' years (built only on a cache miss: a select costs as much as a
+    hit)."""
+    stmt = (
+        select(CalendarYear.id, CalendarYear.scope, CalendarYear.year, CalendarYear.version)
+        .where(CalendarYear.is_current, CalendarYear.scope.in_(scopes))
+        .order_by(CalendarYear.id)
+    )
+    return list(db.session.execute(stmt).all())
 
 
 def clear_cache() -> None:

@@ -149,7 +149,7 @@ def sync_tasks(
         else:
             ready.pop(row.spiff_task_id)
             kept.append(row)
-    created = [_create_row(case, instance, run, task, now, known) for task in ready.values()]
+    created = [create_row(case, instance, run, task, now, known) for task in ready.values()]
     if created:
         db.session.flush()  # one multi-row INSERT; the events name the new rows' ids
     for row in created:
@@ -164,7 +164,7 @@ def sync_tasks(
     return kept, created
 
 
-def _create_row(
+def create_row(
     case: Case, instance: ProcessInstance, run: Run, task: ReadyTask, now: datetime, known: list[HumanTask]
 ) -> HumanTask:
     info = task.info
