@@ -145,7 +145,7 @@ def sync_tasks(
             continue
         if row.spiff_task_id not in ready:
             row.status = TaskStatus.CANCELLED
-            _task_event("task_cancelled", row, case, actor, now, {})
+            task_event("task_cancelled", row, case, actor, now, {})
         else:
             ready.pop(row.spiff_task_id)
             kept.append(row)
@@ -160,7 +160,7 @@ def sync_tasks(
             "role": row.candidate_role,
             "org": row.candidate_org.code,
         }
-        _task_event("task_created", row, case, actor, now, payload)
+        task_event("task_created", row, case, actor, now, payload)
     return kept, created
 
 
@@ -222,7 +222,7 @@ def _candidate_org(case: Case, run: Run, task: ReadyTask) -> Organization:
     return refcache.org_by_code(case.region_id, str(code)) or case.handling_org
 
 
-def _task_event(kind: str, row: HumanTask, case: Case, actor: Actor, now: datetime, extra: dict) -> None:
+def task_event(kind: str, row: HumanTask, case: Case, actor: Actor, now: datetime, extra: dict) -> None:
     payload = {"task_id": row.id, "element": row.element_id, "title": row.title, **extra}
     audit.record(
         kind,
@@ -244,5 +244,5 @@ def mark_overdue(case: Case, instance: ProcessInstance, actor: Actor, now: datet
     rows = [r for r in open_rows(instance.id) if r.due_at and r.due_at <= now and r.escalated_at is None]
     for row in rows:
         row.escalated_at = now
-        _task_event("task_overdue", row, case, actor, now, {"due_at": _iso(row.due_at)})
+        task_event("task_overdue", row, case, actor, now, {"due_at": _iso(row.due_at)})
     return len(rows)

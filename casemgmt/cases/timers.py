@@ -20,10 +20,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casemgmt import audit, refcache
+from casemgmt import refcache
 from casemgmt.actor import Actor
 from casemgmt.audit import batch as audit_batch
-from casemgmt.cases.instances import create_row, load_run, mark_overdue, save_run
+from casemgmt.cases.instances import create_row, load_run, mark_overdue, save_run, task_event
 from casemgmt.db import db
 from casemgmt.engine.facade import ReadyTask, Run
 from casemgmt.errors import ConcurrentUpdate
@@ -195,7 +195,7 @@ def _record(firing: _Firing, now: datetime) -> None:
     """Append an instance's task events to its case chain in save_run's and mark_overdue's order; stamp overdue
     rows (open after the sync, deadline passed, not yet escalated)."""
     for row in firing.cancelled:
-        _event("task_cancelled", row, firing.case, now, {})
+        task_event("task_cancelled", row, firing.case, TIMER_ACTOR, now, {})
     for row in firing.created:
         payload = {
             "due_at": _iso(row.due_at),
@@ -204,24 +204,12 @@ def _record(firing: _Firing, now: datetime) -> None:
             "role": row.candidate_role,
             "org": row.candidate_org.code,
         }
-        _event("task_created", row, firing.case, now, payload)
+        task_event("task_created", row, firing.case, TIMER_ACTOR, now, payload)
     still_open = [r for r in firing.open_rows if r.status == TaskStatus.OPEN] + firing.created
     for row in sorted(still_open, key=lambda r: r.id):
         if row.due_at and row.due_at <= now and row.escalated_at is None:
             row.escalated_at = now
-            _event("task_overdue", row, firing.case, now, {"due_at": _iso(row.due_at)})
-
-
-def _event(kind: str, row: HumanTask, case: Case, now: datetime, extra: dict) -> None:
-    audit.record(
-        kind,
-        actor=TIMER_ACTOR,
-        at=now,
-        region_id=case.region_id,
-        case_id=case.id,
-        definition_id=case.definition_id,
-        payload={"task_id": row.id, "element": row.element_id, "title": row.title, **extra},
-    )
+            task_event("task_overdue", row, firing.case, TIMER_ACTOR, now, {"due_at": _iso(row.due_at)})
 
 
 def _iso(value) -> str | None:

@@ -12,7 +12,7 @@ from web.ui.labels import EVENT_LABELS, TOPIC_LABELS
 
 ROOT = Path(__file__).resolve().parents[3]
 #: calls whose first argument is an audit event kind
-RECORDERS = {"record", "_audit", "_task_event"}
+RECORDERS = {"record", "_audit", "task_event"}
 
 
 def _emitted_kinds() -> set[str]:
