@@ -129,7 +129,16 @@ class HumanTask(db.Model):
             postgresql_ops={"candidate_org_path": "varchar_pattern_ops"},
         ),
         Index("ix_human_tasks_assignee_due", "assignee_id", "status", "due_at", "id"),
-        Index("ix_human_tasks_done_by", "completed_by_id", "status", "completed_at", "id"),
+        #: the done view asks for completed_by_id = user: tasks nobody completed yet are not indexed
+        Index(
+            "ix_human_tasks_done_by",
+            "completed_by_id",
+            "status",
+            "completed_at",
+            "id",
+            postgresql_where=text("completed_by_id IS NOT NULL"),
+            sqlite_where=text("completed_by_id IS NOT NULL"),
+        ),
         #: matches the inbox's ORDER BY due_at, id, so a page stops after LIMIT matching rows
         Index("ix_human_tasks_region_status_due", "region_id", "status", "due_at", "id"),
         Index("ix_human_tasks_case", "case_id", "status"),

@@ -6,16 +6,24 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
+from casemgmt.audit.chain import verify_chain
 from casemgmt.db import db
-from casemgmt.models import Evaluation
+from casemgmt.models import AuditEvent, Evaluation
 from web.cli import alembic_config
 
-DROPPED = {"outbox_messages": "ix_outbox_messages_sent_at", "audit_events": "ix_audit_events_region_id"}
-PARTIAL = {"evaluations": "ix_evaluations_flag_status", "human_tasks": "ix_human_tasks_supervised_task_id"}
-COLUMNS = {"ix_evaluations_flag_status": "flag_status", "ix_human_tasks_supervised_task_id": "supervised_task_id"}
-TABLES = set(DROPPED) | set(PARTIAL)
+DROPPED = {
+    "ix_outbox_messages_sent_at": "outbox_messages",
+    "ix_audit_events_region_id": "audit_events",
+    "ix_audit_chain_heads_region_id": "audit_chain_heads",
+}
+PARTIAL = {
+    "ix_evaluations_flag_status": ("evaluations", ["flag_status"]),
+    "ix_human_tasks_supervised_task_id": ("human_tasks", ["supervised_task_id"]),
+    "ix_human_tasks_done_by": ("human_tasks", ["completed_by_id", "status", "completed_at", "id"]),
+}
+TABLES = set(DROPPED.values()) | {table for table, _ in PARTIAL.values()}
 
 
 def _migrate(target: str, direction) -> None:
@@ -46,19 +54,51 @@ def _index_diffs() -> list:
     return found
 
 
+def _stored_hashes(chain: str) -> list[tuple]:
+    sql = "SELECT prev_hash, hash FROM audit_events WHERE chain = :c ORDER BY seq"
+    rows = [tuple(row) for row in db.session.execute(text(sql), {"c": chain})]
+    head = db.session.execute(text("SELECT hash FROM audit_chain_heads WHERE chain = :c"), {"c": chain}).scalar()
+    db.session.remove()
+    return [*rows, (head,)]
+
+
+def test_0103_stores_the_audit_hashes_as_bytes_on_postgresql_and_converts_them_both_ways(api) -> None:
+    chain = f"case:{api.bad_review()['case_id']}"
+    seen = [(e.prev_hash, e.hash) for e in db.session.scalars(select(AuditEvent).where(AuditEvent.chain == chain))]
+    assert seen and all(len(h) == 64 and int(h, 16) >= 0 for pair in seen for h in pair)
+    assert verify_chain(chain) == []
+    bytes_ = _stored_hashes(chain)
+    _migrate("0097", command.downgrade)
+    as_text = _stored_hashes(chain)
+    assert all(isinstance(v, str) and len(v) == 64 for row in as_text for v in row)
+    if db.engine.dialect.name == "postgresql":
+        assert [tuple(bytes(v).hex() for v in row) for row in bytes_] == as_text
+        assert all(len(bytes(v)) == 32 for row in bytes_ for v in row)
+    else:
+        assert bytes_ == as_text
+    _migrate("head", command.upgrade)
+    assert _stored_hashes(chain) == bytes_
+    assert verify_chain(chain) == []
+    api.bad_review()  # new rows are written and chained after the round trip
+
+
 def test_0103_drops_and_narrows_indexes_and_downgrades_to_the_ones_before(api) -> None:
     api.bad_review()
-    for table, name in {**DROPPED, **PARTIAL}.items():
-        assert name not in _indexes(table) or "IS NOT NULL" in _predicate(_indexes(table)[name]).upper()
-    for table, name in PARTIAL.items():
-        assert _indexes(table)[name]["column_names"] == [COLUMNS[name]]
+    for name, table in DROPPED.items():
+        assert name not in _indexes(table)
+    for name, (table, columns) in PARTIAL.items():
+        assert _indexes(table)[name]["column_names"] == columns
+        assert f"{columns[0]} IS NOT NULL" in _predicate(_indexes(table)[name])
     assert _index_diffs() == []
     _migrate("0097", command.downgrade)
-    for table, name in {**DROPPED, **PARTIAL}.items():
-        assert name in _indexes(table) and not _predicate(_indexes(table)[name]), name
+    for name, table in DROPPED.items():
+        assert name in _indexes(table)
+    for name, (table, columns) in PARTIAL.items():
+        assert _indexes(table)[name]["column_names"] == columns and not _predicate(_indexes(table)[name]), name
     _migrate("head", command.upgrade)
-    for table, name in DROPPED.items():
+    for name, table in DROPPED.items():
         assert name not in _indexes(table)
-    for table, name in PARTIAL.items():
-        assert "IS NOT NULL" in _predicate(_indexes(table)[name]).upper()
+    for name, (table, columns) in PARTIAL.items():
+        assert f"{columns[0]} IS NOT NULL" in _predicate(_indexes(table)[name])
+    assert _index_diffs() == []
     assert db.session.scalars(select(Evaluation.id)).all()
