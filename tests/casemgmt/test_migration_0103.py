@@ -43,6 +43,16 @@ def _predicate(index: dict) -> str:
     return str(where if where is not None else options.get("sqlite_where", ""))
 
 
+def _fillfactor() -> list | None:
+    """stat_rollups' storage options on PostgreSQL (None: the defaults; always None on SQLite)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    sql = "SELECT reloptions FROM pg_class WHERE relname = 'stat_rollups'"
+    found = db.session.execute(text(sql)).scalar()
+    db.session.remove()
+    return found
+
+
 def _index_diffs() -> list:
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
@@ -90,7 +100,9 @@ def test_0103_drops_and_narrows_indexes_and_downgrades_to_the_ones_before(api) -
         assert _indexes(table)[name]["column_names"] == columns
         assert f"{columns[0]} IS NOT NULL" in _predicate(_indexes(table)[name])
     assert _index_diffs() == []
+    assert _fillfactor() == (["fillfactor=35"] if db.engine.dialect.name == "postgresql" else None)
     _migrate("0097", command.downgrade)
+    assert _fillfactor() is None
     for name, table in DROPPED.items():
         assert name in _indexes(table)
     for name, (table, columns) in PARTIAL.items():
@@ -101,4 +113,5 @@ def test_0103_drops_and_narrows_indexes_and_downgrades_to_the_ones_before(api) -
     for name, (table, columns) in PARTIAL.items():
         assert f"{columns[0]} IS NOT NULL" in _predicate(_indexes(table)[name])
     assert _index_diffs() == []
+    assert _fillfactor() == (["fillfactor=35"] if db.engine.dialect.name == "postgresql" else None)
     assert db.session.scalars(select(Evaluation.id)).all()
