@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from casemgmt.db import db
+from casemgmt.models.types import HexDigest
 
 _PG = postgresql.dialect()
 _SQL_CACHE: dict[tuple, str] = {}
@@ -60,8 +61,9 @@ def insert_rows(table: Table, rows: list[dict], *, on_conflict_nothing: Sequence
     if sql is None:
         names = ", ".join(f'"{c}"' for c in columns)
         record = ", ".join(f'"{c}" {_pg_type(table, c)}' for c in columns)
+        values = ", ".join(_pg_value(table, c) for c in columns)
         rows_of = "jsonb_to_recordset(CAST(:rows AS jsonb))"
-        sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {rows_of} AS t({record})"
+        sql = f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {rows_of} AS t({record})"
         if on_conflict_nothing:
             sql += f" ON CONFLICT ({', '.join(on_conflict_nothing)}) DO NOTHING"
         _SQL_CACHE[key] = sql
@@ -72,7 +74,16 @@ def _pg_type(table: Table, column: str) -> str:
     kind = table.c[column].type
     if isinstance(kind, JSON):
         return "jsonb"
+    if isinstance(kind, HexDigest):
+        return "text"
     return str(kind.dialect_impl(_PG).compile(dialect=_PG)).lower()
+
+
+def _pg_value(table: Table, column: str) -> str:
+    """The column's value as read from the JSON rows: a hex digest's text decoded to its bytes (bytea)."""
+    if isinstance(table.c[column].type, HexDigest):
+        return f"decode(\"{column}\", 'hex')"
+    return f'"{column}"'
 
 
 def _json_value(value: Any) -> Any:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,10 +129,26 @@ class HumanTask(db.Model):
             postgresql_ops={"candidate_org_path": "varchar_pattern_ops"},
         ),
         Index("ix_human_tasks_assignee_due", "assignee_id", "status", "due_at", "id"),
-        Index("ix_human_tasks_done_by", "completed_by_id", "status", "completed_at", "id"),
+        #: the done view asks for completed_by_id = user: tasks nobody completed yet are not indexed
+        Index(
+            "ix_human_tasks_done_by",
+            "completed_by_id",
+            "status",
+            "completed_at",
+            "id",
+            postgresql_where=text("completed_by_id IS NOT NULL"),
+            sqlite_where=text("completed_by_id IS NOT NULL"),
+        ),
         #: matches the inbox's ORDER BY due_at, id, so a page stops after LIMIT matching rows
         Index("ix_human_tasks_region_status_due", "region_id", "status", "due_at", "id"),
         Index("ix_human_tasks_case", "case_id", "status"),
+        #: only 督办 tasks have one: the others are not indexed
+        Index(
+            "ix_human_tasks_supervised_task_id",
+            "supervised_task_id",
+            postgresql_where=text("supervised_task_id IS NOT NULL"),
+            sqlite_where=text("supervised_task_id IS NOT NULL"),
+        ),
         UniqueConstraint("instance_id", "spiff_task_id"),
         one_of("status", TaskStatus),
     )
@@ -164,7 +181,7 @@ class HumanTask(db.Model):
     data: Mapped[dict | None] = mapped_column(JSONType)
     draft: Mapped[dict | None] = mapped_column(JSONType)
     #: a 督办 task: the late task it was opened for (its timer fired on that task's deadline)
-    supervised_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"), index=True)
+    supervised_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
 
     case: Mapped[Case] = relationship()
     candidate_org: Mapped[Organization] = relationship()
@@ -201,7 +218,7 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[OutboxState] = mapped_column(
         EnumText(OutboxState), default=OutboxState.QUEUED, server_default=OutboxState.QUEUED.value
     )

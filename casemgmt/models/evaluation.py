@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from casemgmt.db import db
@@ -36,6 +36,13 @@ class Evaluation(db.Model):
         Index("ix_evaluations_phone_received", "region_id", "evaluator_phone", "received_at"),
         Index("ix_evaluations_device_received", "region_id", "device_key", "received_at"),
         Index("ix_evaluations_org_level_received", "org_id", "level", "received_at"),
+        # few ratings are ever flagged: only the flagged ones are indexed (the review queue asks for a status)
+        Index(
+            "ix_evaluations_flag_status",
+            "flag_status",
+            postgresql_where=text("flag_status IS NOT NULL"),
+            sqlite_where=text("flag_status IS NOT NULL"),
+        ),
         one_of("flag_status", FlagStatus),
     )
 
@@ -82,7 +89,7 @@ class Evaluation(db.Model):
     #: the rules that flagged it (casemgmt/intake/flags.py): [{"rule": ..., "detail": ...}]
     flags: Mapped[list | None] = mapped_column(JSONType)
     #: statistics count a rating whose flag_status is NULL or dismissed (flags.counted_in_stats())
-    flag_status: Mapped[FlagStatus | None] = mapped_column(EnumText(FlagStatus), index=True)
+    flag_status: Mapped[FlagStatus | None] = mapped_column(EnumText(FlagStatus))
     flag_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flag_decided_by: Mapped[str | None] = mapped_column(String(64))
     flag_note: Mapped[str | None] = mapped_column(Text)

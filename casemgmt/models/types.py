@@ -13,6 +13,30 @@ from sqlalchemy.types import TypeDecorator
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+class HexDigest(TypeDecorator):
+    """A SHA-256 digest: its 64-character lowercase hex text in Python (what is hashed, compared and shown), stored
+    as the 32 bytes on PostgreSQL (bytea, migration 0103), as the text on SQLite. Anything but 64 hex characters is
+    refused rather than stored differently."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(LargeBinary() if dialect.name == "postgresql" else String(64))
+
+    def process_bind_param(self, value: str | None, dialect) -> str | bytes | None:
+        if value is None:
+            return None
+        if len(value) != 64 or value != value.lower():
+            raise ValueError(f"not a lowercase hex SHA-256 digest: {value!r}")
+        return bytes.fromhex(value) if dialect.name == "postgresql" else value
+
+    def process_result_value(self, value, dialect) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return bytes(value).hex()
+
+
 class UTCDateTime(TypeDecorator):
     """An instant: aware datetimes in, aware UTC datetimes out; naive values are refused."""
 
