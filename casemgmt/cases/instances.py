@@ -153,15 +153,20 @@ def sync_tasks(
     if created:
         db.session.flush()  # one multi-row INSERT; the events name the new rows' ids
     for row in created:
-        payload = {
-            "due_at": _iso(row.due_at),
-            "due_date": _iso(row.due_date),
-            "provisional": row.is_provisional,
-            "role": row.candidate_role,
-            "org": row.candidate_org.code,
-        }
-        task_event("task_created", row, case, actor, now, payload)
+        record_created(row, case, actor, now)
     return kept, created
+
+
+def record_created(row: HumanTask, case: Case, actor: Actor, now: datetime) -> None:
+    """Append a new task row's `task_created` event (its deadline, role and unit) to the case chain."""
+    payload = {
+        "due_at": _iso(row.due_at),
+        "due_date": _iso(row.due_date),
+        "provisional": row.is_provisional,
+        "role": row.candidate_role,
+        "org": row.candidate_org.code,
+    }
+    task_event("task_created", row, case, actor, now, payload)
 
 
 def create_row(
@@ -241,8 +246,14 @@ def _iso(value) -> str | None:
 
 def mark_overdue(case: Case, instance: ProcessInstance, actor: Actor, now: datetime) -> int:
     """Stamp open tasks whose deadline passed (督办); return how many were newly marked."""
-    rows = [r for r in open_rows(instance.id) if r.due_at and r.due_at <= now and r.escalated_at is None]
-    for row in rows:
+    return mark_rows_overdue(open_rows(instance.id), case, actor, now)
+
+
+def mark_rows_overdue(rows: list[HumanTask], case: Case, actor: Actor, now: datetime) -> int:
+    """Stamp those of the open rows whose deadline passed and were not stamped yet, each with its `task_overdue`
+    event; return how many."""
+    late = [r for r in rows if r.due_at and r.due_at <= now and r.escalated_at is None]
+    for row in late:
         row.escalated_at = now
         task_event("task_overdue", row, case, actor, now, {"due_at": _iso(row.due_at)})
-    return len(rows)
+    return len(late)

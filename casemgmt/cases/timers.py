@@ -23,7 +23,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from casemgmt import refcache
 from casemgmt.actor import Actor
 from casemgmt.audit import batch as audit_batch
-from casemgmt.cases.instances import create_row, load_run, mark_overdue, save_run, task_event
+from casemgmt.cases.instances import (
+    create_row,
+    load_run,
+    mark_overdue,
+    mark_rows_overdue,
+    record_created,
+    save_run,
+    task_event,
+)
 from casemgmt.db import db
 from casemgmt.engine.facade import ReadyTask, Run
 from casemgmt.errors import ConcurrentUpdate
@@ -197,20 +205,6 @@ def _record(firing: _Firing, now: datetime) -> None:
     for row in firing.cancelled:
         task_event("task_cancelled", row, firing.case, TIMER_ACTOR, now, {})
     for row in firing.created:
-        payload = {
-            "due_at": _iso(row.due_at),
-            "due_date": _iso(row.due_date),
-            "provisional": row.is_provisional,
-            "role": row.candidate_role,
-            "org": row.candidate_org.code,
-        }
-        task_event("task_created", row, firing.case, TIMER_ACTOR, now, payload)
+        record_created(row, firing.case, TIMER_ACTOR, now)
     still_open = [r for r in firing.open_rows if r.status == TaskStatus.OPEN] + firing.created
-    for row in sorted(still_open, key=lambda r: r.id):
-        if row.due_at and row.due_at <= now and row.escalated_at is None:
-            row.escalated_at = now
-            task_event("task_overdue", row, firing.case, TIMER_ACTOR, now, {"due_at": _iso(row.due_at)})
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+    mark_rows_overdue(sorted(still_open, key=lambda r: r.id), firing.case, TIMER_ACTOR, now)
