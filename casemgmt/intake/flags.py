@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select
 
@@ -317,30 +318,20 @@ class BatchRules:
         return self.stored.get((name, key), 0) + self.seen[(name, key)]
 
     def _detail(self, name: str, rule: dict, row: dict, record_count: int) -> str | None:
+        """The rule's verdict on a row, in the single path's words (the same verdict functions)."""
+        view = cast(Evaluation, SimpleNamespace(**row))  # the verdicts read columns only
         phone = row["evaluator_phone"]
         if name == "self_rating":
             staff = next(
                 (u for u, org_id in self.staff.get(phone, ()) if org_id == row["org_id"] or u == row["staff_no"]),
                 None,
             )
-            return f"评价人电话与工作人员 {staff} 的电话相同" if phone and staff else None
-        if name == "phone_burst":
-            if not phone:
-                return None
-            n = self._burst(name, phone)
-            return f"{rule['minutes']} 分钟内同一电话评价 {n} 次" if n >= int(rule["count"]) else None
-        if name == "device_burst":
-            if not row.get("device_key"):
-                return None
-            n = self._burst(name, row["device_key"])
-            return f"{rule['minutes']} 分钟内同一设备评价 {n} 次" if n >= int(rule["count"]) else None
+            return _self_rating_verdict(view, rule, staff if phone else None)
         if name == "record_burst":
-            return f"办件 {row['record_no']} 已被评价 {record_count} 次" if record_count >= int(rule["count"]) else None
-        if name == "praise_burst":
-            if row["level"] != "very_satisfied":
-                return None
-            n = self._burst(name, row["org_id"])
-            return f"{rule['minutes']} 分钟内该窗口收到 {n} 条非常满意" if n >= int(rule["count"]) else None
-        text = " ".join([row["comment"] or "", *(row["reasons"] or [])])
-        words = [w for w in rule.get("words", []) if w and w in text]
-        return f"评价内容提及：{'、'.join(words)}" if words else None
+            return _record_verdict(view, rule, record_count)
+        if name == "forced_complaint":
+            return _forced_complaint(view, rule, self.now)
+        key = {"phone_burst": phone, "device_burst": row.get("device_key"), "praise_burst": row["org_id"]}.get(name)
+        if not key or (name == "praise_burst" and row["level"] != "very_satisfied"):
+            return None
+        return _COUNT_VERDICTS[name](view, rule, self._burst(name, key))
