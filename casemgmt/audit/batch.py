@@ -8,12 +8,9 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import cast
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from casemgmt import bulk
 from casemgmt.actor import Actor
-from casemgmt.audit.chain import _HEADS, _TAILS, GENESIS, _digest, _Tail
+from casemgmt.audit.chain import _HEADS, _TAILS, GENESIS, _digest, _Tail, lock_heads_statement
 from casemgmt.db import db
 from casemgmt.models import AuditEvent
 
@@ -64,10 +61,7 @@ def lock_heads(chains: dict[str, int]) -> None:
     """
     if not chains:
         return
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = [{"chain": c, "region_id": chains[c], "seq": 0, "hash": GENESIS} for c in sorted(chains)]
-    stmt = insert(_HEADS).values(values).on_conflict_do_update(index_elements=["chain"], set_={"seq": _HEADS.c.seq})
     tails = db.session.info.setdefault(_TAILS, {})
-    for row in db.session.execute(stmt.returning(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.hash)):
+    for row in db.session.execute(lock_heads_statement(chains)):
         if row.seq:
             tails.setdefault(row.chain, _Tail(row.seq, row.hash))

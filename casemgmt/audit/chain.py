@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from casemgmt import writes
 from casemgmt.actor import Actor
@@ -137,15 +138,21 @@ def _lock_head(chain: str, region_id: int) -> _Tail:
     the database's write lock (waiting up to the busy timeout) before the head is read, and nobody else can
     append until this transaction ends.
     """
+    row = db.session.execute(lock_heads_statement({chain: region_id})).one()
+    return _Tail(row.seq, row.hash)
+
+
+def lock_heads_statement(chains: dict[str, int]) -> Executable:
+    """The statement that creates missing head rows of chains (name -> region id), locks them and returns
+    (chain, seq, hash) for each, in chain order (so two transactions sharing chains lock them in one order)."""
     dialect = db.session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only PostgreSQL and SQLite are supported
         raise RuntimeError(f"unsupported database {dialect}")
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = {"chain": chain, "region_id": region_id, "seq": 0, "hash": GENESIS}
-    stmt = insert(_HEADS).values(**values)
+    values = [{"chain": c, "region_id": chains[c], "seq": 0, "hash": GENESIS} for c in sorted(chains)]
+    stmt = insert(_HEADS).values(values)
     stmt = stmt.on_conflict_do_update(index_elements=["chain"], set_={"seq": _HEADS.c.seq})
-    row = db.session.execute(stmt.returning(_HEADS.c.seq, _HEADS.c.hash)).one()
-    return _Tail(row.seq, row.hash)
+    return stmt.returning(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.hash)
 
 
 @sa_event.listens_for(Session, "after_transaction_end")

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, exists, func, literal_column, select
 
-from casemgmt import refcache
+from casemgmt import bulk, refcache
 from casemgmt.db import db
 from casemgmt.intake import flags
 from casemgmt.models import Evaluation, Region, ServiceRecord
@@ -55,7 +55,7 @@ def read(region: Region, payload: dict, evaluator_key: str, now: datetime, with_
     }
     reads = flags.reads(region, rating, now) if with_flags and org is not None else {}
     columns.update({f"flag_{name}": sq for name, sq in reads.items()})
-    if db.session.get_bind().dialect.name == "postgresql":
+    if bulk.is_postgresql():
         columns["next_id"] = func.nextval(func.pg_get_serial_sequence(Evaluation.__tablename__, "id"))
     one = select(literal_column("1").label("one")).subquery("one")
     match = and_(ServiceRecord.region_id == region.id, ServiceRecord.record_no == record_no)
