@@ -43,6 +43,8 @@ def test_a_ledger_case_from_the_inbox_to_closed(page, live_server, api, clock):
         return page.locator("section.task-form")
 
     c.click(page.get_by_role("link", name="回访核实", exact=True).first)
+    page.wait_for_url("**/tasks/**")  # count() does not wait: ask the task page, not the inbox still on screen
+    form().wait_for()
     call = page.get_by_role("button", name="显示电话并拨打")
     can_call = call.count() == 1
     if can_call:  # the number as a tel: link (the dialling itself is the phone's, not counted)
