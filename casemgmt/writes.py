@@ -1,7 +1,9 @@
-"""Writes held until the transaction's end and sent as one statement: audit rows, chain heads, statistics rollups.
+"""Writes held until the transaction's end and sent as one statement: audit rows, chain heads, statistics rollups,
+a completed task row's update.
 
 A module that appends rows nobody reads back in the same request (casemgmt/audit, casemgmt/stats/rollups)
-keeps them in the session (`pending`) and registers a producer that turns them into INSERT statements.
+keeps them in the session (`pending`) and registers a producer that turns them into INSERT statements (or
+single-row UPDATEs: a completed task row).
 `flush` sends every producer's statements at once: on PostgreSQL as one statement (data-modifying WITH
 clauses), on SQLite one after the other. It runs before the commit (after the ORM's own flush, so the rows
 these refer to exist), before a savepoint starts or is kept, and before any statement that reads or writes one
@@ -15,13 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, event, text
+from sqlalchemy import Table, Text, bindparam, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.util import find_tables
 
+from casemgmt import jsonrows
 from casemgmt.db import BEFORE_SAVEPOINT, db
 
 _KEY = "zhenggai_pending_writes"
@@ -29,21 +32,29 @@ _KEY = "zhenggai_pending_writes"
 #: compiling one costs more than sending it
 _TEXTS: dict[tuple, list[TextClause]] = {}
 _TEXTS_LIMIT = 1_024
+#: a part of at least this many rows goes as one JSON document (PostgreSQL)
+_DOCUMENT_ROWS = 64
 
 
 @dataclass(frozen=True)
 class Rows:
     """Rows to insert into one table, each with the same columns; on a conflict on `conflict`, the columns of
-    `replace` take the new row's values and those of `add` add them to the stored ones."""
+    `replace` take the new row's values and those of `add` add them to the stored ones.
+
+    With `key`: no insert but an UPDATE of one stored row, the one whose `key` columns equal the (single) row's;
+    its other columns take the row's values."""
 
     table: Table
     rows: list[dict]
     conflict: tuple[str, ...] = ()
     replace: tuple[str, ...] = ()
     add: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
 
-    def shape(self) -> tuple:
-        return (self.table.name, tuple(self.rows[0]), len(self.rows), self.conflict, self.replace, self.add)
+    def shape(self, document: bool = False) -> tuple:
+        """What the statement's text depends on: as one JSON document (`document`), not the number of rows."""
+        rows = "document" if document else len(self.rows)
+        return (self.table.name, tuple(self.rows[0]), rows, self.conflict, self.replace, self.add, self.key)
 
 
 @dataclass(frozen=True)
@@ -83,21 +94,41 @@ def flush(session: Session | None = None, leading: Sequence[Rows] = ()) -> None:
         return
     session.flush()  # the rows the held ones refer to (cases, evaluations) go first
     dialect = session.get_bind().dialect
-    params = {
-        f"p{n}_{i}_{j}": row[column]
-        for n, part in enumerate(parts)
-        for i, row in enumerate(part.rows)
-        for j, column in enumerate(part.rows[0])
-    }
-    for statement in _statements(parts, dialect):
+    documents = _documents(parts, dialect)
+    params: dict[str, Any] = {f"p{n}": text for n, text in documents.items()}
+    params.update(
+        {
+            f"p{n}_{i}_{j}": row[column]
+            for n, part in enumerate(parts)
+            if n not in documents
+            for i, row in enumerate(part.rows)
+            for j, column in enumerate(part.rows[0])
+        }
+    )
+    for statement in _statements(parts, dialect, frozenset(documents)):
         session.execute(statement, params)
 
 
-def _statements(parts: list[Rows], dialect: Dialect) -> list[TextClause]:
-    key = (dialect.name, tuple(part.shape() for part in parts))
+def _documents(parts: list[Rows], dialect: Dialect) -> dict[int, str]:
+    """The parts of many rows sent as one JSON document each (PostgreSQL: jsonb_to_recordset, as bulk.insert_rows
+    does; thousands of parameters cost more to bind than one document to read), by their place."""
+    if dialect.name != "postgresql":
+        return {}
+    found = {}
+    for n, part in enumerate(parts):
+        if len(part.rows) >= _DOCUMENT_ROWS:
+            try:
+                found[n] = jsonrows.dumps(part.rows)
+            except (TypeError, ValueError):
+                continue  # a value JSON does not carry as it is: bound one by one
+    return found
+
+
+def _statements(parts: list[Rows], dialect: Dialect, documents: frozenset[int] = frozenset()) -> list[TextClause]:
+    key = (dialect.name, tuple(part.shape(n in documents) for n, part in enumerate(parts)))
     found = _TEXTS.get(key)
     if found is None:
-        sqls, binds = zip(*(_sql(n, part, dialect) for n, part in enumerate(parts)), strict=True)
+        sqls, binds = zip(*(_sql(n, part, dialect, n in documents) for n, part in enumerate(parts)), strict=True)
         if dialect.name == "postgresql":
             ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(sqls[:-1]))
             sqls = (f"WITH {ctes} {sqls[-1]}" if ctes else sqls[-1],)
@@ -109,19 +140,32 @@ def _statements(parts: list[Rows], dialect: Dialect) -> list[TextClause]:
     return found
 
 
-def _sql(n: int, part: Rows, dialect: Dialect) -> tuple[str, list]:
+def _sql(n: int, part: Rows, dialect: Dialect, document: bool = False) -> tuple[str, list]:
     quote = dialect.identifier_preparer.quote
     table, columns = quote(part.table.name), list(part.rows[0])
-    binds = [
-        bindparam(f"p{n}_{i}_{j}", type_=part.table.c[column].type)
-        for i in range(len(part.rows))
-        for j, column in enumerate(columns)
-    ]
-    width = len(columns)
-    values = ", ".join(
-        "(" + ", ".join(f":{b.key}" for b in binds[i * width : (i + 1) * width]) + ")" for i in range(len(part.rows))
-    )
-    sql = f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES {values}"
+    if part.key:
+        if len(part.rows) != 1 or document:
+            raise ValueError("a held update names one row")
+        binds = [bindparam(f"p{n}_0_{j}", type_=part.table.c[column].type) for j, column in enumerate(columns)]
+        named = {c: f":{b.key}" for c, b in zip(columns, binds, strict=True)}
+        assigned = ", ".join(f"{quote(c)} = {named[c]}" for c in columns if c not in part.key)
+        where = " AND ".join(f"{quote(c)} = {named[c]}" for c in part.key)
+        return f"UPDATE {table} SET {assigned} WHERE {where}", binds
+    if document:
+        binds = [bindparam(f"p{n}", type_=Text())]
+        record = ", ".join(f'"{c}" {jsonrows.pg_type(part.table, c)}' for c in columns)
+        values = ", ".join(jsonrows.pg_value(part.table, c) for c in columns)
+        rows = f"SELECT {values} FROM jsonb_to_recordset(CAST(:p{n} AS jsonb)) AS r{n}({record})"
+    else:
+        binds = [
+            bindparam(f"p{n}_{i}_{j}", type_=part.table.c[column].type)
+            for i in range(len(part.rows))
+            for j, column in enumerate(columns)
+        ]
+        width = len(columns)
+        tuples = (", ".join(f":{b.key}" for b in binds[i * width : (i + 1) * width]) for i in range(len(part.rows)))
+        rows = "VALUES " + ", ".join(f"({t})" for t in tuples)
+    sql = f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) {rows}"
     if part.conflict:
         sets = [f"{quote(c)} = excluded.{quote(c)}" for c in part.replace]
         sets += [f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in part.add]

@@ -33,6 +33,9 @@ GENESIS = "0" * 64
 #: chains verified per database round trip
 VERIFY_BATCH = 200
 _HEADS = AuditChainHead.__table__
+#: json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str), which is this encoder's
+#: encode: one encoder for every event rather than one built per call
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def _digest(event: AuditEvent) -> str:
@@ -49,8 +52,7 @@ def _digest(event: AuditEvent) -> str:
         "payload": event.payload,
         "prev_hash": event.prev_hash,
     }
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL(body).encode("utf-8")).hexdigest()
 
 
 def record(
@@ -118,6 +120,14 @@ def _tail(chain: str, region_id: int) -> _Tail:
         row = db.session.execute(stmt.order_by(AuditEvent.seq.desc()).limit(1)).first()
         return _Tail(row.seq, row.hash) if row else head
     return head
+
+
+def locked_head(chain: str, seq: int, hash: str) -> None:
+    """Take a chain's head as the caller locked and read it (FOR NO KEY UPDATE, in a statement that locked rows
+    of its case first), so this transaction's first append to it reads nothing. A lost head (seq 0) is left to
+    record(), which reads the chain's events; as lock_heads does."""
+    if seq:
+        db.session.info.setdefault(_TAILS, {}).setdefault(chain, _Tail(seq, hash))
 
 
 def start_chain(chain: str) -> None:

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casemgmt import writes
+from casemgmt.jsonvalues import is_plain
 from casemgmt.models import AuditChainHead, AuditEvent
 
 _NAME = "audit"
 _EVENTS = AuditEvent.__table__
 _HEADS = AuditChainHead.__table__
 _EVENT_COLUMNS = tuple(c.key for c in _EVENTS.columns if c.key != "id")
-_JSON_SCALARS = (str, int, float, bool, type(None))  # NaN and infinities round-trip as themselves
 
 
 @dataclass
@@ -52,18 +52,6 @@ def plain_json(value: Any) -> Any:
 
     Plain dicts, lists and scalars are returned as they are, without a round trip through the encoder.
     """
-    if _is_plain(value, 0):
+    if is_plain(value):
         return value
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
-
-
-def _is_plain(value: Any, depth: int) -> bool:
-    if isinstance(value, _JSON_SCALARS):
-        return True
-    if depth > 32:
-        return False
-    if type(value) is dict:
-        return all(type(k) is str and _is_plain(v, depth + 1) for k, v in value.items())
-    if type(value) is list:
-        return all(_is_plain(v, depth + 1) for v in value)
-    return False

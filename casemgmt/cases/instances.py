@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from casemgmt import audit, refcache, topics
+from casemgmt import audit, refcache, topics, writes
 from casemgmt.actor import Actor
 from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.casework import ledger
 from casemgmt.db import db
 from casemgmt.engine.facade import ReadyTask, Run, RunContext, engine
 from casemgmt.errors import ConcurrentUpdate
-from casemgmt.models import Case, CaseStatus, Evaluation, HumanTask, Organization, ProcessInstance, TaskStatus
+from casemgmt.models import (
+    AuditChainHead,
+    Case,
+    CaseStatus,
+    Evaluation,
+    HumanTask,
+    Organization,
+    ProcessInstance,
+    TaskStatus,
+)
 from casemgmt.rules.bundles import bundle_of
 from casemgmt.stats import rollups
 
@@ -48,6 +58,10 @@ def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance] | None:
     locked too, which makes PostgreSQL return its latest committed version even after waiting for another
     action on the case (a row only joined would be read as of the statement's start). FOR NO KEY UPDATE: rows
     referring to them (audit events, attempts) may still be inserted meanwhile. None if there is no such task.
+
+    On PostgreSQL the same statement locks and reads the case's audit chain head last (what the first append to
+    the chain would lock next: every action on a task appends to its case's chain), so that append reads
+    nothing; a case whose head row is missing is read without it, and its first append locks it as usual.
     """
     stmt = (
         select(HumanTask, ProcessInstance)
@@ -57,12 +71,23 @@ def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance] | None:
         .join(Case.evaluation)
         .options(contains_eager(HumanTask.case).contains_eager(Case.evaluation))
         .where(HumanTask.id == task_id)
-        .with_for_update(of=[ProcessInstance, HumanTask, Case, Evaluation], key_share=True)
     )
-    found = db.session.execute(stmt.execution_options(populate_existing=True)).one_or_none()
+    locked = [ProcessInstance, HumanTask, Case, Evaluation]
+    found = None
+    if db.session.get_bind().dialect.name == "postgresql":
+        with_head = stmt.add_columns(AuditChainHead.seq, AuditChainHead.hash).join(
+            AuditChainHead, AuditChainHead.chain == literal("case:") + cast(Case.id, String)
+        )
+        with_head = with_head.with_for_update(of=[*locked, AuditChainHead], key_share=True)
+        found = db.session.execute(with_head.execution_options(populate_existing=True)).one_or_none()
+        if found is not None:
+            audit.locked_head(f"case:{found[0].case_id}", found.seq, found.hash)
+    if found is None:
+        stmt = stmt.with_for_update(of=locked, key_share=True)
+        found = db.session.execute(stmt.execution_options(populate_existing=True)).one_or_none()
     if found is None:
         return None
-    row, instance = found
+    row, instance = found[0], found[1]
     set_committed_value(row.case, "instance", instance)
     set_committed_value(instance, "case", row.case)
     refcache.definition(instance.definition_id)
@@ -81,30 +106,67 @@ def save_run(
     actor: Actor,
     now: datetime,
     *,
-    fresh: bool = False,
     rows: list[HumanTask] | None = None,
+    locked: bool = False,
 ) -> list[HumanTask]:
     """Store state, next timer and task rows; return the open task rows; a concurrent save is a conflict.
 
-    `fresh`: the instance was just inserted with this run's state, so it has no task rows and nothing to update.
     `rows`: the instance's task rows that were open, when the caller has read them already (else they are read).
+    `locked`: this transaction locked the instance row and read it with the lock (lock_task): on PostgreSQL its
+    versioned UPDATE cannot find another version, so it goes with the held writes (hold_instance_update).
     """
-    kept, created = sync_tasks(case, instance, run, actor, now, fresh=fresh, rows=rows)
+    kept, created = sync_tasks(case, instance, run, actor, now, rows=rows)
     ledger.adopt_deadlines(case, created, run.bundle)
-    if not fresh:
-        instance.state = run.dump()
-        instance.next_timer_at = run.next_timer_at()
-        instance.is_completed = run.is_completed
-        instance.updated_at = now
+    values = {
+        "state": run.dump(),
+        "next_timer_at": run.next_timer_at(),
+        "is_completed": run.is_completed,
+        "updated_at": now,
+    }
+    if locked and db.session.get_bind().dialect.name == "postgresql" and not db.session.is_modified(instance):
+        hold_instance_update(instance, **values)
+    else:
+        for key, value in values.items():
+            setattr(instance, key, value)
+    _close_if_completed(case, run, now)
+    _flush()
+    return kept + created
+
+
+def save_fresh_runs(
+    started: list[tuple[Case, ProcessInstance, Run]], actor: Actor, now: datetime
+) -> list[list[HumanTask]]:
+    """save_run for many instances just inserted with their runs' state (no task rows yet, nothing to update),
+    with one flush of all their task rows; return each one's open task rows. Each case's events come in
+    save_run's order."""
+    created = [
+        [create_row(case, instance, run, task, now, []) for task in run.ready_user_tasks()]
+        for case, instance, run in started
+    ]
+    if any(created):
+        db.session.flush()  # one multi-row INSERT; the events name the new rows' ids
+    for (case, _, run), rows in zip(started, created, strict=True):
+        for row in rows:
+            record_created(row, case, actor, now)
+        ledger.adopt_deadlines(case, rows, run.bundle)
+        _close_if_completed(case, run, now)
+    _flush()
+    return created
+
+
+def _close_if_completed(case: Case, run: Run, now: datetime) -> None:
     if run.is_completed:
         case.status = CaseStatus.CLOSED if case.status == CaseStatus.OPEN else case.status
         rollups.on_case_closed(case, case.closed_at or now)
         case.closed_at = case.closed_at or now
+
+
+def _flush() -> None:
+    """Flush the run's writes; a versioned row another transaction saved first is a conflict."""
     try:
         db.session.flush()
     except StaleDataError as err:
         raise ConcurrentUpdate("该工单刚被他人更新，请刷新后重试") from err
-    return kept + created
 
 
 def deliver(case: Case, message: str, payload: dict, variable: str, actor: Actor, now: datetime) -> bool:
@@ -130,7 +192,6 @@ def sync_tasks(
     actor: Actor,
     now: datetime,
     *,
-    fresh: bool = False,
     rows: list[HumanTask] | None = None,
 ) -> tuple[list[HumanTask], list[HumanTask]]:
     """Create rows for new READY user tasks and cancel rows whose task left READY; return kept and new rows.
@@ -138,7 +199,7 @@ def sync_tasks(
     `rows`: the open rows as the caller read them (those it closed meanwhile are skipped); None reads them.
     """
     ready = {t.spiff_id: t for t in run.ready_user_tasks()}
-    known = [] if fresh else open_rows(instance.id) if rows is None else rows
+    known = open_rows(instance.id) if rows is None else rows
     kept = []
     for row in known:
         if row.status != TaskStatus.OPEN:
@@ -257,3 +318,50 @@ def mark_rows_overdue(rows: list[HumanTask], case: Case, actor: Actor, now: date
         row.escalated_at = now
         task_event("task_overdue", row, case, actor, now, {"due_at": _iso(row.due_at)})
     return len(late)
+
+
+_TASK_UPDATES = "task_updates"
+_TASKS = HumanTask.__table__
+_INSTANCE_UPDATES = "instance_updates"
+_INSTANCES = ProcessInstance.__table__
+
+
+def hold_task_update(row: HumanTask, **values) -> None:
+    """Set columns of a stored task row, its UPDATE held to the transaction's end and sent with the other held
+    writes (casemgmt.writes: before any later statement on human_tasks, else with the audit rows before the
+    commit), one statement fewer than the ORM's own. The row object shows the new values at once, as stored
+    ones: nothing else flushes them."""
+    _hold_update(_TASK_UPDATES, _TASKS, row, values)
+
+
+def hold_instance_update(instance: ProcessInstance, **values) -> None:
+    """Set columns of a stored instance row locked by this transaction, its UPDATE held as hold_task_update's:
+    the version number goes up by one as the ORM's versioned UPDATE would (when any column changed); the row
+    being locked since it was read, no other version can be stored meanwhile. Nothing else must change the
+    instance through the ORM afterwards in the transaction (its version check would precede the held UPDATE)."""
+    changed = _hold_update(_INSTANCE_UPDATES, _INSTANCES, instance, values)
+    if len(changed) > 1 and "version_no" not in changed:
+        version = instance.version_no + 1
+        set_committed_value(instance, "version_no", version)
+        changed["version_no"] = version
+
+
+def _hold_update(name: str, table, obj, values: dict) -> dict:  # noqa: ANN001 - a mapped table and its row
+    """Set the columns whose value changed (as the ORM writes only those) as stored values of `obj`, and hold
+    them for its row's UPDATE; return what is held for that row (its id first)."""
+    changed = writes.pending(name, dict).setdefault(obj.id, {"id": obj.id})
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            set_committed_value(obj, key, value)
+            # what the row holds now: the engine may yet change a form's nested values it was handed
+            changed[table.c[key].key] = copy.deepcopy(value) if isinstance(value, dict | list) else value
+    return changed
+
+
+def _held_rows(table):  # noqa: ANN001, ANN202 - a mapped table; what writes.register calls
+    """The held UPDATEs of a table's rows, one statement part per row that has a changed column."""
+    return lambda held: [writes.Rows(table, [values], key=("id",)) for values in held.values() if len(values) > 1]
+
+
+writes.register(_TASK_UPDATES, (_TASKS.name,), _held_rows(_TASKS))
+writes.register(_INSTANCE_UPDATES, (_INSTANCES.name,), _held_rows(_INSTANCES))

@@ -13,10 +13,20 @@ from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candi
 from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
 from casemgmt.cases.attachments import validate_case_form
-from casemgmt.cases.instances import load_run, lock_instance, lock_task, open_rows, run_context, save_run
+from casemgmt.cases.instances import (
+    hold_task_update,
+    load_run,
+    lock_instance,
+    lock_task,
+    open_rows,
+    run_context,
+    save_fresh_runs,
+    save_run,
+)
 from casemgmt.casework import callbacks
 from casemgmt.db import db
-from casemgmt.engine.facade import engine
+from casemgmt.engine.facade import Run
+from casemgmt.engine.memo import Starts
 from casemgmt.errors import InvalidInput, NotFound, OperationFailed, TaskNotOpen
 from casemgmt.exchange import results
 from casemgmt.intake.routing import route
@@ -31,6 +41,7 @@ from casemgmt.models import (
     TaskStatus,
     User,
 )
+from casemgmt.notices.operations import reserved_message_ids
 from casemgmt.rules import bundles, regions
 from casemgmt.stats import rollups
 from casemgmt.topics import TopicContext, topic
@@ -41,19 +52,58 @@ SUPERVISION_ACTOR = Actor.system("supervision")
 
 def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
     """Open a case for a bad review and run its process to the first user tasks."""
-    definition = bundles.get_active(evaluation.region_id)
-    r = route(evaluation)
-    case = Case(
-        region_id=evaluation.region_id,
-        evaluation=evaluation,
-        handling_org=r.handling,
-        definition=definition,
-        status=TaskStatus.OPEN,
-        opened_at=now,
-        case_no=case_number(evaluation, now),
-    )
-    db.session.add(case)
-    db.session.flush()  # inserted complete: its number is known before the insert
+    return open_cases([evaluation], actor, now)[0]
+
+
+def open_cases(evaluations: list[Evaluation], actor: Actor, now: datetime) -> list[Case]:
+    """Open a case for each bad review, in order, and run each process to its first user tasks.
+
+    What `open_case` does to one, for many with one flush per table: the cases go in with one multi-row INSERT,
+    then each case's chain starts (case_opened) and its process runs (its operations' own writes and events),
+    then the instances with one INSERT and the task rows with one (save_fresh_runs). Each case's chain holds
+    the same events in the same order as opened alone; ids are given in the same order.
+    """
+    opened = []
+    for evaluation in evaluations:
+        definition = bundles.get_active(evaluation.region_id)
+        r = route(evaluation)
+        case = Case(
+            region_id=evaluation.region_id,
+            evaluation=evaluation,
+            handling_org=r.handling,
+            definition=definition,
+            status=TaskStatus.OPEN,
+            opened_at=now,
+            case_no=case_number(evaluation, now),
+        )
+        db.session.add(case)
+        opened.append((case, r, definition))
+    db.session.flush()  # inserted complete: their numbers are known before the insert
+    starts = Starts(len(opened) > 1)  # a case whose start runs as an earlier one's takes a copy of it (engine.memo)
+    runs = []
+    with reserved_message_ids(len(opened)):  # each start queues its unit's notice (notify_unit)
+        for case, r, definition in opened:
+            runs.append(_start(starts, case, r, definition, actor, now))
+    instances = []
+    for (case, _, definition), (run, state) in zip(opened, runs, strict=True):
+        instance = ProcessInstance(
+            case=case,
+            definition=definition,
+            state=state,
+            next_timer_at=run.next_timer_at(),
+            is_completed=run.is_completed,
+            updated_at=now,
+        )
+        db.session.add(instance)
+        instances.append(instance)
+    db.session.flush()  # inserted complete: only the task rows are added
+    cases = [case for case, _, _ in opened]
+    save_fresh_runs([(c, i, run) for c, i, (run, _) in zip(cases, instances, runs, strict=True)], actor, now)
+    return cases
+
+
+def _start(starts: Starts, case: Case, r, definition, actor: Actor, now: datetime) -> tuple[Run, str]:
+    """Start a new case's chain (case_opened) and its process."""
     set_committed_value(case, "instance", None)  # a new case has no instance yet: nothing to look up
     audit.start_chain(f"case:{case.id}")
     audit.record(
@@ -65,19 +115,8 @@ def open_case(evaluation: Evaluation, actor: Actor, now: datetime) -> Case:
         definition_id=definition.id,
         payload=_opening_payload(case, r, definition),
     )
-    run = engine.start(bundles.bundle_of(definition), _initial_data(case, r), run_context(case, actor, now))
-    instance = ProcessInstance(
-        case=case,
-        definition=definition,
-        state=run.dump(),
-        next_timer_at=run.next_timer_at(),
-        is_completed=run.is_completed,
-        updated_at=now,
-    )
-    db.session.add(instance)
-    db.session.flush()  # inserted complete: save_run only adds the task rows
-    save_run(case, instance, run, actor, now, fresh=True)
-    return case
+    bundle = bundles.bundle_of(definition)
+    return starts.start(bundle, _initial_data(case, r), run_context(case, actor, now))
 
 
 def case_number(evaluation: Evaluation, now: datetime) -> str:
@@ -224,13 +263,20 @@ def complete(task_id: int, data: dict, user: User, now: datetime) -> Completion:
     # task rows are kept in step with the engine's READY user tasks at every save: when the stored workflow had
     # no other READY user task, the case has no other open row, and nothing needs reading
     others = open_rows(instance.id) if run.ready_at_load - {row.spiff_task_id} else []
-    row.status, row.completed_at, row.completed_by_id = TaskStatus.COMPLETED, now, user.id
-    row.data, row.draft = clean, None
-    row.assignee_id = row.assignee_id or user.id
+    # the row's UPDATE goes with the held writes (the audit rows'), not as a statement of its own
+    hold_task_update(
+        row,
+        status=TaskStatus.COMPLETED,
+        completed_at=now,
+        completed_by_id=user.id,
+        data=clean,
+        draft=None,
+        assignee_id=row.assignee_id or user.id,
+    )
     _audit(row, "task_completed", actor, now, {"data": clean})
     run.complete(row.spiff_task_id, clean)
     _close_supervisions(row, others, run, now)
-    rows = save_run(case, instance, run, actor, now, rows=[r for r in others if r.id != row.id])
+    rows = save_run(case, instance, run, actor, now, rows=[r for r in others if r.id != row.id], locked=True)
     return Completion(row, rows)
 
 

@@ -373,13 +373,14 @@ class Engine:
         """Return the parsed bundle of a deployed version."""
         return self.cache.get(key, load_files)
 
-    def start(self, bundle: Bundle, data: dict, ctx: RunContext) -> Run:
-        """Create a workflow with its initial data and run it to the first wait state."""
+    def start(self, bundle: Bundle, data: dict, ctx: RunContext, wrap: Callable[[dict], dict] | None = None) -> Run:
+        """Create a workflow with its initial data and run it to the first wait state (`wrap`: engine.memo's)."""
         workflow = BpmnWorkflow(bundle._spec, bundle._subprocess_specs)
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
         run = Run(bundle, workflow, ctx)
+        run._script_engine.environment.wrap = wrap  # type: ignore[attr-defined] # the sandbox's (SandboxEnvironment)
         run.advance()
         return run
 

@@ -327,6 +327,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             raise ValueError(f"invalid sandbox functions: {bad}")
         super().__init__(merged)
         self.functions = frozenset(merged)
+        self.wrap: Callable[[dict], dict] | None = None  # engine.memo's: notes the names looked up in task data
         self._globals = {"__builtins__": {}, **merged, **_HELPER_FUNCTIONS}
         self._compile: Callable[[str], CodeType] = (
             functools.lru_cache(maxsize=cache_size)(self._compile_uncached)
@@ -370,6 +371,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             return expression.strip()
         code = self._compile(expression)
         task_data = self._locals(context, external_context)
+        if self.wrap is not None:
+            task_data = self.wrap(task_data)
         try:
             return eval(code, dict(self._globals), task_data)
         except ExpressionRefused as err:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from casemgmt import refcache
 from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
-from casemgmt.bulk import matches
+from casemgmt.bulk import matches, plan_with_values
 from casemgmt.db import db, savepoint
 from casemgmt.errors import InvalidInput
 from casemgmt.intake import batch_store, content, flags, operations, ratings
@@ -72,6 +72,8 @@ def submit_batch(items: list[dict], submitter: User, now: datetime) -> list[Item
             results[index] = ItemResult(index, INVALID, errors=_details(region))
             continue
         loaded.append((index, payload))
+    if loaded:
+        plan_with_values()
     pending = _mark_duplicates(submitter.region_id, loaded, results) if loaded else []
     if pending:
         batch = _Batch(refcache.region(submitter.region_id), submitter, now, results)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 What `receive_evaluation` then `flag_rating` do for one rating, for many: the flags are decided before the insert
 (the rules count the segment's own ratings in order), so each row goes in complete with one multi-row INSERT;
 the statistics take one upsert of the summed rows; the good ratings' audit chains (evaluation_received, then
-evaluation_flagged when flagged) one statement per table; each bad review opens its case (cases.open_case).
+evaluation_flagged when flagged) one statement per table; the bad reviews open their cases together (cases.open_cases).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from casemgmt import bulk
 from casemgmt.actor import Actor
 from casemgmt.audit.batch import write_new_chains
-from casemgmt.cases.operations import open_case
+from casemgmt.cases.operations import open_cases
 from casemgmt.db import db
 from casemgmt.intake import flags, ratings
 from casemgmt.models import Case, Evaluation, FlagStatus, Region, User
@@ -96,12 +96,12 @@ class Segment:
             if plan.records:
                 ratings.mark_records(plan, cast(Evaluation, SimpleNamespace(id=row["id"], received_at=self.now)))
         events: list[tuple[str, str, dict]] = []
-        cases: dict[int, Case] = {}
-        for index, row, _, _ in self.items:
+        bad = [(index, _attached(row)) for index, row, _, _ in self.items if row["is_bad"]]
+        opened = open_cases([evaluation for _, evaluation in bad], self.actor, self.now)
+        cases: dict[int, Case] = {index: case for (index, _), case in zip(bad, opened, strict=True)}
+        for _, row, _, _ in self.items:
             chain = f"evaluation:{row['id']}"
-            if row["is_bad"]:
-                cases[index] = open_case(_attached(row), self.actor, self.now)
-            else:
+            if not row["is_bad"]:
                 events.append((chain, "evaluation_received", _summary(row)))
             if row["flags"]:
                 rules_hit = [f["rule"] for f in row["flags"]]
@@ -116,7 +116,7 @@ def _insert(rows: list[dict]) -> None:
     if bulk.is_postgresql():
         for row, evaluation_id in zip(rows, bulk.next_ids(_TABLE, len(rows)), strict=True):
             row["id"] = evaluation_id
-        bulk.insert_rows(_TABLE, [{"id": row["id"], **row} for row in rows])
+        bulk.insert_rows(_TABLE, rows)
         return
     bulk.insert_rows(_TABLE, rows)
     # SQLite: one writer, so the rows just inserted hold the highest ids, given in the order inserted

@@ -307,8 +307,9 @@ class BatchRules:
         """Count a rating that is being stored and return its flags; record_count: ratings of its record stored
         before it, itself included."""
         found = []
+        view = cast(Evaluation, SimpleNamespace(**row))  # the verdicts read columns only
         for name, rule in self.rules.items():
-            detail = self._detail(name, rule, row, record_count)
+            detail = self._detail(name, rule, row, view, record_count)
             if detail:
                 found.append({"rule": name, "label": RULE_LABELS[name], "detail": detail})
         return found
@@ -317,9 +318,9 @@ class BatchRules:
         self.seen[(name, key)] = self.seen.get((name, key), 0) + 1
         return self.stored.get((name, key), 0) + self.seen[(name, key)]
 
-    def _detail(self, name: str, rule: dict, row: dict, record_count: int) -> str | None:
-        """The rule's verdict on a row, in the single path's words (the same verdict functions)."""
-        view = cast(Evaluation, SimpleNamespace(**row))  # the verdicts read columns only
+    def _detail(self, name: str, rule: dict, row: dict, view: Evaluation, record_count: int) -> str | None:
+        """The rule's verdict on a row (`view`: the row read as an Evaluation), in the single path's words (the
+        same verdict functions)."""
         phone = row["evaluator_phone"]
         if name == "self_rating":
             staff = next(

@@ -1,5 +1,6 @@
 """Evaluations: one rating of one service by one evaluator."""
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -34,7 +35,15 @@ class Evaluation(db.Model):
         Index("ix_evaluations_record_evaluator", "region_id", "record_no", "evaluator_key"),
         # the burst rules' counts (intake/flags.py), migration 0096
         Index("ix_evaluations_phone_received", "region_id", "evaluator_phone", "received_at"),
-        Index("ix_evaluations_device_received", "region_id", "device_key", "received_at"),
+        # only a rating page's ratings have a device key, and the device rules ask for one (migration 0104)
+        Index(
+            "ix_evaluations_device_received",
+            "region_id",
+            "device_key",
+            "received_at",
+            postgresql_where=text("device_key IS NOT NULL"),
+            sqlite_where=text("device_key IS NOT NULL"),
+        ),
         Index("ix_evaluations_org_level_received", "org_id", "level", "received_at"),
         # few ratings are ever flagged: only the flagged ones are indexed (the review queue asks for a status)
         Index(
@@ -43,6 +52,14 @@ class Evaluation(db.Model):
             postgresql_where=text("flag_status IS NOT NULL"),
             sqlite_where=text("flag_status IS NOT NULL"),
         ),
+        # read only by the case search and the inbox filter, which join cases: bad reviews only (migration 0107)
+        Index("ix_evaluations_record_no", "record_no", postgresql_where=text("is_bad"), sqlite_where=text("is_bad")),
+        Index(
+            "ix_evaluations_evaluator_phone_tail",
+            "evaluator_phone_tail",
+            postgresql_where=text("is_bad"),
+            sqlite_where=text("is_bad"),
+        ),
         one_of("flag_status", FlagStatus),
     )
 
@@ -50,7 +67,7 @@ class Evaluation(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     #: the caller's id for idempotent resubmission
     external_id: Mapped[str | None] = mapped_column(String(128))
-    record_no: Mapped[str] = mapped_column(String(64), index=True)
+    record_no: Mapped[str] = mapped_column(String(64))
     item_code: Mapped[str] = mapped_column(String(64))
     #: indexed by ix_evaluations_org_level_received, which it leads
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -66,7 +83,7 @@ class Evaluation(db.Model):
     evaluator_name: Mapped[str] = mapped_column(String(128), default="")
     evaluator_phone: Mapped[str] = mapped_column(String(32), default="")
     #: the phone's last four digits, all the inbox search by phone may match (set with the phone)
-    evaluator_phone_tail: Mapped[str | None] = mapped_column(String(4), index=True)
+    evaluator_phone_tail: Mapped[str | None] = mapped_column(String(4))
     is_real_name: Mapped[bool] = mapped_column(Boolean, default=False)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -103,7 +120,11 @@ class Evaluation(db.Model):
         return value
 
 
+#: anything but an ASCII digit (other scripts' digits are not a phone's)
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
+
 def phone_tail(phone: str | None) -> str | None:
-    """Return the last four digits of a phone number, or None when it has fewer."""
-    digits = "".join(c for c in (phone or "") if c.isascii() and c.isdigit())
+    """Return the last four (ASCII) digits of a phone number, or None when it has fewer."""
+    digits = _NOT_DIGITS.sub("", phone or "")
     return digits[-4:] if len(digits) >= 4 else None

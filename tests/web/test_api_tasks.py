@@ -176,3 +176,64 @@ def test_a_channel_account_can_submit_but_not_read_cases(api):
     assert api.get(f"/api/v1/cases/{case['case_id']}", "ln-channel").status_code == 403
     assert api.get(f"/api/v1/cases/{case['case_id']}/history", "ln-channel").status_code == 403
     assert api.get("/api/v1/tasks", "ln-channel").get_json()["tasks"] == []
+
+
+def test_a_completed_task_row_is_stored_as_completed_and_read_so_before_the_commit(api, clock):
+    """A completion's UPDATE of its task row goes with the held writes (casemgmt.writes): a read of the row later
+    in the same transaction sees it completed, and the commit stores it, its draft cleared."""
+    from sqlalchemy import select
+
+    from casemgmt.access.queries import get_user
+    from casemgmt.cases import operations as case_ops
+    from casemgmt.db import db
+    from casemgmt.models import HumanTask, TaskStatus
+
+    case = api.bad_review()
+    task_id = only_task(api, case["case_id"], "ln-officer")["id"]
+    officer = get_user("ln-officer")
+    case_ops.save_draft(task_id, {"facts": "待核实"}, officer, clock())
+    db.session.commit()
+    data = callback("immediate_fix")
+    case_ops.complete(task_id, data, officer, clock())
+    columns = (HumanTask.status, HumanTask.completed_by_id, HumanTask.assignee_id, HumanTask.draft)
+    stmt = select(*columns).where(HumanTask.id == task_id)
+    assert tuple(db.session.execute(stmt).one()) == (TaskStatus.COMPLETED, officer.id, officer.id, None)
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(HumanTask, task_id)
+    assert (row.status, row.completed_by_id, row.assignee_id, row.draft) == (
+        TaskStatus.COMPLETED,
+        officer.id,
+        officer.id,
+        None,
+    )
+    assert row.completed_at == clock() and row.data["outcome"] == "immediate_fix"
+
+
+def test_a_completion_stores_the_instances_state_and_version_once_and_reads_them_so_before_the_commit(api, clock):
+    """On PostgreSQL a completion's versioned UPDATE of its (locked) instance goes with the held writes: its version
+    still goes up by exactly one per completion, a read in the same transaction sees the new state, and the commit
+    stores it."""
+    from sqlalchemy import select
+
+    from casemgmt.access.queries import get_user
+    from casemgmt.cases import operations as case_ops
+    from casemgmt.db import db
+    from casemgmt.models import ProcessInstance
+
+    case = api.bad_review()
+    officer = get_user("ln-officer")
+    columns = (ProcessInstance.version_no, ProcessInstance.state, ProcessInstance.updated_at)
+    stmt = select(*columns).where(ProcessInstance.case_id == case["case_id"])
+    version, state, _ = db.session.execute(stmt).one()
+    db.session.commit()
+    for form in (callback("immediate_fix"), FORMS["immediate_fix"]):
+        clock.set(clock() + timedelta(minutes=5))
+        case_ops.complete(only_task(api, case["case_id"], "ln-officer")["id"], form, officer, clock())
+        seen = tuple(db.session.execute(stmt).one())
+        assert seen[0] == version + 1 and seen[1] != state and seen[2] == clock()
+        db.session.commit()
+        db.session.expire_all()
+        assert tuple(db.session.execute(stmt).one()) == seen
+        version, state, _ = seen
+        db.session.commit()

@@ -52,6 +52,15 @@ VARIANTS = [
     {"evaluated_at": "2025-09-26T10:00:00"},  # naive
     {"evaluated_at": "1800-01-01T00:00:00+00:00"},
     {"evaluated_at": 1},
+    {"evaluated_at": None},
+    {"evaluated_at": "2025-09-26T02:00:00Z"},
+    {"evaluated_at": "2025-09-26 10:00:00.5+08:00"},
+    {"evaluated_at": "2025-09-26T10:00:00-14:00"},
+    {"evaluated_at": "2025-09-26T10:00:00+14:30"},
+    {"evaluated_at": "2101-01-01T00:00:00+00:00"},
+    {"evaluated_at": "2025-09-26"},
+    {"evaluated_at": "2025-02-30T00:00:00+00:00"},
+    {"evaluated_at": "2025-09-26T10:00:00+08:00" + " " * 40},
     {"surprise": True},
 ]
 
@@ -68,6 +77,8 @@ def test_fast_load_gives_the_schema_result_or_leaves_the_item_to_it():
         raw = {**BASE, **variant}
         fast, slow = fast_load(raw), _schema(raw)
         assert fast is None or fast == slow, variant
+        if fast is not None:
+            assert fast["evaluated_at"].tzinfo == slow["evaluated_at"].tzinfo, variant
     for name in ("region", "level", "evaluated_at"):
         raw = {k: v for k, v in BASE.items() if k != name}
         assert fast_load(raw) is None and _schema(raw) is None
@@ -106,7 +117,7 @@ def test_the_depth_count_skips_strings_as_the_byte_scan_does():
 
 def test_plain_json_only_vouches_for_bodies_check_json_accepts():
     rng = random.Random(17)
-    chars = ["a", "\x00", "\x7f", "\ud800", "\t", "é", "\\", '"', "\u0085"]
+    chars = ["a", "\x00", "\x1f", "\x7f", "\ud800", "\udfff", "\t", "é", "测", "\U0001f600", "\\", '"', "\u0085", "u"]
 
     def value():
         text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 4)))
@@ -121,3 +132,6 @@ def test_plain_json_only_vouches_for_bodies_check_json_accepts():
             assert check_tree(json.loads(raw)) == {}, raw
     assert vouched > 50
     assert plain_json(json.dumps({"evaluations": [BASE] * 3}, ensure_ascii=False).encode())
+    # a client that escapes every non-ASCII character (Python's json.dumps by default) is not walked either
+    chinese = {**BASE, "comment": "等待时间长", "evaluator": {"name": "测试", "phone": "13700000000"}}
+    assert plain_json(json.dumps({"evaluations": [chinese] * 3}).encode())
