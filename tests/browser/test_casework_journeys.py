@@ -158,10 +158,12 @@ def test_the_ledger_of_a_unit_filters_and_downloads(page, live_server, api, cloc
     do(api, cid, "ln-officer", "Task_Callback", callback("ledger"))
     db.session.remove()
     log_in(page, live_server, "ln-officer")
-    page.get_by_role("link", name="台账").click()
+    with page.expect_navigation():  # count() does not wait for the next page
+        page.get_by_role("link", name="台账").click()
     assert page.locator("table.ledger tbody tr.ledger-open").count() == 1
     page.get_by_label("仅看逾期").check()
-    page.get_by_role("button", name="筛选").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="筛选").click()
     assert page.locator("table.ledger tbody tr.ledger-open").count() == 0
     page.get_by_label("仅看逾期").uncheck()
     page.get_by_role("button", name="筛选").click()

@@ -59,7 +59,8 @@ def test_a_published_report_and_the_public_page(browser, page, live_server, seed
     page.goto(f"{live_server}/stats/reports")
     page.get_by_label("报告").select_option("quarterly")
     page.get_by_label("统计期间").select_option("2025Q3")
-    page.get_by_role("button", name="发布").click()
+    with page.expect_navigation():  # count() does not wait for the page the form posts to
+        page.get_by_role("button", name="发布").click()
     assert page.locator("table.reports tbody tr").count() == 1
     report = db.session.execute(db.text("SELECT id, figures FROM stat_reports")).one()
     # the PDF's first page, as its HTML renders in chromium (no pdftoppm here): the same markup WeasyPrint prints
