@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
+from casemgmt.cases import instances
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
 from casemgmt.models import CallbackAttempt, CallbackResult, Case, CaseStatus, HumanTask, TaskStatus, User
@@ -65,6 +66,9 @@ def has_record(case: Case) -> bool:
 def log_attempt(case: Case, user: User, data: dict, now: datetime) -> CallbackAttempt:
     """Log an attempt between form submissions (e.g. not reached at 10:00); officers of the unit or above."""
     authorize(user, Action.CALLBACK_LOG, case=case)
+    # numbered after the case's lock, as a completion's attempt is (lock_task): two attempts recorded at once
+    # would otherwise both count the attempts committed before them and take the same number
+    instances.lock_instance(case.instance.id)
     if case.status != CaseStatus.OPEN:
         raise TaskNotOpen("该工单已办结，不能再记录回访")
     attempt = add_attempt(case, data["result"], data["attempted_at"], data["note"], Actor.of(user), now, source="api")
