@@ -143,30 +143,35 @@ def org_by_code(region_id: int, code: str) -> Organization | None:
 
 def item(region_id: int, code: str) -> ServiceItem | None:
     """Return a region's service item by code (active or not)."""
-    stmt = select(ServiceItem).where(ServiceItem.region_id == region_id, ServiceItem.code == code)
-    return attach(cached(("item", region_id, code), lambda: _copy_of(stmt)))
+
+    def load() -> ServiceItem | None:  # the statement is built on a miss only (building one costs a lookup's time)
+        return _copy_of(select(ServiceItem).where(ServiceItem.region_id == region_id, ServiceItem.code == code))
+
+    return attach(cached(("item", region_id, code), load))
 
 
 def definition(definition_id: int) -> ProcessDefinition | None:
     """Return a deployed version by id, its files loaded (so `instance.definition` reads no row)."""
-    stmt = select(ProcessDefinition).where(ProcessDefinition.id == definition_id)
-    return attach(
-        cached(("definition_id", definition_id), lambda: _copy_of(stmt.options(undefer(ProcessDefinition.files))))
-    )
+
+    def load() -> ProcessDefinition | None:  # built on a miss only
+        stmt = select(ProcessDefinition).where(ProcessDefinition.id == definition_id)
+        return _copy_of(stmt.options(undefer(ProcessDefinition.files)))
+
+    return attach(cached(("definition_id", definition_id), load))
 
 
 def active_definition(region_id: int, process_id: str) -> ProcessDefinition | None:
     """Return a region's active version of a process, its files loaded."""
-    stmt = (
-        select(ProcessDefinition)
-        .where(
+
+    def load() -> ProcessDefinition | None:  # built on a miss only
+        stmt = select(ProcessDefinition).where(
             ProcessDefinition.region_id == region_id,
             ProcessDefinition.process_id == process_id,
             ProcessDefinition.is_active.is_(True),
         )
-        .options(undefer(ProcessDefinition.files))
-    )
-    return attach(cached(("definition", region_id, process_id), lambda: _copy_of(stmt)))
+        return _copy_of(stmt.options(undefer(ProcessDefinition.files)))
+
+    return attach(cached(("definition", region_id, process_id), load))
 
 
 def _touches_reference(statement: str) -> bool:

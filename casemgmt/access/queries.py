@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from casemgmt import refcache
 from casemgmt.access.policy import Action, authorize, may_call_evaluator
@@ -27,14 +27,17 @@ def get_user(username: str) -> User:
     return user
 
 
+#: the active user behind a live token's hash: one statement, built once (as every API request runs it)
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def user_for_token(token: str) -> User | None:
     """Return the active user behind a live token, or None."""
-    stmt = (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    )
-    user = db.session.scalar(stmt)  # one statement: the token and its user together
+    user = db.session.scalar(_USER_FOR_TOKEN, {"token_hash": hash_token(token)})
     if user is None or not user.is_active:
         return None
     refcache.org(user.org_id)  # the user's unit and its ancestors, for the region and unit checks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from casemgmt import audit
 from casemgmt.access.policy import Action, authorize
@@ -23,18 +23,42 @@ RESULT_LABELS = {
 }
 
 
+#: an attempt numbered by the INSERT itself (a subquery) and read back with it: one statement, built once
+_ADD_ATTEMPT = (
+    insert(CallbackAttempt)
+    .values(
+        {
+            **{
+                column: bindparam(f"v_{column}")
+                for column in (
+                    "case_id",
+                    "region_id",
+                    "result",
+                    "attempted_at",
+                    "recorded_at",
+                    "recorded_by",
+                    "note",
+                    "source",
+                )
+            },
+            "attempt_no": select(func.count() + 1)
+            .where(CallbackAttempt.case_id == bindparam("v_case_id"))
+            .scalar_subquery(),
+        }
+    )
+    .returning(CallbackAttempt)
+)
+
+
 def add_attempt(
     case: Case, result: str, attempted_at: datetime, note: str, actor: Actor, now: datetime, *, source: str
 ) -> CallbackAttempt:
     """Record one callback attempt with the next attempt number."""
     if result not in list(CallbackResult):
         raise InvalidInput("回访结果不正确", details={"result": ["可选：" + "、".join(CallbackResult)]})
-    # numbered by the INSERT itself (a subquery) and read back with it: one statement
-    numbered = select(func.count() + 1).where(CallbackAttempt.case_id == case.id).scalar_subquery()
     values = {
         "case_id": case.id,
         "region_id": case.region_id,
-        "attempt_no": numbered,
         "result": CallbackResult(result),
         "attempted_at": attempted_at,
         "recorded_at": now,
@@ -42,7 +66,7 @@ def add_attempt(
         "note": note[:2000],
         "source": source,
     }
-    attempt = db.session.scalars(insert(CallbackAttempt).values(values).returning(CallbackAttempt)).one()
+    attempt = db.session.scalars(_ADD_ATTEMPT, {f"v_{k}": v for k, v in values.items()}).one()
     rollups.on_callback(case, attempt.attempted_at, attempt.attempt_no)
     return attempt
 
