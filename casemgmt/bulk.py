@@ -79,10 +79,7 @@ def insert_rows(table: Table, rows: list[dict], *, on_conflict_nothing: Sequence
     sql = _SQL_CACHE.get(key)
     if sql is None:
         names = ", ".join(f'"{c}"' for c in columns)
-        record = ", ".join(f'"{c}" {jsonrows.pg_type(table, c)}' for c in columns)
-        values = ", ".join(jsonrows.pg_value(table, c) for c in columns)
-        rows_of = "jsonb_to_recordset(CAST(:rows AS jsonb))"
-        sql = f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {rows_of} AS t({record})"
+        sql = f"INSERT INTO {table.name} ({names}) {jsonrows.select_rows(table, columns, 'rows', 't')}"
         if on_conflict_nothing:
             sql += f" ON CONFLICT ({', '.join(on_conflict_nothing)}) DO NOTHING"
         _SQL_CACHE[key] = sql

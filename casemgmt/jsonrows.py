@@ -32,6 +32,14 @@ def pg_value(table: Table, column: str) -> str:
     return f'"{column}"'
 
 
+def select_rows(table: Table, columns: list[str], param: str, alias: str) -> str:
+    """`SELECT <the columns' values> FROM jsonb_to_recordset(:param) AS alias(<their record types>)`: the rows of
+    the JSON document bound as `param`, each column as the table stores it."""
+    record = ", ".join(f'"{c}" {pg_type(table, c)}' for c in columns)
+    values = ", ".join(pg_value(table, c) for c in columns)
+    return f"SELECT {values} FROM jsonb_to_recordset(CAST(:{param} AS jsonb)) AS {alias}({record})"
+
+
 def json_value(value: Any) -> Any:
     """A column value JSON does not carry as is: an instant as ISO text with its offset (read back as timestamptz)."""
     if isinstance(value, datetime):

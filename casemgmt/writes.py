@@ -153,9 +153,7 @@ def _sql(n: int, part: Rows, dialect: Dialect, document: bool = False) -> tuple[
         return f"UPDATE {table} SET {assigned} WHERE {where}", binds
     if document:
         binds = [bindparam(f"p{n}", type_=Text())]
-        record = ", ".join(f'"{c}" {jsonrows.pg_type(part.table, c)}' for c in columns)
-        values = ", ".join(jsonrows.pg_value(part.table, c) for c in columns)
-        rows = f"SELECT {values} FROM jsonb_to_recordset(CAST(:p{n} AS jsonb)) AS r{n}({record})"
+        rows = jsonrows.select_rows(part.table, columns, f"p{n}", f"r{n}")
     else:
         binds = [
             bindparam(f"p{n}_{i}_{j}", type_=part.table.c[column].type)

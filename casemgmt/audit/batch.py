@@ -10,7 +10,7 @@ from typing import cast
 
 from casemgmt import bulk
 from casemgmt.actor import Actor
-from casemgmt.audit.chain import _HEADS, _TAILS, GENESIS, _digest, _Tail, lock_heads_statement
+from casemgmt.audit.chain import _HEADS, GENESIS, _digest, lock_heads_statement, locked_head
 from casemgmt.db import db
 from casemgmt.models import AuditEvent
 
@@ -61,7 +61,5 @@ def lock_heads(chains: dict[str, int]) -> None:
     """
     if not chains:
         return
-    tails = db.session.info.setdefault(_TAILS, {})
     for row in db.session.execute(lock_heads_statement(chains)):
-        if row.seq:
-            tails.setdefault(row.chain, _Tail(row.seq, row.hash))
+        locked_head(row.chain, row.seq, row.hash)

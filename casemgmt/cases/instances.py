@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from casemgmt import audit, refcache, topics, writes
 from casemgmt.actor import Actor
+from casemgmt.bulk import is_postgresql
 from casemgmt.calendar.case_calendar import case_calendar
 from casemgmt.casework import ledger
 from casemgmt.db import db
@@ -66,7 +67,7 @@ def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance] | None:
     """
     params = {"task_id": task_id}
     found = None
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql():
         found = db.session.execute(_lock_task_statements()[1], params).one_or_none()
         if found is not None:
             audit.locked_head(f"case:{found[0].case_id}", found.seq, found.hash)
@@ -134,7 +135,7 @@ def save_run(
         "is_completed": run.is_completed,
         "updated_at": now,
     }
-    if locked and db.session.get_bind().dialect.name == "postgresql" and not db.session.is_modified(instance):
+    if locked and is_postgresql() and not db.session.is_modified(instance):
         hold_instance_update(instance, **values)
     else:
         for key, value in values.items():
