@@ -64,6 +64,28 @@ def _index_diffs() -> list:
     return found
 
 
+def partial_flags(partial: dict[str, tuple[str, list[str], str]]) -> dict[str, bool]:
+    """For each index (name -> table, its columns, a text of its WHERE): whether it is partial with that WHERE;
+    its columns must be the given ones either way."""
+    found = {}
+    for name, (table, columns, where) in partial.items():
+        index = _indexes(table)[name]
+        assert index["column_names"] == columns, name
+        found[name] = where in _predicate(index)
+    return found
+
+
+def assert_partial_round_trip(previous: str, partial: dict[str, tuple[str, list[str], str]]) -> None:
+    """The indexes are partial at head, full after a downgrade to `previous`, partial again after the upgrade,
+    and the migrated schema's indexes match the models'."""
+    assert partial_flags(partial) == dict.fromkeys(partial, True)
+    _migrate(previous, command.downgrade)
+    assert partial_flags(partial) == dict.fromkeys(partial, False)
+    _migrate("head", command.upgrade)
+    assert partial_flags(partial) == dict.fromkeys(partial, True)
+    assert _index_diffs() == []
+
+
 def _stored_hashes(chain: str) -> list[tuple]:
     sql = "SELECT prev_hash, hash FROM audit_events WHERE chain = :c ORDER BY seq"
     rows = [tuple(row) for row in db.session.execute(text(sql), {"c": chain})]
