@@ -24,6 +24,7 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import clear_cache
 from casemgmt.db import db as _db
 from config import TestConfig, normalize_db_url
+from tests.casemgmt.engine import codec_check
 
 SEED_TIME = datetime(2025, 1, 2, 0, 0, tzinfo=UTC)
 _counter = itertools.count()
@@ -125,6 +126,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _state_codec_checked():
+    """Every engine state any test loads or dumps is also read and written the generic way and compared
+    (tests/casemgmt/engine/codec_check.py): codec.py answers as SpiffWorkflow's converters do, or the test fails."""
+    with codec_check.checked():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from casemgmt.engine import codec
+from casemgmt.engine.codec import from_ticks as _from_ticks
+from casemgmt.engine.codec import long_id as _long_id
+from casemgmt.engine.codec import ticks as _ticks
+
 STATE_FORMAT = "zhenggai/2"
 FORMATS = ("zhenggai/1", STATE_FORMAT)
 
@@ -77,31 +82,6 @@ def _short_id(value):
         except ValueError:
             pass
     return value
-
-
-def _long_id(value):
-    """A task id back with its dashes (ids without them are 32 characters: _short_id wrote them)."""
-    if isinstance(value, str) and len(value) == 32:
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-    return value
-
-
-_TICKS = 10**7  # last_state_change to the 7th decimal (time.time() needs no more at today's magnitude)
-
-
-def _ticks(value) -> int | None:
-    """A timestamp float as an exact integer of 1e-7 s, or None when its shortest decimal has more digits."""
-    if not isinstance(value, float) or value < 0:
-        return None
-    text = repr(value)
-    whole, _, frac = text.partition(".")
-    if "e" in text or not frac or len(frac) > 7 or not whole.isdigit():
-        return None
-    return int(whole) * _TICKS + int(frac.ljust(7, "0"))
-
-
-def _from_ticks(ticks: int) -> float:
-    return float(f"{ticks // _TICKS}.{ticks % _TICKS:07d}")
 
 
 def pack_tasks(tasks: dict) -> list[dict]:
@@ -179,18 +159,46 @@ def _map_workflows(dct: dict, convert, ids) -> dict:
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    """Serialize a workflow's state (no spec) to compact JSON, format zhenggai/2."""
-    dct = _map_workflows(_SERIALIZER.to_dict(workflow), pack_tasks, _short_id)
+    """Serialize a workflow's state (no spec) to compact JSON, format zhenggai/2 (codec.py's, else the generic path)."""
+    try:
+        dct = _fast_dump(workflow)
+    except codec.Unsupported:
+        dct = _generic_dump(workflow)
     dct["format"] = STATE_FORMAT
     return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
 
 
+def _fast_dump(workflow: BpmnWorkflow) -> dict:
+    return codec.dump_workflow(workflow, _SERIALIZER.registry)
+
+
+def _generic_dump(workflow: BpmnWorkflow) -> dict:
+    """zhenggai/2's dict through SpiffWorkflow's dict of the workflow (what codec.py writes directly)."""
+    return _map_workflows(_SERIALIZER.to_dict(workflow), pack_tasks, _short_id)
+
+
+def _fast_load(dct: dict, spec, subprocess_specs: dict) -> BpmnWorkflow:  # noqa: ANN001 - a BpmnProcessSpec
+    return codec.load_workflow(dct, spec, subprocess_specs, _SERIALIZER.registry)
+
+
 def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
-    """Rebuild a workflow from stored state (zhenggai/1 or /2) and the cached specs of its version."""
+    """Rebuild a workflow from stored state (zhenggai/1 or /2) and the cached specs of its version: zhenggai/2
+    straight into its objects (codec.py) unless it holds what only SpiffWorkflow's generic path reads."""
     dct = json.loads(state)
     form = dct.pop("format", None)
     if form not in FORMATS:
         raise ValueError("unknown instance state format")
+    if form == STATE_FORMAT:
+        try:
+            return _fast_load(dct, spec, subprocess_specs)
+        except codec.Unsupported:
+            dct = json.loads(state)
+            dct.pop("format")
+    return _generic_load(dct, form, spec, subprocess_specs)
+
+
+def _generic_load(dct: dict, form: str, spec, subprocess_specs: dict) -> BpmnWorkflow:  # noqa: ANN001
+    """A workflow from its stored dict through SpiffWorkflow's converters (what codec.py reads directly)."""
     if form == STATE_FORMAT:
         dct = _map_workflows(dct, unpack_tasks, _long_id)
     dct["spec"] = spec
