@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,25 +77,32 @@ def _items(prefix: str, n: int, level: str) -> list[dict]:
     ]
 
 
-def measure_bulk(http, token: str, bad: int, good: int, prefix: str = "bulk") -> dict:
+def measure_bulk(http, token: str, bad: int, good: int, prefix: str = "bulk", clients: int = 1) -> dict:
     """Bad reviews and good evaluations per second through POST /api/v1/evaluations:batch.
 
     Good evaluations go 1,000 per request; bad reviews 250 (each opens a case: a 1,000-item request takes longer
-    than gunicorn's default 30 s worker timeout on this machine).
+    than gunicorn's default 30 s worker timeout on this machine). `clients`: requests sent at once, each by its own
+    client (1: one after the other, the server's other worker idle; 2: one per worker of the bench's server); the
+    figures' keys name them when more than one (bulk_good_2c_per_s).
     """
     result = {}
-    plan = (("bulk_bad_per_s", "dissatisfied", bad, 250), ("bulk_good_per_s", "satisfied", good, 1000))
+    suffix = f"_{clients}c" if clients > 1 else ""
+    plan = (("bulk_bad", "dissatisfied", bad, 250), ("bulk_good", "satisfied", good, 1000))
     for key, level, n, size in plan:
         if not n:
             continue
         items = _items(f"{prefix}-{level}", n, level)
+        chunks = [items[offset : offset + size] for offset in range(0, n, size)]
         start = time.perf_counter()
-        for offset in range(0, n, size):
-            chunk = items[offset : offset + size]
-            status, body, _ = http.call("POST", "/api/v1/evaluations:batch", token, {"evaluations": chunk})
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            answers = list(
+                pool.map(lambda c: http.call("POST", "/api/v1/evaluations:batch", token, {"evaluations": c}), chunks)
+            )
+        elapsed = time.perf_counter() - start
+        for chunk, (status, body, _) in zip(chunks, answers, strict=True):
             if status != 200 or body["counts"]["created"] != len(chunk):
                 raise RuntimeError(f"bulk intake failed: {status} {str(body)[:300]}")
-        result[key] = n / (time.perf_counter() - start)
+        result[f"{key}{suffix}_per_s"] = n / elapsed
     # a retried batch neither loses nor doubles: the first 50 items of this run's last kind, sent again
     retried = next(((level, min(n, 50)) for _, level, n, _ in reversed(plan) if n), None)
     if retried is not None:

@@ -139,8 +139,10 @@ def bench_backend(name: str, url: str, opened: int, completions: int, inbox_task
         result.update(extra.measure_statements(env))
         # bad reviews, then (after bytes per case: good evaluations are no cases) good evaluations
         result.update(extra.measure_bulk(http, channel, bulk[0], 0))
+        result.update(extra.measure_bulk(http, channel, bulk[0], 0, prefix="bulk2", clients=2))
         result.update(measure_bytes(env, baseline))
         result.update(extra.measure_bulk(http, channel, 0, bulk[1], prefix="good"))
+        result.update(extra.measure_bulk(http, channel, 0, bulk[1], prefix="good2", clients=2))
         result.update(extra.measure_timers(env, 1, TIMER_DAYS))
         extra.measure_bulk(http, channel, bulk[0], 0, prefix="again")
         result.update(extra.measure_timers(env, 2, TIMER_DAYS))
