@@ -8,8 +8,9 @@ the Task objects and the Task objects built straight from the lists, each id par
 order. Loading a stored state and dumping a workflow each took about a third of a fired timer's CPU.
 
 Anything these functions do not know (a task or workflow of another class, a task type named in the state) raises
-Unsupported, and serializer.py takes the generic path. tests/casemgmt/test_state_codec.py holds both paths to the
-same answers: the same text, and workflows SpiffWorkflow's converter turns into the same dict.
+Unsupported, and serializer.py takes the generic path. tests/casemgmt/engine/test_codec.py (and codec_check.py,
+on for the whole suite) holds both paths to the same answers: the same text, and workflows SpiffWorkflow's
+converter turns into the same dict.
 """
 
 from __future__ import annotations
@@ -108,12 +109,13 @@ def pack(workflow, registry) -> list[dict]:  # noqa: ANN001 - a workflow and Spi
     packed = []
     last = 0
     for key, task in tasks.items():
-        entry, stamp = _entry(task, tasks.get(task._parent), registry)
+        above = tasks.get(task._parent)
+        entry, stamp = _entry(task, above, registry)
         count = ticks(stamp)
         entry["t"] = [stamp] if count is None else count - last
         last = last if count is None else count
         entry["c"] = [place[child] if child in place else str(child) for child in task._children]
-        parent = task._parent if tasks.get(task._parent) is not None else None
+        parent = task._parent if above is not None else None
         if parent != parents.get(key) or key != task.id:
             entry["p"] = str(parent) if parent is not None else None
             entry["k"] = str(key)
