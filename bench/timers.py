@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 from bench import extra
-from bench.run import LABELS, TIMER_DAYS, drop_database, flask, pg_database
+from bench.report import FIGURES
+from bench.run import TIMER_DAYS, drop_database, flask, pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -88,7 +89,7 @@ def main() -> None:
         finally:
             drop_database(args.pg_url, name)
     print("\n" + "figure".ljust(48) + "".join(r["backend"].rjust(14) for r in results))
-    for key, label, fmt in LABELS:
+    for key, label, fmt, _ceiling, _target in FIGURES:
         if key.startswith("timers_"):
             print(label.ljust(48) + "".join(fmt.format(r[key]).rjust(14) for r in results))
 
