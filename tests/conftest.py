@@ -24,7 +24,7 @@ from casemgmt.actor import Actor
 from casemgmt.calendar import clear_cache
 from casemgmt.db import db as _db
 from config import TestConfig, normalize_db_url
-from tests.casemgmt.engine import codec_check
+from tests.casemgmt.engine import codec_check, steps_check
 
 SEED_TIME = datetime(2025, 1, 2, 0, 0, tzinfo=UTC)
 _counter = itertools.count()
@@ -133,6 +133,14 @@ def _state_codec_checked():
     """Every engine state any test loads or dumps is also read and written the generic way and compared
     (tests/casemgmt/engine/codec_check.py): codec.py answers as SpiffWorkflow's converters do, or the test fails."""
     with codec_check.checked():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _engine_steps_checked():
+    """Every walk to the READY tasks any test makes (engine/steps.py) is also made by SpiffWorkflow's iterator and
+    compared (tests/casemgmt/engine/steps_check.py): the same tasks in the same order, or the test fails."""
+    with steps_check.checked():
         yield
 
 

@@ -27,6 +27,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from casemgmt.engine import steps
 from casemgmt.engine.bundle import (
     MAIN_PROCESS,
     Bundle,
@@ -205,18 +206,17 @@ class Run:
         """Fire due timers and run engine steps up to the next wait state."""
         with engine_errors(self.ctx.now):
             self._wf.refresh_timers()
-            self._wf.do_engine_steps()
+            steps.do_engine_steps(self._wf)
         self._mark_timer_starts()
         while self.ctx.timer_moves:
             self.move_timers(*self.ctx.timer_moves.pop(0))
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         """Return the READY user tasks with what their task rows need."""
-        tasks = self._wf.get_tasks(state=TaskState.READY, manual=True)
         return [
             ReadyTask(str(t.id), self.bundle.user_tasks[t.task_spec.bpmn_id], t.data)
-            for t in tasks
-            if isinstance(t.task_spec, UserTask)
+            for t in steps.ready_tasks(self._wf)
+            if t.task_spec.manual and isinstance(t.task_spec, UserTask)
         ]
 
     def start_data(self) -> dict:
@@ -377,7 +377,7 @@ class Engine:
         """Create a workflow with its initial data and run it to the first wait state (`wrap`: engine.memo's)."""
         workflow = BpmnWorkflow(bundle._spec, bundle._subprocess_specs)
         workflow.task_tree.data.update(data)
-        for task in workflow.get_tasks(state=TaskState.READY):
+        for task in steps.ready_tasks(workflow):
             task.data.update(data)
         run = Run(bundle, workflow, ctx)
         run._script_engine.environment.wrap = wrap  # type: ignore[attr-defined] # the sandbox's (SandboxEnvironment)
