@@ -15,6 +15,7 @@ converter turns into the same dict.
 
 from __future__ import annotations
 
+from copy import copy
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
@@ -25,11 +26,22 @@ from SpiffWorkflow.task import Task, TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 _NO_DELTA: dict = {"updates": {}, "deletions": []}
+_COPIED = (dict, list, set)
 _TICKS = 10**7
 
 
 class Unsupported(Exception):
     """The state or workflow holds something only the generic path handles."""
+
+
+class AsParsed:
+    """Stands for the registry when reading a state whose values hold no typed object (serializer.load_state finds
+    no "typename" in its text but its workflows'): the registry's restore would give a copy of each value as JSON
+    parsed it, and the parsed value, used once, serves as it is."""
+
+    @staticmethod
+    def restore(value):  # noqa: ANN001, ANN205 - any parsed JSON value
+        return value
 
 
 def ticks(value) -> int | None:  # noqa: ANN001 - any stored timestamp
@@ -239,7 +251,8 @@ def _data(task: Task, entry: dict, registry) -> None:  # noqa: ANN001 - the regi
     delta = entry["e"] if "e" in entry else {"updates": {}, "deletions": []}
     above = task.parent
     if delta and above is not None:
-        data = DeepMerge.merge({}, above.data)
+        # DeepMerge.merge({}, above.data): each value, the dicts, lists and sets copied (one level)
+        data = {key: copy(value) if isinstance(value, _COPIED) else value for key, value in above.data.items()}
         data.update(registry.restore(delta.get("updates", {})))
         for key in delta.get("deletions", {}):
             if key in data:

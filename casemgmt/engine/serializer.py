@@ -177,8 +177,9 @@ def _generic_dump(workflow: BpmnWorkflow) -> dict:
     return _map_workflows(_SERIALIZER.to_dict(workflow), pack_tasks, _short_id)
 
 
-def _fast_load(dct: dict, spec, subprocess_specs: dict) -> BpmnWorkflow:  # noqa: ANN001 - a BpmnProcessSpec
-    return codec.load_workflow(dct, spec, subprocess_specs, _SERIALIZER.registry)
+def _fast_load(dct: dict, spec, subprocess_specs: dict, as_parsed: bool = False) -> BpmnWorkflow:  # noqa: ANN001
+    """`as_parsed`: the state's values hold no typed object, and `dct` was just parsed (codec.AsParsed)."""
+    return codec.load_workflow(dct, spec, subprocess_specs, codec.AsParsed if as_parsed else _SERIALIZER.registry)
 
 
 def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
@@ -189,8 +190,10 @@ def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
     if form not in FORMATS:
         raise ValueError("unknown instance state format")
     if form == STATE_FORMAT:
+        # "typename" only on the workflow and its called processes: no value the registry would turn into an object
+        as_parsed = state.count('"typename"') == 1 + len(dct.get("subprocesses") or ())
         try:
-            return _fast_load(dct, spec, subprocess_specs)
+            return _fast_load(dct, spec, subprocess_specs, as_parsed)
         except codec.Unsupported:
             dct = json.loads(state)
             dct.pop("format")

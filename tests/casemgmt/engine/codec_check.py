@@ -42,9 +42,9 @@ def _receivers(workflow) -> list:  # noqa: ANN001 - a BpmnSubWorkflow
 
 
 def checked_load(fast_load):  # noqa: ANN001, ANN201 - serializer._fast_load
-    def load(dct: dict, spec, subprocess_specs: dict):  # noqa: ANN001, ANN202
+    def load(dct: dict, spec, subprocess_specs: dict, as_parsed: bool = False):  # noqa: ANN001, ANN202
         slow = serializer._generic_load(copy.deepcopy(dct), serializer.STATE_FORMAT, spec, subprocess_specs)
-        fast = fast_load(dct, spec, subprocess_specs)
+        fast = fast_load(dct, spec, subprocess_specs, as_parsed)
         same_workflow(fast, slow)
         return fast
 

@@ -61,8 +61,9 @@ def _codec_dump(workflow) -> dict:  # noqa: ANN001
     return codec.dump_workflow(workflow, serializer._SERIALIZER.registry)
 
 
-def _codec_load(dct: dict, spec, subprocess_specs: dict):  # noqa: ANN001, ANN202
-    return codec.load_workflow(dct, spec, subprocess_specs, serializer._SERIALIZER.registry)
+def _codec_load(dct: dict, spec, subprocess_specs: dict, as_parsed: bool = False):  # noqa: ANN001, ANN202
+    registry = codec.AsParsed if as_parsed else serializer._SERIALIZER.registry
+    return codec.load_workflow(dct, spec, subprocess_specs, registry)
 
 
 def _same_loads(state: str, bundle) -> None:  # noqa: ANN001
@@ -159,3 +160,25 @@ def test_the_check_catches_a_codec_that_reads_differently(monkeypatch):
     monkeypatch.setattr(codec, "_task", untriggered)
     with pytest.raises(CodecMismatch):
         _same_loads(state, run.bundle)
+
+
+def test_a_state_without_typed_values_is_read_as_parsed_and_one_with_them_through_the_registry(monkeypatch):
+    run = _start("liaoning")
+    plain = serializer.dump_state(run._wf)
+    at = datetime(2025, 9, 26, 10, 0, tzinfo=UTC)
+    run._wf.task_tree.internal_data["answered_on"] = at  # the registry writes it with a typename
+    typed = serializer.dump_state(run._wf)
+    registries = []
+    real = codec.load_workflow
+
+    def spy(dct, spec, subprocess_specs, registry):  # noqa: ANN001, ANN202
+        registries.append(registry)
+        return real(dct, spec, subprocess_specs, registry)
+
+    monkeypatch.setattr(codec, "load_workflow", spy)
+    specs = (run.bundle._spec, run.bundle._subprocess_specs)
+    assert serializer.dump_state(serializer.load_state(plain, *specs)) == plain
+    loaded = serializer.load_state(typed, *specs)
+    assert loaded.task_tree.internal_data["answered_on"] == at
+    assert serializer.dump_state(loaded) == typed
+    assert registries == [codec.AsParsed, serializer._SERIALIZER.registry]
