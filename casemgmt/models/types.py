@@ -71,9 +71,10 @@ STATE_ZDICT = (Path(__file__).with_name("state_zdict_1.bin")).read_bytes()
 
 
 def pack_state(value: str) -> bytes:
-    """A state's JSON as stored: marker, then zlib (level 9, the preset dictionary)."""
+    """A state's JSON as stored: marker, then zlib (level 6, the preset dictionary): level 9 took twice the CPU
+    (0.37 against 0.19 ms for a 10.7 KB Liaoning state) for 5% fewer bytes (1,686 against 1,772)."""
     mark = PROVISIONAL_MARK if PROVISIONAL_TEXT in value else COMPRESSED_MARK
-    packer = zlib.compressobj(9, zdict=STATE_ZDICT)
+    packer = zlib.compressobj(6, zdict=STATE_ZDICT)
     return mark + packer.compress(value.encode("utf-8")) + packer.flush()
 
 
