@@ -14,7 +14,7 @@ from casemgmt.engine import steps
 from casemgmt.engine.clock import engine_clock
 from casemgmt.engine.facade import engine
 from tests.casemgmt.engine.steps_check import WalkMismatch, checked_walk, unchecked_walk
-from tests.casemgmt.engine.test_codec import NOW, REGIONS, _ctx, _form, _start
+from tests.casemgmt.engine.test_codec import NOW, REGIONS, _ctx, _start, walk
 
 
 def _same_walks(run) -> None:  # noqa: ANN001 - a Run
@@ -32,22 +32,10 @@ def _shape(workflow) -> list:  # noqa: ANN001
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_each_step_of_a_case_finds_the_ready_tasks_spiff_finds(region):
-    run = _start(region)
-    now, in_called_processes = NOW, 0
-    for _ in range(8):
-        _same_walks(run)
-        state = run.dump()
-        now += timedelta(days=9)  # late: boundary timers fire, a 督办 (a called process) opens beside the step
-        run = engine.load(run.bundle, state, _ctx(now))
+    in_called_processes = 0
+    for run in walk(region):  # with boundary timers fired and 督办 called processes opened
         _same_walks(run)
         in_called_processes += sum(len(unchecked_walk(sp)) for sp in run._wf.subprocesses.values())
-        ready = run.ready_user_tasks()
-        if not ready or run.is_completed:
-            break
-        try:
-            run.complete(ready[0].spiff_id, _form(run, ready[0]))
-        except Exception:  # noqa: BLE001 - a form this walk does not fill in; what was reached is checked
-            break
     assert in_called_processes > 0  # the walk went into 督办 processes
 
 
