@@ -129,18 +129,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _state_codec_checked():
-    """Every engine state any test loads or dumps is also read and written the generic way and compared
-    (tests/casemgmt/engine/codec_check.py): codec.py answers as SpiffWorkflow's converters do, or the test fails."""
-    with codec_check.checked():
-        yield
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _engine_steps_checked():
-    """Every walk to the READY tasks any test makes (engine/steps.py) is also made by SpiffWorkflow's iterator and
-    compared (tests/casemgmt/engine/steps_check.py): the same tasks in the same order, or the test fails."""
-    with steps_check.checked():
+def _engine_held_to_spiffworkflow():
+    """What engine/ does in SpiffWorkflow's place is also done SpiffWorkflow's way, for every test, and compared:
+    every state loaded or dumped (codec_check.py: codec.py answers as Spiff's converters do) and every walk to the
+    READY tasks (steps_check.py: the same tasks in the same order). A difference fails the test."""
+    with pytest.MonkeyPatch.context() as patch:
+        codec_check.check(patch)
+        steps_check.check(patch)
         yield
 
 

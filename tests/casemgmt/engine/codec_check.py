@@ -1,13 +1,11 @@
 """Both ways of reading and writing zhenggai/2 held to one answer (casemgmt/engine/codec.py against the generic path
-through SpiffWorkflow's dict): `checked()` wraps serializer's direct functions so that every state any test loads or
+through SpiffWorkflow's dict): `check()` wraps serializer's direct functions so that every state any test loads or
 dumps is also taken the generic way and compared. tests/conftest.py turns it on for the whole suite."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -62,9 +60,7 @@ def checked_dump(fast_dump):  # noqa: ANN001, ANN201 - serializer._fast_dump
     return dump
 
 
-@contextlib.contextmanager
-def checked() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(serializer, "_fast_load", checked_load(serializer._fast_load))
-        patch.setattr(serializer, "_fast_dump", checked_dump(serializer._fast_dump))
-        yield
+def check(patch: pytest.MonkeyPatch) -> None:
+    """Wrap serializer's direct functions in their checks, with `patch` (undone when it is)."""
+    patch.setattr(serializer, "_fast_load", checked_load(serializer._fast_load))
+    patch.setattr(serializer, "_fast_dump", checked_dump(serializer._fast_dump))

@@ -1,12 +1,10 @@
-"""engine/steps.py's walk held to SpiffWorkflow's: `checked()` wraps `steps.ready_tasks` so that every walk any test
+"""engine/steps.py's walk held to SpiffWorkflow's: `check()` wraps `steps.ready_tasks` so that every walk any test
 makes is also made by `get_tasks(state=READY)` and compared (the same tasks, in the same order).
 tests/conftest.py turns it on for the whole suite."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Iterator
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
@@ -19,7 +17,7 @@ class WalkMismatch(AssertionError):
 
 
 def unchecked_walk(workflow) -> list:  # noqa: ANN001
-    """steps.ready_tasks itself, whether or not `checked()` wraps it."""
+    """steps.ready_tasks itself, whether or not `check()` wraps it."""
     walk = steps.ready_tasks
     return getattr(walk, "__wrapped__", walk)(workflow)
 
@@ -36,8 +34,6 @@ def checked_walk(fast_walk):  # noqa: ANN001, ANN201 - steps.ready_tasks
     return walk
 
 
-@contextlib.contextmanager
-def checked() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(steps, "ready_tasks", checked_walk(steps.ready_tasks))
-        yield
+def check(patch: pytest.MonkeyPatch) -> None:
+    """Wrap steps.ready_tasks in its check, with `patch` (undone when it is)."""
+    patch.setattr(steps, "ready_tasks", checked_walk(steps.ready_tasks))

@@ -41,9 +41,9 @@ def test_each_step_of_a_case_finds_the_ready_tasks_spiff_finds(region):
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_the_engine_steps_run_what_spiffs_run(region):
-    state = _start(region).dump()
-    bundle = _start(region).bundle
-    ours, theirs, untouched = (engine.load(bundle, state, _ctx(NOW))._wf for _ in range(3))
+    run = _start(region)
+    state = run.dump()
+    ours, theirs, untouched = (engine.load(run.bundle, state, _ctx(NOW))._wf for _ in range(3))
     with engine_clock(NOW + timedelta(days=9)):  # the boundary timers are due now
         ours.refresh_timers()
         steps.do_engine_steps(ours)
