@@ -25,7 +25,7 @@ from sqlalchemy import select
 from casemgmt import refcache
 from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
-from casemgmt.bulk import matches, plan_with_values
+from casemgmt.bulk import matches, planned_with_values
 from casemgmt.db import db, savepoint
 from casemgmt.errors import InvalidInput
 from casemgmt.intake import batch_store, content, flags, operations, ratings
@@ -72,8 +72,6 @@ def submit_batch(items: list[dict], submitter: User, now: datetime) -> list[Item
             results[index] = ItemResult(index, INVALID, errors=_details(region))
             continue
         loaded.append((index, payload))
-    if loaded:
-        plan_with_values()
     pending = _mark_duplicates(submitter.region_id, loaded, results) if loaded else []
     if pending:
         batch = _Batch(refcache.region(submitter.region_id), submitter, now, results)  # type: ignore[arg-type]
@@ -97,13 +95,14 @@ class _Batch:
         stmt = select(ServiceRecord).where(
             ServiceRecord.region_id == region.id, matches(ServiceRecord.record_no, numbers)
         )
-        records = {r.record_no: r for r in db.session.scalars(stmt)}
         rated: dict[str, list[str | None]] = {}
         stmt_rated = select(Evaluation.record_no, Evaluation.evaluator_key).where(
             Evaluation.region_id == region.id, matches(Evaluation.record_no, numbers)
         )
-        for number, key in db.session.execute(stmt_rated):
-            rated.setdefault(number, []).append(key)
+        with planned_with_values():
+            records = {r.record_no: r for r in db.session.scalars(stmt)}
+            for number, key in db.session.execute(stmt_rated):
+                rated.setdefault(number, []).append(key)
         store = batch_store.Segment(region, self.submitter, self.actor, now)
         for position, (index, payload) in enumerate(pending):
             number = payload["record_no"]
@@ -203,7 +202,8 @@ def _mark_duplicates(
             .outerjoin(Case, Case.evaluation_id == Evaluation.id)
             .where(Evaluation.region_id == region_id, matches(Evaluation.external_id, ids))
         )
-        stored = {str(external_id): (e, c, n) for external_id, e, c, n in db.session.execute(stmt)}
+        with planned_with_values():
+            stored = {str(external_id): (e, c, n) for external_id, e, c, n in db.session.execute(stmt)}
     fresh: list[tuple[int, dict]] = []
     first_in_batch: dict[str, int] = {}
     for index, payload in loaded:

@@ -281,6 +281,11 @@ class BatchRules:
         phones = sorted({r["evaluator_phone"] for r in rows if r["evaluator_phone"]})
         devices = sorted({r["device_key"] for r in rows if r.get("device_key")})
         praised = sorted({r["org_id"] for r in rows if r["level"] == "very_satisfied"})
+        with bulk.planned_with_values():
+            self._read(region, now, phones, devices, praised)
+
+    def _read(self, region: Region, now: datetime, phones: list, devices: list, praised: list) -> None:
+        """The counts stored before the batch, and the staff whose phones the batch's evaluators give."""
         for name, column, values in (
             ("phone_burst", Evaluation.evaluator_phone, phones),
             ("device_burst", Evaluation.device_key, devices),
