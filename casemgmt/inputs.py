@@ -97,7 +97,11 @@ def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 #: (a float that is not finite); other \u escapes (a client's ensure_ascii Chinese) are plain. And 19 digits (an
 #: integer past 64 bits) or a three-digit exponent (a float that is not finite), looked for with every digit
 #: read as 0 and E as e (a regular expression over every digit of a 1,000-item body took ~8 ms; this ~2 ms).
-_MAYBE_UNSTORABLE = re.compile(rb"\\u(?:00[01]|007[fF]|[dD][89a-fA-F])|\x7f|\xed[\xa0-\xbf]|\x00|NaN|Infinity")
+#: The escapes are looked for by their common start, the bytes one by one (`in`, at C speed): one regular
+#: expression of every alternative tried them all at each byte (~1.3 of ~1.8 ms for a 1,000-item body).
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:00[01]|007[fF]|[dD][89a-fA-F])")
+_ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
+_UNSTORABLE_BYTES = (b"\x7f", b"\x00", b"NaN", b"Infinity")
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
 _LONG_NUMBERS = (b"0" * 19, b"e000", b"e+000", b"e-000")
 
@@ -105,7 +109,9 @@ _LONG_NUMBERS = (b"0" * 19, b"e000", b"e+000", b"e-000")
 def plain_json(raw: bytes) -> bool:
     """Tell, from the text alone, that a JSON body parsed from it passes check_json (so the walk can be skipped);
     False says nothing (walk it)."""
-    if _MAYBE_UNSTORABLE.search(raw) is not None:
+    if any(found in raw for found in _UNSTORABLE_BYTES) or _UNSTORABLE_ESCAPE.search(raw) is not None:
+        return False
+    if b"\xed" in raw and _ENCODED_SURROGATE.search(raw) is not None:
         return False
     numbers = raw.translate(_DIGITS_AS_ZERO)
     return not any(long in numbers for long in _LONG_NUMBERS)
