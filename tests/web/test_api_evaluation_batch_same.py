@@ -57,6 +57,8 @@ def _items(api: Api, staff_org: str) -> list[dict]:
     items += [item(50, record_no="LN-S0", evaluator=items[0]["evaluator"])]  # a follow-up of the first
     items += [item(51, org_code=staff_org, evaluator={"name": "", "phone": STAFF_PHONE, "real_name": True})]
     items += [item(52, comment="工作人员要求好评")]  # a forced rating
+    # JSON whose text COPY must escape (a backslash, a quote, a tab, a newline), stored as the single path stores it
+    items += [item(53, reasons=['等待\\"久"\t\n', "{a,b}"])]
     items += [item(60, external_id="same-1"), item(61, external_id="stored-before")]  # duplicates
     items += [item(70, org_code="nowhere"), item(71, item_code="NO-SUCH"), {**item(72), "level": "awful"}]
     items += [{**item(73), "surprise": 1}, item(74, record_no="")]
@@ -80,6 +82,7 @@ def _state(api: Api, answers: list[tuple]) -> dict:
         by_id[e.id] = e.external_id
         flags = [(f["rule"], f["detail"]) for f in e.flags or []]
         row = (e.record_no, e.level, e.is_bad, e.flag_status, flags, follow, e.evaluator_key, e.evaluator_phone_tail)
+        row += (e.reasons, e.sub_ratings, e.comment)
         opened = (case.case_no, case.status, case_kinds, _opened(case)) if case else None
         by_id[e.external_id] = (row, opened, kinds)
     columns = [c for c in StatRollup.__table__.columns if c.key != "id"]
