@@ -12,7 +12,7 @@ writes (casemgmt.writes) go first, as before any other statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -75,6 +75,29 @@ def next_ids(table: Table, n: int) -> list[int]:
         " generate_series(1, :n)"
     )
     return list(db.session.scalars(stmt, {"table": table.name, "n": n}))
+
+
+#: ids reserved from tables' sequences ahead of their rows, by table name (session.info)
+_RESERVED = "zhenggai_reserved_ids"
+
+
+def hold_ids(table: Table, ids: Iterable[int]) -> None:
+    """Keep ids reserved from the table's sequence (next_ids, or read along with other values) for the rows this
+    transaction builds next; take_id hands them out in order."""
+    db.session.info.setdefault(_RESERVED, {}).setdefault(table.name, []).extend(ids)
+
+
+def take_id(table: Table) -> int | None:
+    """The next id held for the table, or None (its row takes one when it is inserted)."""
+    held = db.session.info.get(_RESERVED, {}).get(table.name)
+    return held.pop(0) if held else None
+
+
+def drop_ids(*tables: Table) -> None:
+    """Forget the ids still held for the tables: a gap in their sequences, as a rolled-back insert leaves."""
+    held = db.session.info.get(_RESERVED, {})
+    for table in tables:
+        held.pop(table.name, None)
 
 
 def insert_rows(table: Table, rows: list[dict], *, on_conflict_nothing: Sequence[str] = ()) -> None:

@@ -249,6 +249,7 @@ def create_row(
     org = _candidate_org(case, run, task)
     row = HumanTask(
         case=case,
+        instance=instance,
         instance_id=instance.id,
         region_id=case.region_id,
         spiff_task_id=task.spiff_id,

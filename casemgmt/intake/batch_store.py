@@ -18,7 +18,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from casemgmt import bulk
 from casemgmt.actor import Actor
 from casemgmt.audit.batch import write_new_chains
-from casemgmt.cases.operations import open_cases
+from casemgmt.cases.opening import open_cases
 from casemgmt.db import db
 from casemgmt.intake import flags, ratings
 from casemgmt.models import Case, Evaluation, FlagStatus, Region, User

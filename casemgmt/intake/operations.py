@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from casemgmt import audit, refcache, writes
 from casemgmt.access.policy import Action, Role, authorize
 from casemgmt.actor import Actor
-from casemgmt.cases.operations import open_case
+from casemgmt.cases.opening import open_case
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, PermissionDenied
 from casemgmt.intake import content, flags, prefetch, ratings
@@ -80,6 +80,7 @@ def receive_evaluation(
     if found.next_id is not None:
         insert_evaluation(evaluation)
     ratings.mark_records(plan, evaluation)
+    prefetch.hold_case_ids(found)
     case = open_case(evaluation, actor, now)
     return IntakeResult(evaluation, case, created=True, flag_values=flag_values)
 

@@ -2,7 +2,10 @@
 
 Whether its external id is known, the service record it rates, whether this evaluator rated that record
 before, what the flag rules count (intake/flags.py `reads`) and, on PostgreSQL, the new evaluation's id
-(taken from its sequence, so that the evaluation and its audit rows can be written by one statement).
+(taken from its sequence, so that the evaluation and its audit rows can be written by one statement); for a bad
+review also the ids of its case, its process instance and its unit's notice, so that those rows go in with its
+first task rows in one flush (cases/opening.open_cases). A follow-up, which opens no case, leaves its ids
+unused: a gap in their sequences, as a rolled-back insert leaves.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, literal_column, select
+from sqlalchemy import Table, and_, exists, func, literal_column, select
 
 from casemgmt import bulk, refcache
 from casemgmt.db import db
 from casemgmt.intake import flags
-from casemgmt.models import Evaluation, Region, ServiceRecord
+from casemgmt.models import BAD_LEVELS, Case, Evaluation, OutboxMessage, ProcessInstance, Region, ServiceRecord
 
 
 @dataclass
@@ -28,6 +32,8 @@ class Prefetch:
     record_no: str = ""
     has_prior: bool = True
     next_id: int | None = None
+    #: the ids reserved for a bad review's case, instance and notice (PostgreSQL)
+    case_ids: tuple[int, int, int] | None = None
     flag_values: dict | None = None
     assumed: tuple = ()
 
@@ -56,7 +62,9 @@ def read(region: Region, payload: dict, evaluator_key: str, now: datetime, with_
     reads = flags.reads(region, rating, now) if with_flags and org is not None else {}
     columns.update({f"flag_{name}": sq for name, sq in reads.items()})
     if bulk.is_postgresql():
-        columns["next_id"] = func.nextval(func.pg_get_serial_sequence(Evaluation.__tablename__, "id"))
+        columns["next_id"] = _nextval(Evaluation.__tablename__)
+        if payload["level"] in BAD_LEVELS:
+            columns.update({f"next_{table.name}": _nextval(table.name) for table in _CASE_TABLES})
     one = select(literal_column("1").label("one")).subquery("one")
     match = and_(ServiceRecord.region_id == region.id, ServiceRecord.record_no == record_no)
     stmt = select(ServiceRecord, *(c.label(name) for name, c in columns.items()))
@@ -67,9 +75,34 @@ def read(region: Region, payload: dict, evaluator_key: str, now: datetime, with_
         record_no=record_no,
         has_prior=bool(row.has_prior),
         next_id=getattr(row, "next_id", None),
+        case_ids=_case_ids(row._mapping),
         flag_values={name: getattr(row, f"flag_{name}") for name in reads} if with_flags else None,
         assumed=_assumed(rating),
     )
+
+
+def hold_case_ids(found: Prefetch) -> None:
+    """Hold the ids read for a bad review's case, instance and notice for its case opening (bulk.hold_ids)."""
+    if found.case_ids is not None:
+        for table, reserved in zip(_CASE_TABLES, found.case_ids, strict=True):
+            bulk.hold_ids(table, [reserved])
+
+
+#: the tables of the rows a bad review's case opening inserts whose ids the read reserves
+_CASE_TABLES: tuple[Table, ...] = tuple(
+    cast(Table, model.__table__) for model in (Case, ProcessInstance, OutboxMessage)
+)
+
+
+def _nextval(table_name: str) -> Any:
+    return func.nextval(func.pg_get_serial_sequence(table_name, "id"))
+
+
+def _case_ids(row: Any) -> tuple[int, int, int] | None:
+    names = [f"next_{table.name}" for table in _CASE_TABLES]
+    if names[0] not in row:
+        return None
+    return row[names[0]], row[names[1]], row[names[2]]
 
 
 def _existing(region: Region, external_id: str | None):  # noqa: ANN202 - a scalar subquery or NULL

@@ -184,6 +184,9 @@ class HumanTask(db.Model):
     supervised_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
 
     case: Mapped[Case] = relationship()
+    #: set on a row built with its instance (cases/instances.create_row), so that a flush inserting both inserts
+    #: the instance first (a new case's instance and first tasks go in together; the column alone does not say)
+    instance: Mapped[ProcessInstance] = relationship()
     candidate_org: Mapped[Organization] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

@@ -26,27 +26,27 @@ def queue_message(
     """
     message = queue_region_message(case.region_id, channel, recipient, body, now, kind)
     message.case_id = case.id
-    reserved = db.session.info.get(_RESERVED)
-    if reserved:
-        message.id = reserved.pop(0)  # inserted with the next flush
-    else:
+    message.case = case  # a flush inserting both (a case held unflushed) inserts the case first
+    reserved = bulk.take_id(OutboxMessage.__table__)
+    if reserved is None:
         db.session.flush()
+    else:
+        message.id = reserved  # inserted with the next flush
     return message
-
-
-_RESERVED = "zhenggai_reserved_outbox_ids"
 
 
 @contextlib.contextmanager
 def reserved_message_ids(n: int) -> Iterator[None]:
     """Within the block, the next n messages queued for cases take ids reserved now (PostgreSQL, n > 1: one
-    statement), so queueing one sends nothing: the bulk intake's case openings each queue one (notify_unit)."""
+    statement) or before (bulk.hold_ids), so queueing one sends nothing: the bulk intake's case openings each
+    queue one (notify_unit), and a single POST's case opening reserves its message's id with its reads."""
+    table = OutboxMessage.__table__
     if n > 1 and bulk.is_postgresql():
-        db.session.info[_RESERVED] = bulk.next_ids(OutboxMessage.__table__, n)
+        bulk.hold_ids(table, bulk.next_ids(table, n))
     try:
         yield
     finally:
-        db.session.info.pop(_RESERVED, None)
+        bulk.drop_ids(table)
 
 
 def queue_region_message(
