@@ -163,5 +163,6 @@ def _binder(kind: Any) -> Any:
 
 def _jsonb(value: Any) -> str:
     """JSON as its text: in COPY's text format a jsonb column reads text as jsonb_in does, the same bytes the
-    driver's Jsonb wrapper would send, without a wrapper and a dumper looked up for each value."""
-    return jsonrows.dumps(value)
+    driver's Jsonb wrapper would send, without a wrapper and a dumper looked up for each value. A text already
+    written (jsonrows.Encoded) goes as it is."""
+    return value if type(value) is jsonrows.Encoded else jsonrows.dumps(value)

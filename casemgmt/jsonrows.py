@@ -40,6 +40,10 @@ def select_rows(table: Table, columns: list[str], param: str, alias: str) -> str
     return f"SELECT {values} FROM jsonb_to_recordset(CAST(:{param} AS jsonb)) AS {alias}({record})"
 
 
+class Encoded(str):
+    """A JSON value's text already written (an audit event's canonical payload): a bulk COPY sends it as it is."""
+
+
 def json_value(value: Any) -> Any:
     """A column value JSON does not carry as is: an instant as ISO text with its offset (read back as timestamptz)."""
     if isinstance(value, datetime):

@@ -5,12 +5,11 @@ one statement per table (the bulk intake); the heads of many existing chains loc
 from __future__ import annotations
 
 from datetime import datetime
-from types import SimpleNamespace
-from typing import cast
 
-from casemgmt import bulk
+from casemgmt import bulk, jsonrows
 from casemgmt.actor import Actor
-from casemgmt.audit.chain import _HEADS, GENESIS, _digest, lock_heads_statement, locked_head
+from casemgmt.audit.chain import _HEADS, GENESIS, lock_heads_statement, locked_head
+from casemgmt.audit.digest import _CANONICAL, at_text, canonical, event_digest
 from casemgmt.db import db
 from casemgmt.models import AuditEvent
 
@@ -29,24 +28,38 @@ def write_new_chains(
         return
     tails: dict[str, tuple[int, str]] = {}
     rows = []
+    # the fields the events share, written once; each payload's text goes to COPY as it is (PostgreSQL)
+    actor_text, role_text, when, region_text = (
+        canonical(actor.username),
+        canonical(actor.role),
+        at_text(at),
+        canonical(region_id),
+    )
+    as_text = bulk.is_postgresql()
     for chain, kind, payload in events:
         seq, prev = tails.get(chain, (0, GENESIS))
-        row = {
-            "chain": chain,
-            "seq": seq + 1,
-            "case_id": (case_ids or {}).get(chain),
-            "region_id": region_id,
-            "kind": kind,
-            "actor": actor.username,
-            "actor_role": actor.role,
-            "at": at,
-            "definition_id": None,
-            "payload": payload,
-            "prev_hash": prev,
-        }
-        digest = row["hash"] = _digest(cast(AuditEvent, SimpleNamespace(**row)))
+        case_id = (case_ids or {}).get(chain)
+        payload_text = _CANONICAL(payload)
+        digest = event_digest(
+            actor_text, role_text, when, case_id, chain, None, kind, payload_text, prev, region_text, seq + 1
+        )
+        rows.append(
+            {
+                "chain": chain,
+                "seq": seq + 1,
+                "case_id": case_id,
+                "region_id": region_id,
+                "kind": kind,
+                "actor": actor.username,
+                "actor_role": actor.role,
+                "at": at,
+                "definition_id": None,
+                "payload": jsonrows.Encoded(payload_text) if as_text else payload,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
         tails[chain] = (seq + 1, digest)
-        rows.append(row)
     bulk.insert_rows(AuditEvent.__table__, rows)
     heads = [{"chain": c, "region_id": region_id, "seq": s, "hash": h} for c, (s, h) in tails.items()]
     bulk.insert_rows(_HEADS, heads, on_conflict_nothing=["chain"])

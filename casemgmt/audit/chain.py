@@ -25,6 +25,7 @@ from sqlalchemy.sql import Executable
 from casemgmt import writes
 from casemgmt.actor import Actor
 from casemgmt.audit import held
+from casemgmt.audit.digest import _digest
 from casemgmt.audit.held import plain_json
 from casemgmt.db import db
 from casemgmt.models import AuditChainHead, AuditCheckpoint, AuditEvent, Case
@@ -33,26 +34,6 @@ GENESIS = "0" * 64
 #: chains verified per database round trip
 VERIFY_BATCH = 200
 _HEADS = AuditChainHead.__table__
-#: json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str), which is this encoder's
-#: encode: one encoder for every event rather than one built per call
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
-
-
-def _digest(event: AuditEvent) -> str:
-    body = {
-        "chain": event.chain,
-        "seq": event.seq,
-        "case_id": event.case_id,
-        "region_id": event.region_id,
-        "kind": event.kind,
-        "actor": event.actor,
-        "actor_role": event.actor_role,
-        "at": event.at.astimezone(UTC).isoformat(),
-        "definition_id": event.definition_id,
-        "payload": event.payload,
-        "prev_hash": event.prev_hash,
-    }
-    return hashlib.sha256(_CANONICAL(body).encode("utf-8")).hexdigest()
 
 
 def record(
