@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, text
+from sqlalchemy import JSON, ColumnElement, Table, Text, any_, bindparam, cast, func, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import TypeDecorator
@@ -31,11 +31,43 @@ def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+#: the unit separator, between the values of a `matches` array sent as one text (no stored text holds it:
+#: inputs.BAD_CHARACTERS; a value that does is sent in an array)
+_SEPARATOR = "\x1f"
+
+
 def matches(column, values: Sequence) -> ColumnElement[bool]:  # noqa: ANN001 - any column expression
-    """`column = ANY(:array)` on PostgreSQL (one parameter, a constant statement text), `IN (...)` elsewhere."""
-    if is_postgresql():
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(list(values))
+    """`column = ANY(:array)` on PostgreSQL (one parameter, a constant statement text), `IN (...)` elsewhere.
+
+    Strings or integers go as one text, their values joined by the unit separator, that PostgreSQL splits
+    (`string_to_array`, cast to the column's type): the driver writes a 1,000-element array value by value in
+    Python (~1.1 ms), and PostgreSQL reads it back element by element; the joined text costs microseconds and
+    the statement ~0.2 ms where the array's took ~1.5 ms. Planned for its values (planned_with_values), the split
+    is a constant array, looked up in a hash as the array was.
+    """
+    values = list(values)
+    if not is_postgresql():
+        return column.in_(values)
+    joined = _joined(values)
+    if joined is None:
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    split = func.string_to_array(bindparam(None, joined, type_=Text), _SEPARATOR)
+    return column == any_(cast(split, postgresql.ARRAY(column.type)))
+
+
+def _joined(values: list) -> str | None:
+    """The values joined by the separator, or None when that would not split back into them."""
+    if all(type(v) is str for v in values):
+        texts = values
+    elif all(type(v) is int for v in values):
+        texts = [str(v) for v in values]
+    else:
+        return None
+    joined = _SEPARATOR.join(texts)
+    # a separator inside a value splits it; one empty value splits into no value at all
+    if joined.count(_SEPARATOR) != max(len(texts) - 1, 0) or texts == [""]:
+        return None
+    return joined
 
 
 @contextmanager
