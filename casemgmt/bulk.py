@@ -115,14 +115,18 @@ _RESERVED = "zhenggai_reserved_ids"
 
 def hold_ids(table: Table, ids: Iterable[int]) -> None:
     """Keep ids reserved from the table's sequence (next_ids, or read along with other values) for the rows this
-    transaction builds next; take_id hands them out in order."""
+    transaction builds next; give_held_id hands them out in order."""
     db.session.info.setdefault(_RESERVED, {}).setdefault(table.name, []).extend(ids)
 
 
-def take_id(table: Table) -> int | None:
-    """The next id held for the table, or None (its row takes one when it is inserted)."""
-    held = db.session.info.get(_RESERVED, {}).get(table.name)
-    return held.pop(0) if held else None
+def give_held_id(row: Any) -> bool:
+    """Give a new ORM row the next id held for its table (hold_ids); False when none is held (its row takes one
+    when it is inserted)."""
+    held = db.session.info.get(_RESERVED, {}).get(type(row).__table__.name)
+    if not held:
+        return False
+    row.id = held.pop(0)
+    return True
 
 
 def drop_ids(*tables: Table) -> None:

@@ -61,7 +61,7 @@ def _open_cases(evaluations: list[Evaluation], actor: Actor, now: datetime) -> l
             opened_at=now,
             case_no=case_number(evaluation, now),
         )
-        _give_held_id(case)
+        bulk.give_held_id(case)
         db.session.add(case)
         opened.append((case, r, definition))
     if any(case.id is None for case, _, _ in opened):
@@ -83,7 +83,7 @@ def _open_cases(evaluations: list[Evaluation], actor: Actor, now: datetime) -> l
             is_completed=run.is_completed,
             updated_at=now,
         )
-        _give_held_id(instance)
+        bulk.give_held_id(instance)
         db.session.add(instance)
         instances.append(instance)
     if any(instance.id is None for instance in instances):
@@ -91,12 +91,6 @@ def _open_cases(evaluations: list[Evaluation], actor: Actor, now: datetime) -> l
     cases = [case for case, _, _ in opened]
     save_fresh_runs([(c, i, run) for c, i, (run, _) in zip(cases, instances, runs, strict=True)], actor, now)
     return cases
-
-
-def _give_held_id(row: Case | ProcessInstance) -> None:
-    held = bulk.take_id(type(row).__table__)
-    if held is not None:
-        row.id = held
 
 
 def _start(starts: Starts, case: Case, r, definition, actor: Actor, now: datetime) -> tuple[Run, str]:

@@ -27,11 +27,8 @@ def queue_message(
     message = queue_region_message(case.region_id, channel, recipient, body, now, kind)
     message.case_id = case.id
     message.case = case  # a flush inserting both (a case held unflushed) inserts the case first
-    reserved = bulk.take_id(OutboxMessage.__table__)
-    if reserved is None:
+    if not bulk.give_held_id(message):  # else inserted with the next flush
         db.session.flush()
-    else:
-        message.id = reserved  # inserted with the next flush
     return message
 
 

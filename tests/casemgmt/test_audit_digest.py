@@ -9,6 +9,9 @@ import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
+from casemgmt import bulk
+from casemgmt.actor import Actor
+from casemgmt.audit.batch import write_new_chains
 from casemgmt.audit.digest import _digest
 
 
@@ -83,28 +86,17 @@ def test_the_field_by_field_text_is_json_dumps_of_the_whole_event() -> None:
         assert _digest(event) == _reference(event), event  # type: ignore[arg-type]
 
 
-def test_a_batchs_new_chains_hash_each_event_as_one_appended_alone(app) -> None:  # noqa: ANN001
-    """write_new_chains writes the fields its events share once; each row's hash is still _digest's of it."""
-    from casemgmt import bulk
-    from casemgmt.actor import Actor
-    from casemgmt.audit.batch import write_new_chains
-
+def test_a_batchs_new_chains_hash_each_event_as_one_appended_alone(app, monkeypatch) -> None:  # noqa: ANN001
+    """write_new_chains writes the fields its events share once; each row's hash is still that of json.dumps."""
     sent: list[list[dict]] = []
-    with app.app_context():
-        original = bulk.insert_rows
-        try:
-            bulk.insert_rows = lambda table, rows, **kw: sent.append(rows)  # type: ignore[assignment]
-            at = datetime(2025, 9, 26, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
-            events = [
-                (f"evaluation:{n}", kind, {"evaluation_id": n, "note": '等待 "久"\\', "rules": ["phone_burst"]})
-                for n in (7, 8)
-                for kind in ("evaluation_received", "evaluation_flagged")
-            ]
-            write_new_chains(
-                events, actor=Actor("ln-channel", "channel"), at=at, region_id=1, case_ids={"evaluation:8": 3}
-            )
-        finally:
-            bulk.insert_rows = original  # type: ignore[assignment]
+    monkeypatch.setattr(bulk, "insert_rows", lambda table, rows, **kw: sent.append(rows))
+    at = datetime(2025, 9, 26, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+    events = [
+        (f"evaluation:{n}", kind, {"evaluation_id": n, "note": '等待 "久"\\', "rules": ["phone_burst"]})
+        for n in (7, 8)
+        for kind in ("evaluation_received", "evaluation_flagged")
+    ]
+    write_new_chains(events, actor=Actor("ln-channel", "channel"), at=at, region_id=1, case_ids={"evaluation:8": 3})
     rows = sent[0]
     assert [r["seq"] for r in rows] == [1, 2, 1, 2] and rows[1]["prev_hash"] == rows[0]["hash"]
     for row in rows:
