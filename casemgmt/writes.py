@@ -84,15 +84,19 @@ def pending(name: str, factory: Callable[[], Any], session: Session | None = Non
 def flush(session: Session | None = None, leading: Sequence[Rows] = ()) -> None:
     """Send the held writes now, after `leading` rows (one statement in all on PostgreSQL)."""
     session = session or db.session()
-    held = session.info.pop(_KEY, None) or {}
     parts = [part for part in leading if part.rows]
+    if not parts and not session.info.get(_KEY):
+        return
+    # the rows the held ones refer to (cases, evaluations) go first; a producer's state may change meanwhile
+    # (casemgmt.cases.held: a flush with work of its own sends the held new task rows before its own)
+    session.flush()
+    held = session.info.pop(_KEY, None) or {}
     for producer in _producers:
         state = held.get(producer.name)
         if state:
             parts.extend(part for part in producer.produce(state) if part.rows)
     if not parts:
         return
-    session.flush()  # the rows the held ones refer to (cases, evaluations) go first
     dialect = session.get_bind().dialect
     documents = _documents(parts, dialect)
     params: dict[str, Any] = {f"p{n}": text for n, text in documents.items()}

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from datetime import datetime
 
-from sqlalchemy import Select, String, bindparam, cast, literal, select
+from sqlalchemy import Select, String, bindparam, cast, literal, literal_column, select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from casemgmt import audit, refcache, topics, writes
+from casemgmt import audit, bulk, refcache, topics
 from casemgmt.actor import Actor
 from casemgmt.bulk import is_postgresql
 from casemgmt.calendar.case_calendar import case_calendar
+from casemgmt.cases import held
 from casemgmt.casework import ledger
 from casemgmt.db import db
 from casemgmt.engine.facade import ReadyTask, Run, RunContext, engine
@@ -53,7 +53,7 @@ def lock_instance(instance_id: int) -> ProcessInstance:
     return instance
 
 
-def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance] | None:
+def lock_task(task_id: int, *, reserve_task_id: bool = False) -> tuple[HumanTask, ProcessInstance] | None:
     """Lock a task's instance, then the task, its case and evaluation, and read them, in one statement.
 
     The instance is locked first, as every action on a case does, so no lock order is reversed; each row is then
@@ -63,29 +63,37 @@ def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance] | None:
 
     On PostgreSQL the same statement locks and reads the case's audit chain head last (what the first append to
     the chain would lock next: every action on a task appends to its case's chain), so that append reads
-    nothing; a case whose head row is missing is read without it, and its first append locks it as usual.
+    nothing; a case whose head row is missing is read without it, and its first append locks it as usual. With
+    `reserve_task_id` it also reserves the id of the next task row (held.hold_new_rows: a completion's next task
+    goes in with the held writes); unused, it is a gap in the sequence, as a rolled-back insert leaves.
     """
     params = {"task_id": task_id}
     found = None
+    statements = _lock_task_statements()
     if is_postgresql():
-        found = db.session.execute(_lock_task_statements()[1], params).one_or_none()
+        found = db.session.execute(statements[2 if reserve_task_id else 1], params).one_or_none()
         if found is not None:
             audit.locked_head(f"case:{found[0].case_id}", found.seq, found.hash)
+            if reserve_task_id:
+                bulk.hold_ids(HumanTask.__table__, [found.task_id_reserved])
     if found is None:
-        found = db.session.execute(_lock_task_statements()[0], params).one_or_none()
+        found = db.session.execute(statements[0], params).one_or_none()
     if found is None:
         return None
     row, instance = found[0], found[1]
     set_committed_value(row.case, "instance", instance)
     set_committed_value(instance, "case", row.case)
+    if is_postgresql():
+        held.mark_locked(row.case)
     refcache.definition(instance.definition_id)
     return row, instance
 
 
 @functools.cache
-def _lock_task_statements() -> tuple[Select, Select]:
+def _lock_task_statements() -> tuple[Select, Select, Select]:
     """lock_task's statements, built once (building one took ~0.5 ms, longer than PostgreSQL takes to run it):
-    the task's rows locked and read, and the same with the case's chain head (PostgreSQL)."""
+    the task's rows locked and read, the same with the case's chain head (PostgreSQL), and that with a task id
+    reserved."""
     stmt = (
         select(HumanTask, ProcessInstance)
         .select_from(ProcessInstance)
@@ -100,9 +108,13 @@ def _lock_task_statements() -> tuple[Select, Select]:
     with_head = stmt.add_columns(AuditChainHead.seq, AuditChainHead.hash).join(
         AuditChainHead, AuditChainHead.chain == literal("case:") + cast(Case.id, String)
     )
+    reserving = with_head.add_columns(
+        literal_column("nextval(pg_get_serial_sequence('human_tasks', 'id')::regclass)").label("task_id_reserved")
+    )
     return (
         stmt.with_for_update(of=locked, key_share=True),
         with_head.with_for_update(of=[*locked, AuditChainHead], key_share=True),
+        reserving.with_for_update(of=[*locked, AuditChainHead], key_share=True),
     )
 
 
@@ -125,9 +137,11 @@ def save_run(
 
     `rows`: the instance's task rows that were open, when the caller has read them already (else they are read).
     `locked`: this transaction locked the instance row and read it with the lock (lock_task): on PostgreSQL its
-    versioned UPDATE cannot find another version, so it goes with the held writes (hold_instance_update).
+    versioned UPDATE cannot find another version, so it goes with the held writes (hold_instance_update), and so
+    do new task rows whose ids lock_task reserved (hold_new_rows).
     """
-    kept, created = sync_tasks(case, instance, run, actor, now, rows=rows)
+    hold = locked and is_postgresql()
+    kept, created = sync_tasks(case, instance, run, actor, now, rows=rows, hold=hold)
     ledger.adopt_deadlines(case, created, run.bundle)
     values = {
         "state": run.dump(),
@@ -135,8 +149,8 @@ def save_run(
         "is_completed": run.is_completed,
         "updated_at": now,
     }
-    if locked and is_postgresql() and not db.session.is_modified(instance):
-        hold_instance_update(instance, **values)
+    if hold and not db.session.is_modified(instance):
+        held.hold_instance_update(instance, **values)
     else:
         for key, value in values.items():
             setattr(instance, key, value)
@@ -205,10 +219,12 @@ def sync_tasks(
     now: datetime,
     *,
     rows: list[HumanTask] | None = None,
+    hold: bool = False,
 ) -> tuple[list[HumanTask], list[HumanTask]]:
     """Create rows for new READY user tasks and cancel rows whose task left READY; return kept and new rows.
 
     `rows`: the open rows as the caller read them (those it closed meanwhile are skipped); None reads them.
+    `hold`: the new rows may go in with the held writes (held.hold_new_rows) when their ids are reserved.
     """
     ready = {t.spiff_id: t for t in run.ready_user_tasks()}
     known = open_rows(instance.id) if rows is None else rows
@@ -223,7 +239,7 @@ def sync_tasks(
             ready.pop(row.spiff_task_id)
             kept.append(row)
     created = [create_row(case, instance, run, task, now, known) for task in ready.values()]
-    if created:
+    if created and not (hold and held.hold_new_rows(created)):
         db.session.flush()  # one multi-row INSERT; the events name the new rows' ids
     for row in created:
         record_created(row, case, actor, now)
@@ -275,6 +291,7 @@ def create_row(
     else:
         row.supervised_task_id = host
     row.title = title or row.title
+    bulk.give_held_id(row)
     db.session.add(row)
     return row
 
@@ -331,50 +348,3 @@ def mark_rows_overdue(rows: list[HumanTask], case: Case, actor: Actor, now: date
         row.escalated_at = now
         task_event("task_overdue", row, case, actor, now, {"due_at": _iso(row.due_at)})
     return len(late)
-
-
-_TASK_UPDATES = "task_updates"
-_TASKS = HumanTask.__table__
-_INSTANCE_UPDATES = "instance_updates"
-_INSTANCES = ProcessInstance.__table__
-
-
-def hold_task_update(row: HumanTask, **values) -> None:
-    """Set columns of a stored task row, its UPDATE held to the transaction's end and sent with the other held
-    writes (casemgmt.writes: before any later statement on human_tasks, else with the audit rows before the
-    commit), one statement fewer than the ORM's own. The row object shows the new values at once, as stored
-    ones: nothing else flushes them."""
-    _hold_update(_TASK_UPDATES, _TASKS, row, values)
-
-
-def hold_instance_update(instance: ProcessInstance, **values) -> None:
-    """Set columns of a stored instance row locked by this transaction, its UPDATE held as hold_task_update's:
-    the version number goes up by one as the ORM's versioned UPDATE would (when any column changed); the row
-    being locked since it was read, no other version can be stored meanwhile. Nothing else must change the
-    instance through the ORM afterwards in the transaction (its version check would precede the held UPDATE)."""
-    changed = _hold_update(_INSTANCE_UPDATES, _INSTANCES, instance, values)
-    if len(changed) > 1 and "version_no" not in changed:
-        version = instance.version_no + 1
-        set_committed_value(instance, "version_no", version)
-        changed["version_no"] = version
-
-
-def _hold_update(name: str, table, obj, values: dict) -> dict:  # noqa: ANN001 - a mapped table and its row
-    """Set the columns whose value changed (as the ORM writes only those) as stored values of `obj`, and hold
-    them for its row's UPDATE; return what is held for that row (its id first)."""
-    changed = writes.pending(name, dict).setdefault(obj.id, {"id": obj.id})
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            set_committed_value(obj, key, value)
-            # what the row holds now: the engine may yet change a form's nested values it was handed
-            changed[table.c[key].key] = copy.deepcopy(value) if isinstance(value, dict | list) else value
-    return changed
-
-
-def _held_rows(table):  # noqa: ANN001, ANN202 - a mapped table; what writes.register calls
-    """The held UPDATEs of a table's rows, one statement part per row that has a changed column."""
-    return lambda held: [writes.Rows(table, [values], key=("id",)) for values in held.values() if len(values) > 1]
-
-
-writes.register(_TASK_UPDATES, (_TASKS.name,), _held_rows(_TASKS))
-writes.register(_INSTANCE_UPDATES, (_INSTANCES.name,), _held_rows(_INSTANCES))

@@ -12,8 +12,8 @@ from casemgmt.access.policy import Action, Role, allowed, authorize, holds_candi
 from casemgmt.access.queries import access_task
 from casemgmt.actor import Actor
 from casemgmt.cases.attachments import validate_case_form
+from casemgmt.cases.held import hold_task_update
 from casemgmt.cases.instances import (
-    hold_task_update,
     load_run,
     lock_instance,
     lock_task,
@@ -42,9 +42,11 @@ from casemgmt.topics import TopicContext, topic
 SUPERVISION_ACTOR = Actor.system("supervision")
 
 
-def _locked_open_task(task_id: int, user: User, action: Action) -> tuple[HumanTask, ProcessInstance]:
+def _locked_open_task(
+    task_id: int, user: User, action: Action, *, reserve_task_id: bool = False
+) -> tuple[HumanTask, ProcessInstance]:
     # one statement locks the instance, then the task, case and evaluation: what they hold now
-    found = lock_task(task_id)
+    found = lock_task(task_id, reserve_task_id=reserve_task_id)
     if found is None:
         raise NotFound("没有找到该任务")
     row, instance = found
@@ -127,7 +129,8 @@ def complete_task(task_id: int, data: dict, user: User, now: datetime) -> HumanT
 
 def complete(task_id: int, data: dict, user: User, now: datetime) -> Completion:
     """Complete a task (as complete_task) and tell which task rows of its case are open afterwards."""
-    row, instance = _locked_open_task(task_id, user, Action.TASK_COMPLETE)
+    # the completion's next task row takes the id reserved with the lock, and goes in with the held writes
+    row, instance = _locked_open_task(task_id, user, Action.TASK_COMPLETE, reserve_task_id=True)
     if row.assignee_id not in (None, user.id):
         raise TaskNotOpen("该任务已被他人认领")
     case = row.case

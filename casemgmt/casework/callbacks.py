@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from casemgmt import audit
+from casemgmt import audit, writes
 from casemgmt.access.policy import Action, authorize
 from casemgmt.actor import Actor
-from casemgmt.cases import instances
+from casemgmt.cases import held, instances
 from casemgmt.db import db
 from casemgmt.errors import InvalidInput, TaskNotOpen
 from casemgmt.models import CallbackAttempt, CallbackResult, Case, CaseStatus, HumanTask, TaskStatus, User
@@ -23,37 +24,28 @@ RESULT_LABELS = {
 }
 
 
-#: an attempt numbered by the INSERT itself (a subquery) and read back with it: one statement, built once
-_ADD_ATTEMPT = (
-    insert(CallbackAttempt)
-    .values(
-        {
-            **{
-                column: bindparam(f"v_{column}")
-                for column in (
-                    "case_id",
-                    "region_id",
-                    "result",
-                    "attempted_at",
-                    "recorded_at",
-                    "recorded_by",
-                    "note",
-                    "source",
-                )
-            },
-            "attempt_no": select(func.count() + 1)
-            .where(CallbackAttempt.case_id == bindparam("v_case_id"))
-            .scalar_subquery(),
-        }
-    )
-    .returning(CallbackAttempt)
+_ATTEMPTS = CallbackAttempt.__table__
+#: the case's count of attempts moved on by one and read back, in one statement, built once
+_NUMBER_ATTEMPT = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("case_id"))
+    .values(callback_attempts=Case.__table__.c.callback_attempts + 1)
+    .returning(Case.__table__.c.callback_attempts)
 )
+#: the attempt inserted and read back, built once
+_ADD_ATTEMPT = insert(CallbackAttempt).returning(CallbackAttempt)
+_HELD_ATTEMPTS = "callback_attempts"
 
 
 def add_attempt(
     case: Case, result: str, attempted_at: datetime, note: str, actor: Actor, now: datetime, *, source: str
 ) -> CallbackAttempt:
-    """Record one callback attempt with the next attempt number."""
+    """Record one callback attempt with the next attempt number (the case's count of attempts plus one).
+
+    When this transaction locked the case's row and read it with the lock (a completion: lock_task), the count is
+    the row's, and the attempt and the count go in with the held writes: the row stays locked until the commit,
+    so no other attempt can be numbered meanwhile. Else one statement moves the count on and reads it (it waits
+    for any other transaction writing the case), and the attempt is inserted and read back."""
     if result not in list(CallbackResult):
         raise InvalidInput("回访结果不正确", details={"result": ["可选：" + "、".join(CallbackResult)]})
     values = {
@@ -66,9 +58,20 @@ def add_attempt(
         "note": note[:2000],
         "source": source,
     }
-    attempt = db.session.scalars(_ADD_ATTEMPT, {f"v_{k}": v for k, v in values.items()}).one()
+    if held.is_locked(case):
+        number = case.callback_attempts + 1
+        held.hold_case_update(case, callback_attempts=number)
+        writes.pending(_HELD_ATTEMPTS, list).append({**values, "attempt_no": number})
+        attempt = CallbackAttempt(**values, attempt_no=number)
+    else:
+        number = db.session.scalar(_NUMBER_ATTEMPT, {"case_id": case.id})
+        set_committed_value(case, "callback_attempts", number)
+        attempt = db.session.scalars(_ADD_ATTEMPT, [{**values, "attempt_no": number}]).one()
     rollups.on_callback(case, attempt.attempted_at, attempt.attempt_no)
     return attempt
+
+
+writes.register(_HELD_ATTEMPTS, (_ATTEMPTS.name,), lambda rows: [writes.Rows(_ATTEMPTS, rows)])
 
 
 def list_attempts(case: Case) -> list[CallbackAttempt]:
@@ -90,8 +93,8 @@ def has_record(case: Case) -> bool:
 def log_attempt(case: Case, user: User, data: dict, now: datetime) -> CallbackAttempt:
     """Log an attempt between form submissions (e.g. not reached at 10:00); officers of the unit or above."""
     authorize(user, Action.CALLBACK_LOG, case=case)
-    # numbered after the case's lock, as a completion's attempt is (lock_task): two attempts recorded at once
-    # would otherwise both count the attempts committed before them and take the same number
+    # actions on a case take turns (its instance's lock): the case's status is read as it stands; the attempt's
+    # number comes from the case's count, moved on by the statement that reads it (add_attempt)
     instances.lock_instance(case.instance.id)
     if case.status != CaseStatus.OPEN:
         raise TaskNotOpen("该工单已办结，不能再记录回访")

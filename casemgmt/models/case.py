@@ -83,6 +83,8 @@ class Case(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(32))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: callback attempts recorded (callback_attempts rows): the last one's attempt_no, the next one's minus one
+    callback_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     region: Mapped[Region] = relationship()
     evaluation: Mapped[Evaluation] = relationship()

@@ -23,20 +23,22 @@ from casemgmt.db import db
 #: events, chain heads and rollups are held to the commit and sent as one statement (casemgmt/writes.py), with
 #: the evaluation itself for a good one. A bad review (8): token, reads, evaluation, the case inserted complete
 #: (its number from the evaluation's id), the evaluator's notice, the instance, its task rows, the held writes.
-#: A completion (5 on PostgreSQL, from 8): token; one statement locking and reading instance, task, case,
-#: evaluation and the case's audit chain head; the callback attempt (numbered by its INSERT); the new task rows;
-#: the held writes, the completed task row's UPDATE and the (locked) instance's versioned UPDATE with them. Other
-#: open task rows are read only when the stored workflow had other READY tasks; the ledger entry only when a new
-#: task is one an open_ledger step names.
+#: A completion (3 on PostgreSQL, from 8, then 5): token; one statement locking and reading instance, task, case,
+#: evaluation and the case's audit chain head, and reserving the next task row's id; the held writes, with the
+#: completed task row's UPDATE, the (locked) instance's versioned UPDATE, the new task row, the callback attempt
+#: and the case's count of attempts (its number: the locked case row's count plus one). Other open task rows are
+#: read only when the stored workflow had other READY tasks; the ledger entry only when a new task is one an
+#: open_ledger step names.
 BAD_REVIEW_MAX = 8
-COMPLETION_MAX = 5
+COMPLETION_MAX = 3
 GOOD_EVALUATION_MAX = 3
 INBOX_PAGE_MAX = 3
 #: SQLite has no data-modifying WITH: the held writes go one statement per table (events, heads, rollups, a
 #: completion's task row), and a good evaluation's insert goes alone (its id comes back from it); a completion
-#: locks its chain head by a statement of its own (a write: it takes the database's write lock), and its instance's
-#: versioned UPDATE goes alone, by the ORM
-SQLITE_EXTRA = {"bad_review": 2, "completion": 5, "good_evaluation": 3}
+#: locks its chain head by a statement of its own (a write: it takes the database's write lock), its instance's
+#: versioned UPDATE and its new task rows go by the ORM, and its attempt's number comes from a statement moving the
+#: case's count on (no row lock to read it under), the attempt inserted after it
+SQLITE_EXTRA = {"bad_review": 2, "completion": 8, "good_evaluation": 3}
 
 
 def _bound(pg_max: int, kind: str) -> int:
