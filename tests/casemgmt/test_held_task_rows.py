@@ -10,7 +10,7 @@ from sqlalchemy import insert, inspect, text
 from casemgmt.access.queries import get_user
 from casemgmt.cases import held
 from casemgmt.cases import operations as case_ops
-from casemgmt.db import db
+from casemgmt.db import db, savepoint
 from casemgmt.models import Attachment, HumanTask, TaskStatus
 from tests.perf.test_statement_counts import counted
 from tests.web.flows import callback, only_task
@@ -123,3 +123,19 @@ def test_a_rollback_leaves_no_held_row_behind(api, clock) -> None:
     (again,) = _complete(api, clock, task).open_rows
     db.session.commit()
     assert _stored(again.id)["element_id"] == "Task_ImmediateFix"
+
+
+def test_a_savepoint_sends_the_held_rows_before_it_and_forgets_those_held_inside_it(api, clock) -> None:
+    before, inside = _callback_task(api), _callback_task(api)
+    (kept,) = _complete(api, clock, before).open_rows
+    with savepoint() as step:
+        (dropped,) = _complete(api, clock, inside).open_rows
+        step.discard()
+    assert kept in db.session and dropped not in db.session
+    db.session.commit()
+    assert _stored(kept.id)["element_id"] == "Task_ImmediateFix"
+    assert db.session.scalar(text("SELECT count(*) FROM human_tasks WHERE id = :id"), {"id": dropped.id}) == 0
+    # the task completed inside the discarded savepoint is still open, and completes again
+    (again,) = _complete(api, clock, inside).open_rows
+    db.session.commit()
+    assert _stored(again.id)["case_id"] == dropped.case_id
