@@ -109,6 +109,12 @@ def next_ids(table: Table, n: int) -> list[int]:
     return list(db.session.scalars(stmt, {"table": table.name, "n": n}))
 
 
+def next_id_column(table: Table) -> ColumnElement:
+    """The next id of the table's serial primary key (PostgreSQL) as a column of a statement that reads other
+    things too (one id reserved per row it returns), for hold_ids."""
+    return func.nextval(func.pg_get_serial_sequence(table.name, "id"))
+
+
 #: ids reserved from tables' sequences ahead of their rows, by table name (session.info)
 _RESERVED = "zhenggai_reserved_ids"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import Select, String, bindparam, cast, literal, literal_column, select
+from sqlalchemy import Select, String, bindparam, cast, literal, select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -108,9 +108,7 @@ def _lock_task_statements() -> tuple[Select, Select, Select]:
     with_head = stmt.add_columns(AuditChainHead.seq, AuditChainHead.hash).join(
         AuditChainHead, AuditChainHead.chain == literal("case:") + cast(Case.id, String)
     )
-    reserving = with_head.add_columns(
-        literal_column("nextval(pg_get_serial_sequence('human_tasks', 'id')::regclass)").label("task_id_reserved")
-    )
+    reserving = with_head.add_columns(bulk.next_id_column(HumanTask.__table__).label("task_id_reserved"))
     return (
         stmt.with_for_update(of=locked, key_share=True),
         with_head.with_for_update(of=[*locked, AuditChainHead], key_share=True),

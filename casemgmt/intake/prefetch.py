@@ -15,7 +15,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, func, literal_column, select
+from sqlalchemy import Table, and_, exists, literal_column, select
 
 from casemgmt import bulk, refcache
 from casemgmt.db import db
@@ -62,9 +62,9 @@ def read(region: Region, payload: dict, evaluator_key: str, now: datetime, with_
     reads = flags.reads(region, rating, now) if with_flags and org is not None else {}
     columns.update({f"flag_{name}": sq for name, sq in reads.items()})
     if bulk.is_postgresql():
-        columns["next_id"] = _nextval(Evaluation.__tablename__)
+        columns["next_id"] = bulk.next_id_column(cast(Table, Evaluation.__table__))
         if payload["level"] in BAD_LEVELS:
-            columns.update({f"next_{table.name}": _nextval(table.name) for table in _CASE_TABLES})
+            columns.update({f"next_{table.name}": bulk.next_id_column(table) for table in _CASE_TABLES})
     one = select(literal_column("1").label("one")).subquery("one")
     match = and_(ServiceRecord.region_id == region.id, ServiceRecord.record_no == record_no)
     stmt = select(ServiceRecord, *(c.label(name) for name, c in columns.items()))
@@ -92,10 +92,6 @@ def hold_case_ids(found: Prefetch) -> None:
 _CASE_TABLES: tuple[Table, ...] = tuple(
     cast(Table, model.__table__) for model in (Case, ProcessInstance, OutboxMessage)
 )
-
-
-def _nextval(table_name: str) -> Any:
-    return func.nextval(func.pg_get_serial_sequence(table_name, "id"))
 
 
 def _case_ids(row: Any) -> tuple[int, int, int] | None:
